@@ -1,0 +1,230 @@
+"""The till's SQLite replica as typed SQLAlchemy 2.0 models.
+
+Money and points columns are INTEGER hundredths (see `pos_loyalty/amounts.py`); SQLite
+has no exact decimal type and a REAL would be a float. Times are naive UTC.
+The schema itself is made by the alembic migrations in `migrations/versions/`; a test
+checks these models and the migrated schema agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ConfigVersion(Base):
+    """One saved configuration; rows are never changed, a save adds a new version."""
+
+    __tablename__ = "config_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(index=True)
+    origin: Mapped[str] = mapped_column(String(16))  # default | local | server
+    is_enabled: Mapped[bool]
+    points_to_amount_rate: Mapped[int]
+    max_redemption_percent: Mapped[int]
+    referral_points_percent: Mapped[int]
+    min_points_to_redeem: Mapped[int]
+    offline_grace_seconds: Mapped[int]
+    offline_redemption_limit_points: Mapped[int]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(255))
+
+    categories: Mapped[list[CategoryPointConfig]] = relationship(
+        order_by="CategoryPointConfig.id", cascade="all, delete-orphan"
+    )
+    discounts: Mapped[list[CategoryDiscountRow]] = relationship(
+        order_by="CategoryDiscountRow.id", cascade="all, delete-orphan"
+    )
+    tiers: Mapped[list[TierRow]] = relationship(
+        order_by="TierRow.position", cascade="all, delete-orphan"
+    )
+
+
+class CategoryPointConfig(Base):
+    __tablename__ = "category_point_configs"
+    __table_args__ = (UniqueConstraint("config_id", "category_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    config_id: Mapped[int] = mapped_column(ForeignKey("config_versions.id"))
+    category_id: Mapped[int]
+    category_name: Mapped[str] = mapped_column(String(255))
+    point_percentage: Mapped[int]
+    is_active: Mapped[bool]
+
+
+class CategoryDiscountRow(Base):
+    __tablename__ = "category_discounts"
+    __table_args__ = (UniqueConstraint("config_id", "category_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    config_id: Mapped[int] = mapped_column(ForeignKey("config_versions.id"))
+    category_id: Mapped[int]
+    category_name: Mapped[str] = mapped_column(String(255))
+    discount_percentage: Mapped[int]
+    is_active: Mapped[bool]
+
+
+class TierRow(Base):
+    __tablename__ = "tiers"
+    __table_args__ = (UniqueConstraint("config_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    config_id: Mapped[int] = mapped_column(ForeignKey("config_versions.id"))
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(String(255))
+    min_lifetime_points: Mapped[int]
+    earn_multiplier: Mapped[int]
+    max_redemption_percent: Mapped[int | None]
+
+
+class Card(Base):
+    """A customer's card as this till knows it (balance includes its own unsynced rows)."""
+
+    __tablename__ = "cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_number: Mapped[str] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[str | None] = mapped_column(String(64))
+    customer_name: Mapped[str] = mapped_column(String(255))
+    # Not unique in the schema: two tills offline may each issue the phone a card, and both
+    # cards must still arrive here by pull. Issuing at this till checks it (DUPLICATE_CARD).
+    customer_phone: Mapped[str] = mapped_column(String(20), index=True)
+    customer_email: Mapped[str | None] = mapped_column(String(255))
+    referrer_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"))
+    points_balance: Mapped[int] = mapped_column(default=0)
+    total_points_earned: Mapped[int] = mapped_column(default=0)
+    total_points_redeemed: Mapped[int] = mapped_column(default=0)
+    total_referral_points_earned: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    issued_at: Mapped[datetime]
+    last_transaction_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    referrer: Mapped[Card | None] = relationship(remote_side=[id])
+
+    @property
+    def lifetime_points(self) -> int:
+        """What tiers are measured on: points earned on purchases and by referrals."""
+        return self.total_points_earned + self.total_referral_points_earned
+
+
+class LedgerEntry(Base):
+    """One movement of points; append-only. A card's balance is the sum of its rows."""
+
+    __tablename__ = "ledger"
+    __table_args__ = (
+        Index("ix_ledger_card_id_id", "card_id", "id"),
+        Index("ix_ledger_reference_type_reference_id", "reference_type", "reference_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"))
+    transaction_type: Mapped[str] = mapped_column(String(20))
+    points: Mapped[int]
+    balance_after: Mapped[int]
+    reference_type: Mapped[str] = mapped_column(String(20))  # BILL | MANUAL | REFERRAL
+    reference_id: Mapped[str | None] = mapped_column(String(64))
+    bill_amount: Mapped[int | None]
+    category_id: Mapped[int | None]
+    category_name: Mapped[str | None] = mapped_column(String(255))
+    point_percentage: Mapped[int | None]
+    referred_card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"))
+    referred_bill_id: Mapped[str | None] = mapped_column(String(64))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger.id"))
+    description: Mapped[str | None] = mapped_column(String(500))
+    performed_by: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    # The mutation that carries this row to the central service; checked at commit, since
+    # a unit of work posts the rows before it writes the mutation that lists them.
+    device_seq: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox.device_seq", deferrable=True, initially="DEFERRED"), index=True
+    )
+
+
+class Bill(Base):
+    """A finalized bill: the result the customer saw, kept to answer a repeat exactly."""
+
+    __tablename__ = "bills"
+
+    bill_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # FINALIZED | REVERSED
+    config_version: Mapped[int]
+    request_hash: Mapped[str] = mapped_column(String(64))
+    result_json: Mapped[str] = mapped_column(Text)
+    bill_amount: Mapped[int]
+    payable: Mapped[int]
+    points_earned: Mapped[int]
+    points_redeemed: Mapped[int]
+    performed_by: Mapped[str | None] = mapped_column(String(255))
+    finalized_at: Mapped[datetime] = mapped_column(index=True)
+    reversed_at: Mapped[datetime | None]
+    reversed_by: Mapped[str | None] = mapped_column(String(255))
+
+
+class OutboxMutation(Base):
+    """A change the central service must learn, written in the same transaction as it."""
+
+    __tablename__ = "outbox"
+
+    device_seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    mutation_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)
+    config_version: Mapped[int]
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), index=True)  # PENDING|APPLIED|DUPLICATE|REJECTED
+    acked_at: Mapped[datetime | None]
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+
+
+class SyncState(Base):
+    """One row: the till's sequence counter and where it stands with the central service."""
+
+    __tablename__ = "sync_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    next_device_seq: Mapped[int]
+    last_applied_seq: Mapped[int]
+    pull_cursor: Mapped[str]
+    last_push_at: Mapped[datetime | None]
+    last_pull_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class TillSetting(Base):
+    """The till's own settings: device name, central address, scanner port and the like."""
+
+    __tablename__ = "till_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class CardNumberBlock(Base):
+    """A range of card numbers this till may issue on its own (see `cardnumber.py`)."""
+
+    __tablename__ = "card_number_blocks"
+    __table_args__ = (UniqueConstraint("prefix", "block"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(2))
+    block: Mapped[int]
+    next_serial: Mapped[int]
+    origin: Mapped[str] = mapped_column(String(16))  # local | server

@@ -1,0 +1,111 @@
+"""What a cashier rings up: lines by category, an optional redemption and flat discount.
+
+`bill_from_json` reads the request shape of `central-api.md`
+(`{items: [{categoryId, amount} | {categoryId, quantity, unitPrice}], redeemPoints?,
+flatDiscount?}`) and refuses anything malformed with the field named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pos_loyalty.amounts import (
+    MAX_FIGURE,
+    MONEY_PLACES,
+    QUANTITY_PLACES,
+    parse_money,
+    parse_points,
+    parse_scaled,
+    round_half_up,
+    to_decimal,
+)
+from pos_loyalty.errors import InvalidInput
+
+MAX_LINES = 1000
+
+
+@dataclass(frozen=True)
+class BillLine:
+    category_id: int
+    gross: int  # money, hundredths
+    quantity: int | None = None  # thousandths, when priced per unit
+    unit_price: int | None = None  # money, hundredths
+
+    @classmethod
+    def priced(cls, category_id: int, quantity: int, unit_price: int) -> "BillLine":
+        """quantity (thousandths) x unit price; gross = round_half_up(quantity x unitPrice)."""
+        gross = round_half_up(quantity * unit_price, 10**QUANTITY_PLACES)
+        return cls(category_id, gross, quantity, unit_price)
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"categoryId": self.category_id}
+        if self.quantity is not None and self.unit_price is not None:
+            doc["quantity"] = to_decimal(self.quantity, QUANTITY_PLACES).normalize()
+            doc["unitPrice"] = to_decimal(self.unit_price, MONEY_PLACES)
+        doc["amount"] = to_decimal(self.gross, MONEY_PLACES)
+        return doc
+
+
+@dataclass(frozen=True)
+class BillRequest:
+    lines: tuple[BillLine, ...]
+    redeem_points: int = 0  # hundredths of a point
+    flat_discount: int = 0  # money, hundredths
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "items": [line.to_json() for line in self.lines],
+            "redeemPoints": to_decimal(self.redeem_points, 2),
+            "flatDiscount": to_decimal(self.flat_discount, MONEY_PLACES),
+        }
+
+
+def bill_from_json(doc: object) -> BillRequest:
+    if not isinstance(doc, dict):
+        raise InvalidInput("(body)", "a bill must be a JSON object")
+    items = doc.get("items")
+    if not isinstance(items, list) or not items:
+        raise InvalidInput("items", "a bill needs at least one item")
+    if len(items) > MAX_LINES:
+        raise InvalidInput("items", f"a bill may have at most {MAX_LINES} items")
+    lines = tuple(_line_from_json(item, f"items[{i}]") for i, item in enumerate(items))
+    redeem = doc.get("redeemPoints")
+    flat = doc.get("flatDiscount")
+    return BillRequest(
+        lines=lines,
+        redeem_points=0 if redeem is None else parse_points(redeem, "redeemPoints"),
+        flat_discount=0 if flat is None else parse_money(flat, "flatDiscount"),
+    )
+
+
+def _line_from_json(item: object, where: str) -> BillLine:
+    if not isinstance(item, dict):
+        raise InvalidInput(where, f"{where} must be an object with categoryId and amount")
+    category_id = item.get("categoryId")
+    if isinstance(category_id, str) and category_id.isdigit():
+        category_id = int(category_id)
+    if isinstance(category_id, bool) or not isinstance(category_id, int) or category_id <= 0:
+        raise InvalidInput(
+            f"{where}.categoryId", f"{where}.categoryId must be a category number, not {category_id!r}"
+        )
+    has_amount = item.get("amount") is not None
+    has_units = item.get("quantity") is not None or item.get("unitPrice") is not None
+    if has_amount and has_units:
+        raise InvalidInput(where, f"{where} gives both an amount and quantity x unitPrice; give one")
+    if has_units:
+        quantity = parse_scaled(
+            item.get("quantity"),
+            field=f"{where}.quantity",
+            places=QUANTITY_PLACES,
+            minimum=1,
+            maximum=10**6 * 10**QUANTITY_PLACES,
+            what="a quantity",
+        )
+        unit_price = parse_money(item.get("unitPrice"), f"{where}.unitPrice", minimum=1)
+        line = BillLine.priced(category_id, quantity, unit_price)
+        if line.gross > MAX_FIGURE * 10**MONEY_PLACES:
+            raise InvalidInput(where, f"{where} comes to more than any bill can ({line.gross})")
+        return line
+    amount = parse_money(item.get("amount"), f"{where}.amount", minimum=1)
+    return BillLine(category_id, amount)

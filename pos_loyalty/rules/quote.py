@@ -1,0 +1,292 @@
+"""How a bill is worked out: a pure function of (configuration, card, bill).
+
+This is `spec/loyalty-rules.md` in code, step by step, with the step numbers of the
+spec in the comments. No session, no clock, no I/O: the till (from its replica) and the
+central service (from its database) both call `quote_bill` and get the same answer to
+the last paisa and point. Every figure is an int of hundredths (see `amounts.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pos_loyalty import errors
+from pos_loyalty.amounts import (
+    MULTIPLIER_PLACES,
+    PERCENT_PLACES,
+    RATE_PLACES,
+    money,
+    percent,
+    points,
+    round_down,
+    round_half_up,
+    to_decimal,
+)
+from pos_loyalty.errors import InvalidInput, LoyaltyError
+from pos_loyalty.rules.bill import BillRequest
+from pos_loyalty.rules.config import LoyaltyConfig, Tier
+from pos_loyalty.rules.spread import spread
+
+# Denominators turning "amount x percentage" into the unit of the result.
+_PERCENT = 100 * 10**PERCENT_PLACES  # a percentage in hundredths, as a fraction
+_RATE = 10**RATE_PLACES  # money hundredths per point hundredth
+_MULTIPLIER = 10**MULTIPLIER_PLACES
+
+
+@dataclass(frozen=True)
+class CardState:
+    """What the rules need to know about the card on the bill."""
+
+    card_number: str
+    is_active: bool
+    points_balance: int  # as this till knows it; may be negative after a reversal
+    lifetime_points: int  # totalPointsEarned + totalReferralPointsEarned, before this bill
+    has_active_referrer: bool = False
+    #: Points this card may still redeem today while the till is offline; None = no limit.
+    offline_allowance: int | None = None
+
+    @property
+    def available_points(self) -> int:
+        return max(self.points_balance, 0)
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    category_id: int
+    category_name: str
+    gross: int
+    category_discount: int
+    flat_discount: int
+    net: int
+    points_discount: int  # this line's share of amountDeducted
+    paid: int
+
+
+@dataclass(frozen=True)
+class EarnLine:
+    category_id: int
+    category_name: str
+    amount: int  # money actually paid in this category
+    point_percentage: int
+    points: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    card_number: str | None
+    program_enabled: bool
+    tier: Tier | None
+    available_points: int
+    bill_amount: int
+    category_discount: int
+    flat_discount: int
+    net_amount: int
+    points_redeemed: int
+    amount_deducted: int
+    payable: int
+    points_earned: int
+    referrer_points_earned: int
+    max_redeemable_points: int
+    earn_breakdown: tuple[EarnLine, ...]
+    lines: tuple[QuoteLine, ...]
+    config_version: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The quote as `central-api.md` names it, plus the per-line working."""
+        return {
+            "cardNumber": self.card_number,
+            "programEnabled": self.program_enabled,
+            "tier": self.tier.name if self.tier and self.tier.name else None,
+            "earnMultiplier": to_decimal(
+                self.tier.earn_multiplier if self.tier else _MULTIPLIER, MULTIPLIER_PLACES
+            ),
+            "availablePoints": points(self.available_points),
+            "billAmount": money(self.bill_amount),
+            "categoryDiscount": money(self.category_discount),
+            "flatDiscount": money(self.flat_discount),
+            "netAmount": money(self.net_amount),
+            "pointsRedeemed": points(self.points_redeemed),
+            "amountDeducted": money(self.amount_deducted),
+            "payable": money(self.payable),
+            "pointsEarned": points(self.points_earned),
+            "referrerPointsEarned": points(self.referrer_points_earned),
+            "maxRedeemablePoints": points(self.max_redeemable_points),
+            "earnBreakdown": [
+                {
+                    "categoryId": e.category_id,
+                    "categoryName": e.category_name,
+                    "amount": money(e.amount),
+                    "pointPercentage": percent(e.point_percentage),
+                    "points": points(e.points),
+                }
+                for e in self.earn_breakdown
+            ],
+            "lines": [
+                {
+                    "categoryId": line.category_id,
+                    "categoryName": line.category_name,
+                    "gross": money(line.gross),
+                    "categoryDiscount": money(line.category_discount),
+                    "flatDiscount": money(line.flat_discount),
+                    "net": money(line.net),
+                    "pointsDiscount": money(line.points_discount),
+                    "paid": money(line.paid),
+                }
+                for line in self.lines
+            ],
+            "configVersion": self.config_version,
+        }
+
+
+def quote_bill(config: LoyaltyConfig, card: CardState | None, bill: BillRequest) -> Quote:
+    """Work out a bill; raise LoyaltyError with the rule's code when it cannot stand."""
+    for index, line in enumerate(bill.lines):
+        if not config.knows_category(line.category_id):
+            raise InvalidInput(
+                f"items[{index}].categoryId",
+                f"Category {line.category_id} is not in this pharmacy's configuration",
+            )
+
+    # 8. Member benefits need a valid, active card and an enabled programme.
+    member = card is not None and card.is_active and config.is_enabled
+    tier = config.tier_for(card.lifetime_points) if member and card else None
+
+    # 1. Category discounts, per line, for members only.
+    grosses = [line.gross for line in bill.lines]
+    category_discounts = [
+        round_half_up(line.gross * config.discount_percentage(line.category_id), _PERCENT)
+        if member
+        else 0
+        for line in bill.lines
+    ]
+    after_category = [g - d for g, d in zip(grosses, category_discounts)]
+    total_after_category = sum(after_category)
+
+    # 2. Flat discount, for any bill, spread by largest remainder.
+    if bill.flat_discount > total_after_category:
+        raise InvalidInput(
+            "flatDiscount",
+            f"The flat discount {money(bill.flat_discount)} is larger than the bill "
+            f"after category discounts ({money(total_after_category)})",
+        )
+    flat_shares = spread(bill.flat_discount, after_category)
+    nets = [a - f for a, f in zip(after_category, flat_shares)]
+    net_amount = sum(nets)
+
+    # 3. Redemption: the cap, and what this bill could take at most.
+    max_percent = config.max_redemption_percent
+    if tier is not None and tier.max_redemption_percent is not None:
+        max_percent = tier.max_redemption_percent
+    max_amount = round_down(net_amount * max_percent, _PERCENT)
+    available = card.available_points if card is not None else 0
+    max_redeemable = 0
+    if member and card is not None:
+        max_redeemable = min(available, round_down(max_amount * _RATE, config.points_to_amount_rate))
+        if card.offline_allowance is not None:
+            max_redeemable = min(max_redeemable, max(card.offline_allowance, 0))
+        if max_redeemable < config.min_points_to_redeem:
+            max_redeemable = 0
+
+    amount_deducted = 0
+    if bill.redeem_points > 0:
+        _check_redemption(config, card, bill.redeem_points)
+        amount_deducted = round_half_up(bill.redeem_points * config.points_to_amount_rate, _RATE)
+        if amount_deducted > max_amount:
+            allowed = min(available, round_down(max_amount * _RATE, config.points_to_amount_rate))
+            raise LoyaltyError(
+                errors.EXCEEDS_MAX_REDEMPTION,
+                f"At most {points(allowed)} points can be redeemed on this bill "
+                f"({percent(max_percent)}% of {money(net_amount)} is {money(max_amount)})",
+                maxRedeemablePoints=points(allowed),
+            )
+        if card is not None and card.offline_allowance is not None:
+            if bill.redeem_points > card.offline_allowance:
+                raise LoyaltyError(
+                    errors.OFFLINE_LIMIT,
+                    "The till is offline: this card can redeem at most "
+                    f"{points(max(card.offline_allowance, 0))} more points today",
+                    offlineAllowance=points(max(card.offline_allowance, 0)),
+                )
+
+    # 4. The redeemed money, spread over the lines by their net.
+    point_shares = spread(amount_deducted, nets)
+    paids = [n - s for n, s in zip(nets, point_shares)]
+    payable = net_amount - amount_deducted
+
+    # 5. Earning on money actually paid, per category, with the tier's multiplier.
+    paid_by_category: dict[int, int] = {}
+    for line, paid in zip(bill.lines, paids):
+        paid_by_category[line.category_id] = paid_by_category.get(line.category_id, 0) + paid
+    multiplier = tier.earn_multiplier if tier is not None else _MULTIPLIER
+    breakdown = []
+    for category_id, paid in paid_by_category.items():
+        pct = config.earning_percentage(category_id) if member else 0
+        earned = round_down(paid * pct * multiplier, _PERCENT * _MULTIPLIER)
+        breakdown.append(EarnLine(category_id, config.category_name(category_id), paid, pct, earned))
+    points_earned = sum(e.points for e in breakdown)
+
+    # 6. One level of referral, on the payable amount, no multiplier.
+    referrer_points = 0
+    if member and card is not None and card.has_active_referrer:
+        referrer_points = round_down(payable * config.referral_points_percent, _PERCENT)
+
+    return Quote(
+        card_number=card.card_number if card is not None else None,
+        program_enabled=config.is_enabled,
+        tier=tier,
+        available_points=available,
+        bill_amount=sum(grosses),
+        category_discount=sum(category_discounts),
+        flat_discount=bill.flat_discount,
+        net_amount=net_amount,
+        points_redeemed=bill.redeem_points,
+        amount_deducted=amount_deducted,
+        payable=payable,
+        points_earned=points_earned,
+        referrer_points_earned=referrer_points,
+        max_redeemable_points=max_redeemable,
+        earn_breakdown=tuple(breakdown),
+        lines=tuple(
+            QuoteLine(
+                line.category_id,
+                config.category_name(line.category_id),
+                line.gross,
+                cat,
+                flat,
+                net,
+                share,
+                paid,
+            )
+            for line, cat, flat, net, share, paid in zip(
+                bill.lines, category_discounts, flat_shares, nets, point_shares, paids
+            )
+        ),
+        config_version=config.version,
+    )
+
+
+def _check_redemption(config: LoyaltyConfig, card: CardState | None, redeem: int) -> None:
+    """Step 3's preconditions, in the order a cashier would want to hear them."""
+    if card is None:
+        raise InvalidInput("redeemPoints", "Points can only be redeemed with a loyalty card on the bill")
+    if not card.is_active:
+        raise LoyaltyError(
+            errors.CARD_INACTIVE, f"Card {card.card_number} is not active; it cannot redeem points"
+        )
+    if not config.is_enabled:
+        raise LoyaltyError(
+            errors.PROGRAM_DISABLED, "The loyalty programme is switched off at this pharmacy"
+        )
+    if redeem < config.min_points_to_redeem:
+        raise LoyaltyError(
+            errors.MIN_POINTS_NOT_MET,
+            f"At least {points(config.min_points_to_redeem)} points must be redeemed at a time",
+            minPointsToRedeem=points(config.min_points_to_redeem),
+        )
+    if redeem > card.available_points:
+        raise LoyaltyError(
+            errors.INSUFFICIENT_POINTS,
+            f"The card has only {points(card.available_points)} points",
+            availablePoints=points(card.available_points),
+        )

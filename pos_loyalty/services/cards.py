@@ -1,0 +1,372 @@
+"""Cards at the till: issue, find by number or phone, history, a manager's adjustment."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from pos_loyalty import cardnumber, errors
+from pos_loyalty.amounts import MAX_FIGURE, POINTS_PLACES, parse_points, points
+from pos_loyalty.errors import InvalidInput, LoyaltyError
+from pos_loyalty.phone import normalize_phone
+from pos_loyalty.replica.db import Replica, UnitOfWork
+from pos_loyalty.replica.models import Card, CardNumberBlock, LedgerEntry
+from pos_loyalty.rules.config import LoyaltyConfig
+from pos_loyalty.rules.quote import CardState
+from pos_loyalty.services import configuration, ledger, outbox
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+MAX_HISTORY = 10_000
+
+
+@dataclass(frozen=True)
+class CardView:
+    """A card as the till shows it, copied out of the unit of work that read it."""
+
+    id: int
+    card_number: str
+    customer_id: str | None
+    customer_name: str
+    customer_phone: str
+    customer_email: str | None
+    referrer_id: int | None
+    referrer_number: str | None
+    points_balance: int
+    total_points_earned: int
+    total_points_redeemed: int
+    total_referral_points_earned: int
+    is_active: bool
+    issued_at: datetime
+    last_transaction_at: datetime | None
+    tier: str | None
+    next_tier: str | None
+    points_to_next_tier: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "cardNumber": self.card_number,
+            "customerId": self.customer_id,
+            "customerName": self.customer_name,
+            "customerPhone": self.customer_phone,
+            "customerEmail": self.customer_email,
+            "referrerCardId": self.referrer_id,
+            "referrerCardNumber": self.referrer_number,
+            "pointsBalance": points(self.points_balance),
+            "totalPointsEarned": points(self.total_points_earned),
+            "totalPointsRedeemed": points(self.total_points_redeemed),
+            "totalReferralPointsEarned": points(self.total_referral_points_earned),
+            "isActive": self.is_active,
+            "issuedAt": self.issued_at,
+            "lastTransactionAt": self.last_transaction_at,
+            "tier": self.tier,
+            "nextTier": self.next_tier,
+            "pointsToNextTier": None
+            if self.points_to_next_tier is None
+            else points(self.points_to_next_tier),
+        }
+
+
+def view(card: Card, config: LoyaltyConfig) -> CardView:
+    lifetime = card.lifetime_points
+    tier = config.tier_for(lifetime)
+    upcoming = config.next_tier(lifetime)
+    return CardView(
+        id=card.id,
+        card_number=card.card_number,
+        customer_id=card.customer_id,
+        customer_name=card.customer_name,
+        customer_phone=card.customer_phone,
+        customer_email=card.customer_email,
+        referrer_id=card.referrer_id,
+        referrer_number=card.referrer.card_number if card.referrer else None,
+        points_balance=card.points_balance,
+        total_points_earned=card.total_points_earned,
+        total_points_redeemed=card.total_points_redeemed,
+        total_referral_points_earned=card.total_referral_points_earned,
+        is_active=card.is_active,
+        issued_at=card.issued_at,
+        last_transaction_at=card.last_transaction_at,
+        tier=tier.name or None,
+        next_tier=upcoming.name if upcoming else None,
+        points_to_next_tier=upcoming.min_lifetime_points - lifetime if upcoming else None,
+    )
+
+
+def state(card: Card) -> CardState:
+    """What the rules need from a card."""
+    return CardState(
+        card_number=card.card_number,
+        is_active=card.is_active,
+        points_balance=card.points_balance,
+        lifetime_points=card.lifetime_points,
+        has_active_referrer=card.referrer is not None and card.referrer.is_active,
+    )
+
+
+def load(uow: UnitOfWork, number: object, *, field: str = "cardNumber") -> Card:
+    """The card with this number (with its referrer), or CARD_NOT_FOUND."""
+    normalized = cardnumber.validate(number, field)
+    card = uow.session.execute(
+        select(Card).where(Card.card_number == normalized).options(joinedload(Card.referrer))
+    ).scalar_one_or_none()
+    if card is None:
+        raise LoyaltyError(
+            errors.CARD_NOT_FOUND, f"No card {normalized} at this pharmacy", cardNumber=normalized
+        )
+    return card
+
+
+def find(replica: Replica, number: object) -> CardView:
+    with replica.reading() as uow:
+        return view(load(uow, number), configuration.current(uow))
+
+
+def find_by_phone(replica: Replica, phone: object) -> list[CardView]:
+    """Every card issued to this phone (normally one), newest first; CARD_NOT_FOUND if none."""
+    normalized = normalize_phone(phone, "phone")
+    with replica.reading() as uow:
+        cards = (
+            uow.session.execute(
+                select(Card)
+                .where(Card.customer_phone == normalized)
+                .options(joinedload(Card.referrer))
+                .order_by(Card.is_active.desc(), Card.id.desc())
+            )
+            .scalars()
+            .all()
+        )
+        if not cards:
+            raise LoyaltyError(errors.CARD_NOT_FOUND, f"No card for phone {normalized}")
+        config = configuration.current(uow)
+        return [view(card, config) for card in cards]
+
+
+def issue(
+    replica: Replica,
+    *,
+    name: object,
+    phone: object,
+    email: object = None,
+    referrer: object = None,
+    number: object = None,
+    customer_id: object = None,
+    performed_by: str | None = None,
+) -> CardView:
+    """Issue a card: a pre-printed `number`, or the next one from this till's block."""
+    customer_name = _text(name, "customerName", required=True)
+    customer_phone = normalize_phone(phone)
+    customer_email = _email(email)
+    customer = _text(customer_id, "customerId", required=False, limit=64)
+    given_number = cardnumber.validate(number) if number not in (None, "") else None
+    with replica.writing() as uow:
+        session = uow.session
+        holder = session.execute(
+            select(Card.card_number).where(Card.customer_phone == customer_phone).limit(1)
+        ).scalar()
+        if holder is not None:
+            raise LoyaltyError(
+                errors.DUPLICATE_CARD,
+                f"Phone {customer_phone} already has card {holder}",
+                field="customerPhone",
+                cardNumber=holder,
+            )
+        referrer_card = load(uow, referrer, field="referrer") if referrer not in (None, "") else None
+        if referrer_card is not None and not referrer_card.is_active:
+            raise LoyaltyError(
+                errors.CARD_INACTIVE,
+                f"Referrer card {referrer_card.card_number} is not active",
+                field="referrer",
+            )
+        if given_number is not None:
+            if _exists(uow, given_number):
+                raise LoyaltyError(
+                    errors.DUPLICATE_CARD,
+                    f"Card {given_number} has already been issued",
+                    field="cardNumber",
+                )
+            card_number = given_number
+        else:
+            card_number = _next_number(uow)
+        card = Card(
+            card_number=card_number,
+            customer_id=customer,
+            customer_name=customer_name,
+            customer_phone=customer_phone,
+            customer_email=customer_email,
+            referrer=referrer_card,
+            points_balance=0,
+            total_points_earned=0,
+            total_points_redeemed=0,
+            total_referral_points_earned=0,
+            is_active=True,
+            issued_at=uow.now,
+            updated_at=uow.now,
+        )
+        session.add(card)
+        config = configuration.current(uow)
+        outbox.append(
+            uow,
+            "card.issued",
+            {
+                "cardNumber": card_number,
+                "customerId": customer,
+                "customerName": customer_name,
+                "customerPhone": customer_phone,
+                "customerEmail": customer_email,
+                "referrerCardNumber": referrer_card.card_number if referrer_card else None,
+                "issuedAt": uow.now,
+                "performedBy": performed_by,
+            },
+            config_version=config.version,
+        )
+        session.flush()
+        result = view(card, config)
+        uow.commit()
+        return result
+
+
+def history(replica: Replica, number: object, *, limit: int = 100) -> list[dict[str, Any]]:
+    """A card's ledger rows, newest first."""
+    if limit < 1 or limit > MAX_HISTORY:
+        raise InvalidInput("limit", f"limit must be between 1 and {MAX_HISTORY}")
+    with replica.reading() as uow:
+        card = load(uow, number)
+        entries = (
+            uow.session.execute(
+                select(LedgerEntry)
+                .where(LedgerEntry.card_id == card.id)
+                .order_by(LedgerEntry.id.desc())
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
+        numbers = _numbers(uow, {card.id} | {e.referred_card_id for e in entries if e.referred_card_id})
+        return [ledger.entry_to_json(e, numbers) for e in entries]
+
+
+def adjust(
+    replica: Replica,
+    number: object,
+    amount: object,
+    *,
+    reason: object,
+    performed_by: str | None = None,
+) -> CardView:
+    """A manager's correction: one ADJUSTED row (never below zero) and its mutation."""
+    delta = parse_points(amount, "points", minimum=-MAX_FIGURE * 10**POINTS_PLACES)
+    if delta == 0:
+        raise InvalidInput("points", "An adjustment of zero points changes nothing")
+    why = _text(reason, "reason", required=True, limit=500)
+    with replica.writing() as uow:
+        card = load(uow, number)
+        if not card.is_active:
+            raise LoyaltyError(errors.CARD_INACTIVE, f"Card {card.card_number} is not active")
+        if card.points_balance + delta < 0:
+            raise LoyaltyError(
+                errors.INSUFFICIENT_POINTS,
+                f"The card has only {points(card.points_balance)} points; "
+                f"it cannot lose {points(-delta)}",
+                availablePoints=points(max(card.points_balance, 0)),
+            )
+        config = configuration.current(uow)
+        seq = outbox.reserve(uow)
+        entry = ledger.post(
+            uow,
+            card,
+            ledger.ADJUSTED,
+            delta,
+            reference_type=ledger.MANUAL,
+            description=why,
+            performed_by=performed_by,
+            device_seq=seq,
+        )
+        outbox.append(
+            uow,
+            "card.adjusted",
+            {
+                "cardNumber": card.card_number,
+                "points": points(delta),
+                "reason": why,
+                "balanceAfter": points(entry.balance_after),
+                "performedBy": performed_by,
+                "adjustedAt": uow.now,
+            },
+            config_version=config.version,
+            device_seq=seq,
+        )
+        result = view(card, config)
+        uow.commit()
+        return result
+
+
+def _numbers(uow: UnitOfWork, card_ids: set[int]) -> dict[int, str]:
+    rows = uow.session.execute(select(Card.id, Card.card_number).where(Card.id.in_(card_ids)))
+    return {card_id: number for card_id, number in rows}
+
+
+def _exists(uow: UnitOfWork, number: str) -> bool:
+    return uow.session.execute(select(Card.id).where(Card.card_number == number)).first() is not None
+
+
+def _next_number(uow: UnitOfWork) -> str:
+    """The next unused number from this till's blocks (server-given first, else its own)."""
+    session = uow.session
+    blocks = session.execute(
+        select(CardNumberBlock)
+        .where(CardNumberBlock.next_serial < cardnumber.BLOCK_SIZE)
+        .order_by(CardNumberBlock.origin.desc(), CardNumberBlock.id)  # 'server' before 'local'
+    ).scalars()
+    for block in blocks:
+        while block.next_serial < cardnumber.BLOCK_SIZE:
+            number = cardnumber.from_block(block.prefix, block.block, block.next_serial)
+            block.next_serial += 1
+            if not _exists(uow, number):
+                return number
+    # No block left: this till takes a random block of its own (never connected, or used up).
+    while True:
+        block_number = secrets.randbelow(100_000)
+        taken = session.execute(
+            select(CardNumberBlock.id).where(
+                CardNumberBlock.prefix == cardnumber.LOCAL_BLOCK_PREFIX,
+                CardNumberBlock.block == block_number,
+            )
+        ).first()
+        if taken is None:
+            break
+    session.add(
+        CardNumberBlock(
+            prefix=cardnumber.LOCAL_BLOCK_PREFIX, block=block_number, next_serial=0, origin="local"
+        )
+    )
+    session.flush()
+    return _next_number(uow)
+
+
+def _text(value: object, field: str, *, required: bool, limit: int = 255) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(field, f"{field} is needed")
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise InvalidInput(field, f"{field} must be text")
+    text = " ".join(value.split())
+    if len(text) > limit:
+        raise InvalidInput(field, f"{field} must be at most {limit} characters")
+    return text
+
+
+def _email(value: object) -> str | None:
+    text = _text(value, "customerEmail", required=False)
+    if text is not None and not _EMAIL.fullmatch(text):
+        raise InvalidInput("customerEmail", f"{text!r} is not an email address")
+    return text

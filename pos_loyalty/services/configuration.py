@@ -1,0 +1,182 @@
+"""The tenant configuration on the till: current version, import, export, save.
+
+A configuration is saved whole and never edited: each save is a new `config_versions`
+row with its categories, discounts and tiers, plus a `config.changed` mutation naming
+the fields that changed and their values before (for the central service's per-field
+merge). A document that fails validation writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from pos_loyalty.replica.db import Replica, UnitOfWork
+from pos_loyalty.replica.models import (
+    CategoryDiscountRow,
+    CategoryPointConfig,
+    ConfigVersion,
+    TierRow,
+)
+from pos_loyalty.rules import config_fields
+from pos_loyalty.rules.config import (
+    SAMPLE_CONFIG_JSON,
+    CategoryDiscount,
+    CategoryPoints,
+    LoyaltyConfig,
+    Tier,
+    config_from_json,
+    config_to_json,
+)
+from pos_loyalty.services import outbox
+
+DEFAULT = "default"
+LOCAL = "local"
+SERVER = "server"  # pulled from the central service
+
+
+def current(uow: UnitOfWork) -> LoyaltyConfig:
+    """The newest saved configuration (cached by row: a saved version never changes)."""
+    row_id = uow.session.execute(
+        select(ConfigVersion.id).order_by(ConfigVersion.id.desc()).limit(1)
+    ).scalar()
+    if row_id is None:
+        return LoyaltyConfig()
+    config = uow.config_cache.get(row_id)
+    if config is None:
+        row = uow.session.execute(
+            select(ConfigVersion)
+            .where(ConfigVersion.id == row_id)
+            .options(
+                selectinload(ConfigVersion.categories),
+                selectinload(ConfigVersion.discounts),
+                selectinload(ConfigVersion.tiers),
+            )
+        ).scalar_one()
+        config = _from_row(row)
+        uow.config_cache[row_id] = config
+    return config
+
+
+def export(replica: Replica) -> dict[str, Any]:
+    with replica.reading() as uow:
+        return config_to_json(current(uow))
+
+
+@dataclass(frozen=True)
+class Saved:
+    version: int
+    changed: bool
+    fields: tuple[str, ...] = ()
+
+
+def save(replica: Replica, document: object, *, performed_by: str | None = None) -> Saved:
+    """Validate `document` as a whole and save it as a new version (a config.changed too)."""
+    proposed = config_from_json(document)  # raises ConfigInvalid before anything is written
+    with replica.writing() as uow:
+        base = current(uow)
+        base_doc = config_to_json(base)
+        new_doc = config_to_json(proposed)
+        before, after = config_fields.diff(base_doc, new_doc)
+        if not after:
+            return Saved(base.version, changed=False)
+        version = _next_version(uow)
+        uow.session.add(_to_row(proposed, version, LOCAL, uow, performed_by))
+        outbox.append(
+            uow,
+            "config.changed",
+            {"baseVersion": base.version, "version": version, "base": before, "changes": after},
+            config_version=version,
+        )
+        uow.commit()
+        return Saved(version, changed=True, fields=tuple(after))
+
+
+def ensure_default(replica: Replica) -> None:
+    """Give an empty replica seed 002's sample configuration, so a new till works at once."""
+    with replica.reading() as uow:
+        if uow.session.execute(select(ConfigVersion.id).limit(1)).scalar() is not None:
+            return
+    with replica.writing() as uow:
+        if uow.session.execute(select(ConfigVersion.id).limit(1)).scalar() is not None:
+            return
+        uow.session.add(_to_row(config_from_json(SAMPLE_CONFIG_JSON), 1, DEFAULT, uow, None))
+        uow.commit()
+
+
+def _next_version(uow: UnitOfWork) -> int:
+    return (uow.session.execute(select(func.max(ConfigVersion.version))).scalar() or 0) + 1
+
+
+def _from_row(row: ConfigVersion) -> LoyaltyConfig:
+    return LoyaltyConfig(
+        is_enabled=row.is_enabled,
+        points_to_amount_rate=row.points_to_amount_rate,
+        max_redemption_percent=row.max_redemption_percent,
+        referral_points_percent=row.referral_points_percent,
+        min_points_to_redeem=row.min_points_to_redeem,
+        category_points=tuple(
+            CategoryPoints(c.category_id, c.category_name, c.point_percentage, c.is_active)
+            for c in row.categories
+        ),
+        category_discounts=tuple(
+            CategoryDiscount(d.category_id, d.category_name, d.discount_percentage, d.is_active)
+            for d in row.discounts
+        ),
+        tiers=tuple(
+            Tier(t.name, t.min_lifetime_points, t.earn_multiplier, t.max_redemption_percent)
+            for t in row.tiers
+        ),
+        offline_grace_seconds=row.offline_grace_seconds,
+        offline_redemption_limit_points=row.offline_redemption_limit_points,
+        version=row.version,
+    )
+
+
+def _to_row(
+    config: LoyaltyConfig, version: int, origin: str, uow: UnitOfWork, performed_by: str | None
+) -> ConfigVersion:
+    return ConfigVersion(
+        version=version,
+        origin=origin,
+        is_enabled=config.is_enabled,
+        points_to_amount_rate=config.points_to_amount_rate,
+        max_redemption_percent=config.max_redemption_percent,
+        referral_points_percent=config.referral_points_percent,
+        min_points_to_redeem=config.min_points_to_redeem,
+        offline_grace_seconds=config.offline_grace_seconds,
+        offline_redemption_limit_points=config.offline_redemption_limit_points,
+        created_at=uow.now,
+        created_by=performed_by,
+        categories=[
+            CategoryPointConfig(
+                category_id=c.category_id,
+                category_name=c.category_name,
+                point_percentage=c.point_percentage,
+                is_active=c.is_active,
+            )
+            for c in config.category_points
+        ],
+        discounts=[
+            CategoryDiscountRow(
+                category_id=d.category_id,
+                category_name=d.category_name,
+                discount_percentage=d.discount_percentage,
+                is_active=d.is_active,
+            )
+            for d in config.category_discounts
+        ],
+        tiers=[
+            TierRow(
+                position=position,
+                name=t.name,
+                min_lifetime_points=t.min_lifetime_points,
+                earn_multiplier=t.earn_multiplier,
+                max_redemption_percent=t.max_redemption_percent,
+            )
+            for position, t in enumerate(config.tiers)
+        ],
+    )

@@ -1,0 +1,134 @@
+"""Posting points to a card: one append-only ledger row, and the card's figures with it.
+
+`post` is the only code that changes a card's balance or totals, so the invariant
+"balance = sum of rows, each total = sum of its type" holds by construction; `totals`
+recomputes the figures from the rows to check it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from pos_loyalty.amounts import money, percent, points
+from pos_loyalty.replica.db import UnitOfWork
+from pos_loyalty.replica.models import Card, LedgerEntry
+
+EARNED = "EARNED"
+REDEEMED = "REDEEMED"
+REFERRAL_EARNED = "REFERRAL_EARNED"
+EXPIRED = "EXPIRED"
+ADJUSTED = "ADJUSTED"
+REVERSED = "REVERSED"
+
+BILL = "BILL"
+MANUAL = "MANUAL"
+REFERRAL = "REFERRAL"
+
+
+def post(
+    uow: UnitOfWork,
+    card: Card,
+    transaction_type: str,
+    amount: int,
+    *,
+    reference_type: str,
+    reverses: LedgerEntry | None = None,
+    **columns: Any,
+) -> LedgerEntry:
+    """Append a row of `amount` points (signed) to `card` and move its figures with it."""
+    card.points_balance += amount
+    counted_as = reverses.transaction_type if reverses is not None else transaction_type
+    if counted_as == EARNED:
+        card.total_points_earned += amount
+    elif counted_as == REDEEMED:
+        card.total_points_redeemed -= amount
+    elif counted_as == REFERRAL_EARNED:
+        card.total_referral_points_earned += amount
+    card.last_transaction_at = uow.now
+    card.updated_at = uow.now
+    entry = LedgerEntry(
+        card_id=card.id,
+        transaction_type=transaction_type,
+        points=amount,
+        balance_after=card.points_balance,
+        reference_type=reference_type,
+        reverses_id=reverses.id if reverses is not None else None,
+        created_at=uow.now,
+        **columns,
+    )
+    uow.session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class Totals:
+    points_balance: int
+    total_points_earned: int
+    total_points_redeemed: int
+    total_referral_points_earned: int
+
+
+def totals(uow: UnitOfWork, card_id: int) -> Totals:
+    """A card's figures worked out from its ledger rows alone."""
+    original = aliased(LedgerEntry)
+    rows = uow.session.execute(
+        select(LedgerEntry.transaction_type, LedgerEntry.points, original.transaction_type)
+        .outerjoin(original, LedgerEntry.reverses_id == original.id)
+        .where(LedgerEntry.card_id == card_id)
+    ).all()
+    balance = earned = redeemed = referral = 0
+    for kind, amount, reversed_kind in rows:
+        balance += amount
+        counted_as = reversed_kind if kind == REVERSED else kind
+        if counted_as == EARNED:
+            earned += amount
+        elif counted_as == REDEEMED:
+            redeemed -= amount
+        elif counted_as == REFERRAL_EARNED:
+            referral += amount
+    return Totals(balance, earned, redeemed, referral)
+
+
+def entry_to_json(entry: LedgerEntry, card_numbers: dict[int, str]) -> dict[str, Any]:
+    """A ledger row with seed 002's `point_transactions` column names, in camelCase."""
+    return {
+        "id": entry.id,
+        "cardNumber": card_numbers.get(entry.card_id),
+        "transactionType": entry.transaction_type,
+        "points": points(entry.points),
+        "balanceAfter": points(entry.balance_after),
+        "referenceType": entry.reference_type,
+        "referenceId": entry.reference_id,
+        "billAmount": None if entry.bill_amount is None else money(entry.bill_amount),
+        "categoryId": entry.category_id,
+        "categoryName": entry.category_name,
+        "pointPercentage": None
+        if entry.point_percentage is None
+        else percent(entry.point_percentage),
+        "referredCardNumber": card_numbers.get(entry.referred_card_id)
+        if entry.referred_card_id
+        else None,
+        "referredBillId": entry.referred_bill_id,
+        "reversesId": entry.reverses_id,
+        "description": entry.description,
+        "performedBy": entry.performed_by,
+        "createdAt": entry.created_at,
+    }
+
+
+def entry_to_mutation(entry: LedgerEntry, uow: UnitOfWork) -> dict[str, Any]:
+    """A row as an outbox payload carries it: cards by number, no ids local to this till."""
+
+    def number(card_id: int | None) -> str | None:
+        card = uow.session.get(Card, card_id) if card_id is not None else None
+        return card.card_number if card is not None else None
+
+    doc = entry_to_json(entry, {})
+    del doc["id"], doc["reversesId"]
+    doc["cardNumber"] = number(entry.card_id)
+    doc["referredCardNumber"] = number(entry.referred_card_id)
+    return doc

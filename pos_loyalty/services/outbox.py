@@ -1,0 +1,84 @@
+"""Writing the outbox: every change the central service must learn, in the same transaction.
+
+`deviceSeq` comes from the till's counter row, never from MAX(device_seq): acknowledged
+mutations may be pruned one day, and a sequence number must never be used twice. The
+counter is read and bumped inside the caller's `BEGIN IMMEDIATE` transaction, so two
+processes on one replica can never take the same number, and a rolled-back sale gives
+its number back (the sequence stays gapless).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from pos_loyalty import jsonio
+from pos_loyalty.replica.db import UnitOfWork
+from pos_loyalty.replica.models import OutboxMutation, SyncState
+
+KINDS = (
+    "bill.finalized",
+    "bill.reversed",
+    "card.issued",
+    "card.updated",
+    "card.adjusted",
+    "config.changed",
+)
+
+PENDING = "PENDING"
+REJECTED = "REJECTED"
+
+
+def reserve(uow: UnitOfWork) -> int:
+    """Take the next deviceSeq; call inside a writing unit of work, then `append` with it."""
+    return uow.session.execute(
+        update(SyncState)
+        .where(SyncState.id == 1)
+        .values(next_device_seq=SyncState.next_device_seq + 1)
+        .returning(SyncState.next_device_seq - 1)
+    ).scalar_one()
+
+
+def append(
+    uow: UnitOfWork,
+    kind: str,
+    payload: dict[str, Any],
+    config_version: int,
+    *,
+    device_seq: int | None = None,
+) -> OutboxMutation:
+    """Queue one mutation (with a deviceSeq taken by `reserve`, or the next one)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown mutation kind {kind!r}")
+    mutation = OutboxMutation(
+        device_seq=reserve(uow) if device_seq is None else device_seq,
+        mutation_id=str(uuid.uuid4()),
+        kind=kind,
+        payload=jsonio.dumps(payload),
+        config_version=config_version,
+        created_at=uow.now,
+        status=PENDING,
+    )
+    uow.session.add(mutation)
+    return mutation
+
+
+def to_json(mutation: OutboxMutation) -> dict[str, Any]:
+    """The mutation as `sync-protocol.md` puts it on the wire."""
+    return {
+        "mutationId": mutation.mutation_id,
+        "deviceSeq": mutation.device_seq,
+        "kind": mutation.kind,
+        "payload": jsonio.loads(mutation.payload),
+        "createdAt": mutation.created_at,
+        "configVersion": mutation.config_version,
+    }
+
+
+def counts(uow: UnitOfWork) -> dict[str, int]:
+    rows = uow.session.execute(
+        select(OutboxMutation.status, func.count()).group_by(OutboxMutation.status)
+    ).all()
+    return {status: count for status, count in rows}
