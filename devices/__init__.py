@@ -1,0 +1,1 @@
+"""Scanners in, barcodes out: the till's devices, built on the core (`pos_loyalty`)."""

@@ -1,0 +1,119 @@
+"""Readable text for people at a terminal; `--json` output bypasses all of this."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+
+def when(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S") + " UTC"
+    return str(value).replace("T", " ").rstrip("Z")[:19] + " UTC"
+
+
+def figure(value: Any) -> str:
+    return "-" if value is None else f"{Decimal(value):,.2f}"
+
+
+def card(doc: dict[str, Any]) -> str:
+    state = "active" if doc["isActive"] else "INACTIVE"
+    tier = f"   tier {doc['tier']}" if doc.get("tier") else ""
+    lines = [
+        f"Card {doc['cardNumber']}   ({state}){tier}",
+        f"  Customer   {doc['customerName']}   phone {doc['customerPhone']}"
+        + (f"   email {doc['customerEmail']}" if doc.get("customerEmail") else ""),
+    ]
+    if doc.get("referrerCardNumber"):
+        lines.append(f"  Referred by {doc['referrerCardNumber']}")
+    lines.append(
+        f"  Balance    {figure(doc['pointsBalance'])} points   "
+        f"(earned {figure(doc['totalPointsEarned'])}, redeemed {figure(doc['totalPointsRedeemed'])}, "
+        f"referrals {figure(doc['totalReferralPointsEarned'])})"
+    )
+    if doc.get("nextTier"):
+        lines.append(f"  Next tier  {doc['nextTier']} in {figure(doc['pointsToNextTier'])} points")
+    lines.append(f"  Issued     {when(doc['issuedAt'])}   last used {when(doc['lastTransactionAt'])}")
+    return "\n".join(lines)
+
+
+def quote(doc: dict[str, Any]) -> str:
+    who = f"card {doc['cardNumber']}" if doc.get("cardNumber") else "no card"
+    if doc.get("tier"):
+        who += f", tier {doc['tier']} (x{doc['earnMultiplier']})"
+    lines = [f"Bill for {who}"]
+    if doc.get("cardNumber") and not doc.get("programEnabled"):
+        lines.append("  The loyalty programme is switched off: no points, no member discounts.")
+    lines.append(
+        f"  {'category':<18}{'gross':>11}{'cat.disc':>10}{'flat':>9}{'net':>11}{'points':>9}{'paid':>11}"
+    )
+    for line in doc["lines"]:
+        lines.append(
+            f"  {line['categoryName'][:17]:<18}{figure(line['gross']):>11}"
+            f"{figure(line['categoryDiscount']):>10}{figure(line['flatDiscount']):>9}"
+            f"{figure(line['net']):>11}{figure(line['pointsDiscount']):>9}{figure(line['paid']):>11}"
+        )
+    rows = [
+        ("Bill amount", figure(doc["billAmount"])),
+        ("Category discount", _minus(doc["categoryDiscount"])),
+        ("Flat discount", _minus(doc["flatDiscount"])),
+        ("Net amount", figure(doc["netAmount"])),
+    ]
+    if Decimal(doc["pointsRedeemed"]):
+        rows.append(
+            (f"Redeemed {figure(doc['pointsRedeemed'])} points", _minus(doc["amountDeducted"]))
+        )
+    rows.append(("PAYABLE", figure(doc["payable"])))
+    lines += [f"  {label:<34}{value:>14}" for label, value in rows]
+    earned = ", ".join(
+        f"{e['categoryName']} {figure(e['points'])}" for e in doc["earnBreakdown"] if Decimal(e["points"])
+    )
+    lines.append(f"  Points earned   {figure(doc['pointsEarned'])}" + (f"  ({earned})" if earned else ""))
+    if Decimal(doc["referrerPointsEarned"]):
+        lines.append(f"  Referrer earns  {figure(doc['referrerPointsEarned'])}")
+    if doc.get("cardNumber"):
+        lines.append(
+            f"  May redeem up to {figure(doc['maxRedeemablePoints'])} of "
+            f"{figure(doc['availablePoints'])} points on this bill"
+        )
+    if "billId" in doc:
+        lines.append(f"  Bill {doc['billId']} finalized {when(doc['finalizedAt'])}")
+        if doc.get("newBalance") is not None:
+            lines.append(f"  New balance     {figure(doc['newBalance'])} points")
+    return "\n".join(lines)
+
+
+def _minus(value: Any) -> str:
+    return "-" + figure(value) if Decimal(value) else figure(value)
+
+
+def history(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "No ledger rows yet."
+    out = [f"{'when':<21}{'type':<17}{'points':>11}{'balance':>12}  reference / note"]
+    for row in rows:
+        note = row.get("categoryName") or row.get("description") or ""
+        reference = f"{row['referenceType']} {row['referenceId'] or ''}".strip()
+        out.append(
+            f"{when(row['createdAt'])[:19]:<21}{row['transactionType']:<17}"
+            f"{figure(row['points']):>11}{figure(row['balanceAfter']):>12}  {reference}  {note}"
+        )
+    return "\n".join(out)
+
+
+def mapping(doc: dict[str, Any]) -> str:
+    width = max(len(key) for key in doc) + 2
+    return "\n".join(f"{key:<{width}}{_plain(value)}" for key, value in doc.items())
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return when(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

@@ -1,0 +1,230 @@
+"""The till's own subcommands: `config`, `card`, `bill`, `status`.
+
+Each handler parses its arguments into the core's terms, calls one service, and returns
+`Output`: the JSON document for `--json` and the sentence or table for people.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from cli import render
+from pos_loyalty import jsonio
+from pos_loyalty.errors import InvalidInput
+from pos_loyalty.replica.db import Replica
+from pos_loyalty.rules import bill_from_json
+from pos_loyalty.rules.bill import BillRequest
+from pos_loyalty.services import bills, cards, configuration, open_replica, status
+
+
+@dataclass
+class Context:
+    data_dir: Path
+    operator: str
+    _replica: Replica | None = None
+
+    @property
+    def replica(self) -> Replica:
+        if self._replica is None:
+            self._replica = open_replica(self.data_dir)
+        return self._replica
+
+
+@dataclass
+class Output:
+    doc: Any
+    text: str
+
+
+Handler = Callable[[argparse.Namespace, Context], Output]
+
+_ITEM = re.compile(r"\s*(?P<category>[^:]+):(?P<value>.+)")
+_UNITS = re.compile(r"(?P<quantity>[^x*]+)[x*](?P<price>.+)", re.IGNORECASE)
+
+
+# --- config -----------------------------------------------------------------------
+
+
+def config_import(args: argparse.Namespace, ctx: Context) -> Output:
+    document = _read_json(args.file)
+    saved = configuration.save(ctx.replica, document, performed_by=ctx.operator)
+    if saved.changed:
+        text = f"Saved configuration version {saved.version} ({len(saved.fields)} fields changed)."
+    else:
+        text = f"Nothing changed; the configuration stays at version {saved.version}."
+    return Output(
+        {"version": saved.version, "changed": saved.changed, "changedFields": list(saved.fields)},
+        text,
+    )
+
+
+def config_export(args: argparse.Namespace, ctx: Context) -> Output:
+    document = configuration.export(ctx.replica)
+    text = jsonio.dumps(document, indent=2)
+    if args.out:
+        _write_text(args.out, text + "\n")
+        return Output(
+            {"version": document["version"], "file": args.out},
+            f"Wrote configuration version {document['version']} to {args.out}.",
+        )
+    return Output(document, text)
+
+
+# --- card -------------------------------------------------------------------------
+
+
+def card_issue(args: argparse.Namespace, ctx: Context) -> Output:
+    issued = cards.issue(
+        ctx.replica,
+        name=args.name,
+        phone=args.phone,
+        email=args.email,
+        referrer=args.referrer,
+        number=args.number,
+        customer_id=args.customer_id,
+        performed_by=ctx.operator,
+    )
+    doc = issued.to_json()
+    return Output(doc, "Issued.\n" + render.card(doc))
+
+
+def card_show(args: argparse.Namespace, ctx: Context) -> Output:
+    doc = cards.find(ctx.replica, args.card).to_json()
+    return Output(doc, render.card(doc))
+
+
+def card_find(args: argparse.Namespace, ctx: Context) -> Output:
+    found = [view.to_json() for view in cards.find_by_phone(ctx.replica, args.phone)]
+    doc: Any = found[0] if len(found) == 1 else found
+    return Output(doc, "\n\n".join(render.card(card) for card in found))
+
+
+def card_history(args: argparse.Namespace, ctx: Context) -> Output:
+    rows = cards.history(ctx.replica, args.card, limit=args.limit)
+    return Output(rows, render.history(rows))
+
+
+def card_adjust(args: argparse.Namespace, ctx: Context) -> Output:
+    doc = cards.adjust(
+        ctx.replica, args.card, args.points, reason=args.reason, performed_by=ctx.operator
+    ).to_json()
+    return Output(doc, f"Adjusted by {args.points} points.\n" + render.card(doc))
+
+
+def card_barcode(args: argparse.Namespace, ctx: Context) -> Output:
+    from devices import barcodes  # python-barcode stays out of the core and of start-up
+
+    view = cards.find(ctx.replica, args.card)
+    written = barcodes.write_card_barcode(view.card_number, Path(args.out))
+    doc = {"cardNumber": view.card_number, "symbology": written.symbology, "file": str(written.path)}
+    return Output(doc, f"Wrote the {written.symbology} barcode of {view.card_number} to {written.path}.")
+
+
+# --- bill -------------------------------------------------------------------------
+
+
+def bill_quote(args: argparse.Namespace, ctx: Context) -> Output:
+    doc = bills.quote(ctx.replica, args.card, _bill_from_args(args)).to_json()
+    return Output(doc, render.quote(doc))
+
+
+def bill_finalize(args: argparse.Namespace, ctx: Context) -> Output:
+    done = bills.finalize(
+        ctx.replica,
+        args.card,
+        _bill_from_args(args),
+        bill_id=args.bill_id,
+        performed_by=ctx.operator,
+    )
+    text = render.quote(done.result)
+    if done.replayed:
+        text += "\n  (This bill had already been finalized: nothing new was written.)"
+    return Output(done.result, text)
+
+
+def bill_reverse(args: argparse.Namespace, ctx: Context) -> Output:
+    doc = bills.reverse(ctx.replica, args.bill_id, performed_by=ctx.operator)
+    lines = [f"Reversed bill {doc['billId']}: {len(doc['rows'])} ledger rows written."]
+    lines += [
+        f"  {row['cardNumber']}  {render.figure(row['points']):>10}  balance {render.figure(row['balanceAfter'])}"
+        for row in doc["rows"]
+    ]
+    return Output(doc, "\n".join(lines))
+
+
+def bill_list(args: argparse.Namespace, ctx: Context) -> Output:
+    rows = bills.recent(ctx.replica, limit=args.limit)
+    text = "\n".join(
+        f"{render.when(r['finalizedAt'])[:19]}  {r['billId']:<38} {r['cardNumber'] or '(no card)':<15}"
+        f"{render.figure(r['payable']):>12}  {r['status']}"
+        for r in rows
+    )
+    return Output(rows, text or "No bills yet.")
+
+
+# --- status -----------------------------------------------------------------------
+
+
+def till_status(args: argparse.Namespace, ctx: Context) -> Output:
+    doc = {"dataDir": str(ctx.data_dir), **status.status(ctx.replica)}
+    return Output(doc, render.mapping(doc))
+
+
+# --- parsing helpers --------------------------------------------------------------
+
+
+def _bill_from_args(args: argparse.Namespace) -> BillRequest:
+    items = [_item(raw, index) for index, raw in enumerate(args.item or [])]
+    if not items:
+        raise InvalidInput("item", "A bill needs at least one --item CATEGORY_ID:AMOUNT")
+    document: dict[str, Any] = {"items": items}
+    if args.redeem is not None:
+        document["redeemPoints"] = args.redeem
+    if args.flat_discount is not None:
+        document["flatDiscount"] = args.flat_discount
+    return bill_from_json(document)
+
+
+def _item(raw: str, index: int) -> dict[str, Any]:
+    """'1:250.00' -> amount; '1:2x125.50' -> quantity x unit price."""
+    match = _ITEM.fullmatch(raw)
+    category = match.group("category").strip() if match else ""
+    if not match or not category.isdigit():
+        raise InvalidInput(
+            f"item[{index}]",
+            f"--item {raw!r} is not CATEGORY_ID:AMOUNT (for example 1:250.00 or 1:2x125.00)",
+        )
+    value = match.group("value").strip()
+    units = _UNITS.fullmatch(value)
+    if units:
+        return {
+            "categoryId": int(category),
+            "quantity": units.group("quantity").strip(),
+            "unitPrice": units.group("price").strip(),
+        }
+    return {"categoryId": int(category), "amount": value}
+
+
+def _read_json(name: str) -> Any:
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput("file", f"Cannot read {name}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput("file", f"{name} is not a UTF-8 text file") from None
+    try:
+        return jsonio.loads(text)
+    except jsonio.JsonError as error:
+        raise InvalidInput("file", f"{name} is {error}") from None
+
+
+def _write_text(name: str, text: str) -> None:
+    try:
+        Path(name).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput("out", f"Cannot write {name}: {error.strerror}") from None

@@ -1,0 +1,33 @@
+"""Shared fixtures: a real replica file in a temporary folder, and seed 002's sample pharmacy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pos_loyalty.replica.db import Replica
+from pos_loyalty.services import cards, open_replica
+from support import dump_replica, make_bill  # noqa: F401  (re-exported for older imports)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "till"
+
+
+@pytest.fixture
+def replica(data_dir: Path) -> Replica:
+    """A fresh till: migrated replica with seed 002's sample configuration (version 1)."""
+    opened = open_replica(data_dir)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def referred_pair(replica: Replica) -> tuple[str, str]:
+    """(A, B): card A, referred by card B, holding 1,000.00 points as in the worked example."""
+    b = cards.issue(replica, name="Bina Referrer", phone="9000000001")
+    a = cards.issue(replica, name="Asha Customer", phone="9000000002", referrer=b.card_number)
+    cards.adjust(replica, a.card_number, "1000.00", reason="opening balance")
+    return a.card_number, b.card_number

@@ -1,0 +1,64 @@
+"""Issuing and finding cards at the till."""
+
+import pytest
+
+from pos_loyalty import cardnumber, errors, jsonio
+from pos_loyalty.errors import LoyaltyError
+from pos_loyalty.services import cards
+
+
+def test_issued_numbers_are_unique_valid_and_from_one_block(replica):
+    numbers = [cards.issue(replica, name=f"C{i}", phone=f"90000001{i:02d}").card_number for i in range(30)]
+    assert len(set(numbers)) == 30
+    assert all(cardnumber.has_valid_check_digit(n) for n in numbers)
+    assert len({n[:7] for n in numbers}) == 1  # prefix 28 + this till's block
+
+
+def test_a_pre_printed_card_keeps_its_number(replica):
+    issued = cards.issue(replica, name="Pre Printed", phone="9000000200", number="4006381333931")
+    assert issued.card_number == "4006381333931"
+    assert cards.find(replica, "4006381333931").customer_name == "Pre Printed"
+
+
+def test_find_by_phone_accepts_the_phone_as_people_write_it(replica):
+    issued = cards.issue(replica, name="Phone Person", phone="+91 98765-43210")
+    found = cards.find_by_phone(replica, "+919876543210")
+    assert [view.card_number for view in found] == [issued.card_number]
+    with pytest.raises(LoyaltyError) as caught:
+        cards.find_by_phone(replica, "9999999999")
+    assert caught.value.code == errors.CARD_NOT_FOUND
+
+
+def test_issuing_queues_a_card_issued_mutation(replica):
+    import sqlite3
+
+    referrer = cards.issue(replica, name="Referrer", phone="9000000300")
+    issued = cards.issue(replica, name="New One", phone="9000000301", email="new@example.com", referrer=referrer.card_number)
+    with sqlite3.connect(replica.path) as connection:
+        kind, payload = connection.execute("SELECT kind, payload FROM outbox ORDER BY device_seq DESC LIMIT 1").fetchone()
+    body = jsonio.loads(payload)
+    assert kind == "card.issued"
+    assert body["cardNumber"] == issued.card_number
+    assert body["referrerCardNumber"] == referrer.card_number
+    assert body["customerEmail"] == "new@example.com"
+
+
+def test_adjustment_moves_balance_not_totals(replica):
+    issued = cards.issue(replica, name="Adjusted", phone="9000000400")
+    view = cards.adjust(replica, issued.card_number, "25.50", reason="goodwill")
+    assert view.points_balance == 2550 and view.total_points_earned == 0
+    view = cards.adjust(replica, issued.card_number, "-0.50", reason="correction")
+    assert view.points_balance == 2500
+    rows = cards.history(replica, issued.card_number)
+    assert [(r["transactionType"], r["description"]) for r in rows] == [("ADJUSTED", "correction"), ("ADJUSTED", "goodwill")]
+
+
+def test_tier_and_progress_are_shown(replica):
+    from pos_loyalty.services import configuration
+
+    configuration.save(
+        replica,
+        {**configuration.export(replica), "tiers": [{"name": "Silver", "minLifetimePoints": 0}, {"name": "Gold", "minLifetimePoints": 100}]},
+    )
+    issued = cards.issue(replica, name="Tiered", phone="9000000500")
+    assert (issued.tier, issued.next_tier, issued.points_to_next_tier) == ("Silver", "Gold", 10000)
