@@ -9,7 +9,18 @@ from pos_loyalty.rules.config import (
     config_from_json,
     config_to_json,
 )
-from pos_loyalty.rules.quote import CardState, EarnLine, Quote, QuoteLine, quote_bill
+from pos_loyalty.rules.quote import (
+    CardState,
+    EarnLine,
+    Earning,
+    Quote,
+    QuoteLine,
+    Redemption,
+    earning,
+    membership,
+    quote_bill,
+    redemption,
+)
 from pos_loyalty.rules.spread import spread
 
 __all__ = [
@@ -19,13 +30,18 @@ __all__ = [
     "CategoryDiscount",
     "CategoryPoints",
     "EarnLine",
+    "Earning",
     "LoyaltyConfig",
     "Quote",
     "QuoteLine",
+    "Redemption",
     "Tier",
     "bill_from_json",
     "config_from_json",
     "config_to_json",
+    "earning",
+    "membership",
     "quote_bill",
+    "redemption",
     "spread",
 ]

@@ -148,9 +148,7 @@ def quote_bill(config: LoyaltyConfig, card: CardState | None, bill: BillRequest)
                 f"Category {line.category_id} is not in this pharmacy's configuration",
             )
 
-    # 8. Member benefits need a valid, active card and an enabled programme.
-    member = card is not None and card.is_active and config.is_enabled
-    tier = config.tier_for(card.lifetime_points) if member and card else None
+    member, tier = membership(config, card)
 
     # 1. Category discounts, per line, for members only.
     grosses = [line.gross for line in bill.lines]
@@ -174,79 +172,36 @@ def quote_bill(config: LoyaltyConfig, card: CardState | None, bill: BillRequest)
     nets = [a - f for a, f in zip(after_category, flat_shares)]
     net_amount = sum(nets)
 
-    # 3. Redemption: the cap, and what this bill could take at most.
-    max_percent = config.max_redemption_percent
-    if tier is not None and tier.max_redemption_percent is not None:
-        max_percent = tier.max_redemption_percent
-    max_amount = round_down(net_amount * max_percent, _PERCENT)
-    available = card.available_points if card is not None else 0
-    max_redeemable = 0
-    if member and card is not None:
-        max_redeemable = min(available, round_down(max_amount * _RATE, config.points_to_amount_rate))
-        if card.offline_allowance is not None:
-            max_redeemable = min(max_redeemable, max(card.offline_allowance, 0))
-        if max_redeemable < config.min_points_to_redeem:
-            max_redeemable = 0
-
-    amount_deducted = 0
-    if bill.redeem_points > 0:
-        _check_redemption(config, card, bill.redeem_points)
-        amount_deducted = round_half_up(bill.redeem_points * config.points_to_amount_rate, _RATE)
-        if amount_deducted > max_amount:
-            allowed = min(available, round_down(max_amount * _RATE, config.points_to_amount_rate))
-            raise LoyaltyError(
-                errors.EXCEEDS_MAX_REDEMPTION,
-                f"At most {points(allowed)} points can be redeemed on this bill "
-                f"({percent(max_percent)}% of {money(net_amount)} is {money(max_amount)})",
-                maxRedeemablePoints=points(allowed),
-            )
-        if card is not None and card.offline_allowance is not None:
-            if bill.redeem_points > card.offline_allowance:
-                raise LoyaltyError(
-                    errors.OFFLINE_LIMIT,
-                    "The till is offline: this card can redeem at most "
-                    f"{points(max(card.offline_allowance, 0))} more points today",
-                    offlineAllowance=points(max(card.offline_allowance, 0)),
-                )
+    # 3. Redemption against the net amount.
+    redeemed = redemption(config, card, bill.redeem_points, net_amount)
 
     # 4. The redeemed money, spread over the lines by their net.
-    point_shares = spread(amount_deducted, nets)
+    point_shares = spread(redeemed.amount_deducted, nets)
     paids = [n - s for n, s in zip(nets, point_shares)]
-    payable = net_amount - amount_deducted
+    payable = net_amount - redeemed.amount_deducted
 
-    # 5. Earning on money actually paid, per category, with the tier's multiplier.
+    # 5 and 6. Earning on money actually paid, and the referrer's share.
     paid_by_category: dict[int, int] = {}
     for line, paid in zip(bill.lines, paids):
         paid_by_category[line.category_id] = paid_by_category.get(line.category_id, 0) + paid
-    multiplier = tier.earn_multiplier if tier is not None else _MULTIPLIER
-    breakdown = []
-    for category_id, paid in paid_by_category.items():
-        pct = config.earning_percentage(category_id) if member else 0
-        earned = round_down(paid * pct * multiplier, _PERCENT * _MULTIPLIER)
-        breakdown.append(EarnLine(category_id, config.category_name(category_id), paid, pct, earned))
-    points_earned = sum(e.points for e in breakdown)
-
-    # 6. One level of referral, on the payable amount, no multiplier.
-    referrer_points = 0
-    if member and card is not None and card.has_active_referrer:
-        referrer_points = round_down(payable * config.referral_points_percent, _PERCENT)
+    earned = earning(config, card, paid_by_category, payable)
 
     return Quote(
         card_number=card.card_number if card is not None else None,
         program_enabled=config.is_enabled,
         tier=tier,
-        available_points=available,
+        available_points=card.available_points if card is not None else 0,
         bill_amount=sum(grosses),
         category_discount=sum(category_discounts),
         flat_discount=bill.flat_discount,
         net_amount=net_amount,
         points_redeemed=bill.redeem_points,
-        amount_deducted=amount_deducted,
+        amount_deducted=redeemed.amount_deducted,
         payable=payable,
-        points_earned=points_earned,
-        referrer_points_earned=referrer_points,
-        max_redeemable_points=max_redeemable,
-        earn_breakdown=tuple(breakdown),
+        points_earned=earned.points_earned,
+        referrer_points_earned=earned.referrer_points_earned,
+        max_redeemable_points=redeemed.max_redeemable_points,
+        earn_breakdown=earned.breakdown,
         lines=tuple(
             QuoteLine(
                 line.category_id,
@@ -264,6 +219,88 @@ def quote_bill(config: LoyaltyConfig, card: CardState | None, bill: BillRequest)
         ),
         config_version=config.version,
     )
+
+
+def membership(config: LoyaltyConfig, card: CardState | None) -> tuple[bool, Tier | None]:
+    """Step 8 and 7: member benefits need a valid, active card and an enabled programme;
+    a member's tier is the highest whose threshold its lifetime points reach."""
+    member = card is not None and card.is_active and config.is_enabled
+    return member, config.tier_for(card.lifetime_points) if member and card is not None else None
+
+
+@dataclass(frozen=True)
+class Redemption:
+    max_amount: int  # the most money points may take off this bill
+    max_redeemable_points: int  # what the quote offers ("redeem max")
+    amount_deducted: int  # the money the requested points take off (0 if none requested)
+
+
+def redemption(
+    config: LoyaltyConfig, card: CardState | None, redeem_points: int, net_amount: int
+) -> Redemption:
+    """Step 3 on a bill of `net_amount`: the cap, the most that may be redeemed, and the
+    money `redeem_points` take off; raises the rule's error when they cannot be redeemed."""
+    member, tier = membership(config, card)
+    max_percent = config.max_redemption_percent
+    if tier is not None and tier.max_redemption_percent is not None:
+        max_percent = tier.max_redemption_percent
+    max_amount = round_down(net_amount * max_percent, _PERCENT)
+    available = card.available_points if card is not None else 0
+    capped = min(available, round_down(max_amount * _RATE, config.points_to_amount_rate))
+    max_redeemable = 0
+    if member and card is not None:
+        max_redeemable = capped
+        if card.offline_allowance is not None:
+            max_redeemable = min(max_redeemable, max(card.offline_allowance, 0))
+        if max_redeemable < config.min_points_to_redeem:
+            max_redeemable = 0
+    if redeem_points <= 0:
+        return Redemption(max_amount, max_redeemable, 0)
+
+    _check_redemption(config, card, redeem_points)
+    amount_deducted = round_half_up(redeem_points * config.points_to_amount_rate, _RATE)
+    if amount_deducted > max_amount:
+        raise LoyaltyError(
+            errors.EXCEEDS_MAX_REDEMPTION,
+            f"At most {points(capped)} points can be redeemed on this bill "
+            f"({percent(max_percent)}% of {money(net_amount)} is {money(max_amount)})",
+            maxRedeemablePoints=points(capped),
+        )
+    if card is not None and card.offline_allowance is not None:
+        if redeem_points > card.offline_allowance:
+            allowance = points(max(card.offline_allowance, 0))
+            raise LoyaltyError(
+                errors.OFFLINE_LIMIT,
+                f"The till is offline: this card can redeem at most {allowance} more points today",
+                offlineAllowance=allowance,
+            )
+    return Redemption(max_amount, max_redeemable, amount_deducted)
+
+
+@dataclass(frozen=True)
+class Earning:
+    breakdown: tuple[EarnLine, ...]
+    points_earned: int
+    referrer_points_earned: int
+
+
+def earning(
+    config: LoyaltyConfig, card: CardState | None, paid_by_category: dict[int, int], payable: int
+) -> Earning:
+    """Steps 5 and 6: points on the money actually paid in each category (with the tier's
+    multiplier), and one level of referral on `payable` (without it)."""
+    member, tier = membership(config, card)
+    multiplier = tier.earn_multiplier if tier is not None else _MULTIPLIER
+    breakdown = []
+    for category_id, paid in paid_by_category.items():
+        pct = config.earning_percentage(category_id) if member else 0
+        earned = round_down(paid * pct * multiplier, _PERCENT * _MULTIPLIER)
+        breakdown.append(EarnLine(category_id, config.category_name(category_id), paid, pct, earned))
+    referrer_points = 0
+    if member and card is not None and card.has_active_referrer:
+        referrer_points = round_down(payable * config.referral_points_percent, _PERCENT)
+    return Earning(tuple(breakdown), sum(e.points for e in breakdown), referrer_points)
+
 
 
 def _check_redemption(config: LoyaltyConfig, card: CardState | None, redeem: int) -> None:
