@@ -246,10 +246,9 @@ def redemption(
         max_percent = tier.max_redemption_percent
     max_amount = round_down(net_amount * max_percent, _PERCENT)
     available = card.available_points if card is not None else 0
-    capped = min(available, round_down(max_amount * _RATE, config.points_to_amount_rate))
     max_redeemable = 0
     if member and card is not None:
-        max_redeemable = capped
+        max_redeemable = min(available, round_down(max_amount * _RATE, config.points_to_amount_rate))
         if card.offline_allowance is not None:
             max_redeemable = min(max_redeemable, max(card.offline_allowance, 0))
         if max_redeemable < config.min_points_to_redeem:
@@ -260,11 +259,16 @@ def redemption(
     _check_redemption(config, card, redeem_points)
     amount_deducted = round_half_up(redeem_points * config.points_to_amount_rate, _RATE)
     if amount_deducted > max_amount:
+        cap = f"{percent(max_percent)}% of {money(net_amount)} is {money(max_amount)}"
+        if max_redeemable:
+            message = f"At most {points(max_redeemable)} points can be redeemed on this bill ({cap})"
+        else:
+            message = (
+                f"No points can be redeemed on this bill ({cap}, less than the minimum of "
+                f"{points(config.min_points_to_redeem)} points)"
+            )
         raise LoyaltyError(
-            errors.EXCEEDS_MAX_REDEMPTION,
-            f"At most {points(capped)} points can be redeemed on this bill "
-            f"({percent(max_percent)}% of {money(net_amount)} is {money(max_amount)})",
-            maxRedeemablePoints=points(capped),
+            errors.EXCEEDS_MAX_REDEMPTION, message, maxRedeemablePoints=points(max_redeemable)
         )
     if card is not None and card.offline_allowance is not None:
         if redeem_points > card.offline_allowance:
