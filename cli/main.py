@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         log.exception("unexpected error")
         return _failure("Something went wrong inside pos-loyalty.", log_file, as_json, "INTERNAL")
     print(jsonio.dumps(output.doc, indent=2) if as_json else output.text)
+    context.idle()
     return EXIT_OK
 
 

@@ -7,6 +7,7 @@ Each handler parses its arguments into the core's terms, calls one service, and 
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import sys
 from dataclasses import dataclass
@@ -33,6 +34,17 @@ class Context:
         if self._replica is None:
             self._replica = open_replica(self.data_dir)
         return self._replica
+
+    def idle(self) -> None:
+        """The command's work is done and shown: a good moment to checkpoint the WAL."""
+        if self._replica is None:
+            return
+        try:
+            self._replica.checkpoint()
+        except Exception:  # the work is saved either way; the next idle moment will copy it
+            logging.getLogger(__name__).warning("checkpoint skipped", exc_info=True)
+        finally:
+            self._replica.close()
 
 
 @dataclass

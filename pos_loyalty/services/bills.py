@@ -3,7 +3,8 @@
 Finalizing is one SQLite transaction: the card's ledger rows, the referrer's row, both
 cards' figures, the bill, and its `bill.finalized` outbox mutation. It runs under
 `BEGIN IMMEDIATE`, so the balance it checks is the balance it writes, whoever else has
-the replica open.
+the replica open. Quoting and finalizing are the counter's hot path: they run prebuilt
+Core statements on the unit of work's connection, not the ORM session.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, insert, select
 
 from pos_loyalty import cardnumber, errors, jsonio
 from pos_loyalty.amounts import money, points
@@ -23,12 +24,17 @@ from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import Bill, Card, LedgerEntry
 from pos_loyalty.rules.bill import BillRequest
 from pos_loyalty.rules.quote import Quote, quote_bill
-from pos_loyalty.services import cards, configuration, ledger, outbox
+from pos_loyalty.services import card_records, configuration, ledger, outbox
+from pos_loyalty.services.card_records import CardRecord
 
 FINALIZED = "FINALIZED"
 REVERSED = "REVERSED"
 
 _BILL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+_EARLIER = select(Bill.bill_id, Bill.request_hash, Bill.result_json).where(
+    Bill.bill_id == bindparam("bill")
+)
+_INSERT_BILL = insert(Bill)
 
 
 def quote(replica: Replica, card_number: object, bill: BillRequest) -> Quote:
@@ -56,12 +62,12 @@ def finalize(
     bill_key = _bill_id(bill_id) if bill_id not in (None, "") else str(uuid.uuid4())
     request_hash = _request_hash(card_number, bill)
     with replica.writing() as uow:
-        earlier = uow.session.get(Bill, bill_key)
+        earlier = uow.connection.execute(_EARLIER, {"bill": bill_key}).first()
         if earlier is not None:
             return _replay(earlier, request_hash)
         card, result = _quote(uow, card_number, bill)
         seq = outbox.reserve(uow)
-        rows = _post_rows(uow, card, result, bill_key, seq, performed_by)
+        rows, card_numbers = _post_rows(uow, card, result, bill_key, seq, performed_by)
         record = {
             **result.to_json(),
             "billId": bill_key,
@@ -69,21 +75,22 @@ def finalize(
             "finalizedAt": uow.now,
         }
         result_text = jsonio.dumps(record)
-        uow.session.add(
-            Bill(
-                bill_id=bill_key,
-                card_id=card.id if card is not None else None,
-                status=FINALIZED,
-                config_version=result.config_version,
-                request_hash=request_hash,
-                result_json=result_text,
-                bill_amount=result.bill_amount,
-                payable=result.payable,
-                points_earned=result.points_earned,
-                points_redeemed=result.points_redeemed,
-                performed_by=performed_by,
-                finalized_at=uow.now,
-            )
+        uow.connection.execute(
+            _INSERT_BILL,
+            {
+                "bill_id": bill_key,
+                "card_id": card.id if card is not None else None,
+                "status": FINALIZED,
+                "config_version": result.config_version,
+                "request_hash": request_hash,
+                "result_json": result_text,
+                "bill_amount": result.bill_amount,
+                "payable": result.payable,
+                "points_earned": result.points_earned,
+                "points_redeemed": result.points_redeemed,
+                "performed_by": performed_by,
+                "finalized_at": uow.now,
+            },
         )
         outbox.append(
             uow,
@@ -95,7 +102,7 @@ def finalize(
                 "performedBy": performed_by,
                 "finalizedAt": uow.now,
                 "result": record,
-                "ledger": [ledger.entry_to_mutation(row, uow) for row in rows],
+                "ledger": [ledger.entry_to_mutation(row, card_numbers) for row in rows],
             },
             config_version=result.config_version,
             device_seq=seq,
@@ -119,7 +126,7 @@ def reverse(replica: Replica, bill_id: object, *, performed_by: str | None = Non
                 billId=bill_key,
             )
         originals = (
-            session.execute(
+            uow.connection.execute(
                 select(LedgerEntry)
                 .where(
                     LedgerEntry.reference_type.in_((ledger.BILL, ledger.REFERRAL)),
@@ -128,23 +135,24 @@ def reverse(replica: Replica, bill_id: object, *, performed_by: str | None = Non
                 )
                 .order_by(LedgerEntry.id)
             )
-            .scalars()
+            .mappings()
             .all()
         )
         seq = outbox.reserve(uow)
+        touched: dict[int, CardRecord] = {}
         rows = [
             ledger.post(
                 uow,
-                session.get(Card, original.card_id),
+                _card(uow, touched, original["card_id"]),
                 ledger.REVERSED,
-                -original.points,
+                -original["points"],
                 reference_type=ledger.BILL,
                 reverses=original,
                 reference_id=bill_key,
-                category_id=original.category_id,
-                category_name=original.category_name,
-                referred_card_id=original.referred_card_id,
-                referred_bill_id=original.referred_bill_id,
+                category_id=original["category_id"],
+                category_name=original["category_name"],
+                referred_card_id=original["referred_card_id"],
+                referred_bill_id=original["referred_bill_id"],
                 description=f"Reversal of bill {bill_key}",
                 performed_by=performed_by,
                 device_seq=seq,
@@ -154,7 +162,9 @@ def reverse(replica: Replica, bill_id: object, *, performed_by: str | None = Non
         bill.status = REVERSED
         bill.reversed_at = uow.now
         bill.reversed_by = performed_by
-        wire_rows = [ledger.entry_to_mutation(row, uow) for row in rows]
+        card_ids = {row["card_id"] for row in rows} | {row["referred_card_id"] for row in rows}
+        named = card_records.numbers(uow, card_ids - {None})
+        wire_rows = [ledger.entry_to_mutation(row, named) for row in rows]
         outbox.append(
             uow,
             "bill.reversed",
@@ -196,30 +206,34 @@ def recent(replica: Replica, *, limit: int = 20) -> list[dict[str, Any]]:
         ]
 
 
-def _quote(uow: UnitOfWork, card_number: object, bill: BillRequest) -> tuple[Card | None, Quote]:
+def _quote(
+    uow: UnitOfWork, card_number: object, bill: BillRequest
+) -> tuple[CardRecord | None, Quote]:
     config = configuration.current(uow)
     card = None
     if card_number not in (None, ""):
-        card = cards.load(uow, card_number)
+        card = card_records.load(uow, card_number)
         if not card.is_active:
             raise LoyaltyError(
                 errors.CARD_INACTIVE, f"Card {card.card_number} is not active", cardNumber=card.card_number
             )
-    return card, quote_bill(config, cards.state(card) if card is not None else None, bill)
+    return card, quote_bill(config, card_records.state(card) if card is not None else None, bill)
 
 
 def _post_rows(
     uow: UnitOfWork,
-    card: Card | None,
+    card: CardRecord | None,
     result: Quote,
     bill_id: str,
     seq: int,
     performed_by: str | None,
-) -> list[LedgerEntry]:
+) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    """The bill's ledger rows, and the numbers of the cards they were posted to."""
     if card is None:
-        return []
+        return [], {}
     common = {"reference_id": bill_id, "performed_by": performed_by, "device_seq": seq}
     rows = []
+    card_numbers = {card.id: card.card_number}
     if result.points_redeemed:
         rows.append(
             ledger.post(
@@ -249,11 +263,13 @@ def _post_rows(
                     **common,
                 )
             )
-    if result.referrer_points_earned and card.referrer is not None:
+    if result.referrer_points_earned and card.referrer_id is not None:
+        referrer = card_records.load_by_id(uow, card.referrer_id)
+        card_numbers[referrer.id] = referrer.card_number
         rows.append(
             ledger.post(
                 uow,
-                card.referrer,
+                referrer,
                 ledger.REFERRAL_EARNED,
                 result.referrer_points_earned,
                 reference_type=ledger.REFERRAL,
@@ -264,10 +280,17 @@ def _post_rows(
                 **common,
             )
         )
-    return rows
+    return rows, card_numbers
 
 
-def _replay(earlier: Bill, request_hash: str) -> Finalized:
+def _card(uow: UnitOfWork, touched: dict[int, CardRecord], card_id: int) -> CardRecord:
+    """The card of a row being reversed, read once per unit of work so its figures add up."""
+    if card_id not in touched:
+        touched[card_id] = card_records.load_by_id(uow, card_id)
+    return touched[card_id]
+
+
+def _replay(earlier: Row[Any], request_hash: str) -> Finalized:
     if earlier.request_hash != request_hash:
         raise LoyaltyError(
             errors.IDEMPOTENCY_CONFLICT,

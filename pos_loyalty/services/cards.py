@@ -1,4 +1,7 @@
-"""Cards at the till: issue, find by number or phone, history, a manager's adjustment."""
+"""Cards at the till: issue, find by number or phone, history, a manager's adjustment.
+
+Cards are read into `CardRecord`s by `card_records` (one prebuilt statement each).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from pos_loyalty import cardnumber, errors
 from pos_loyalty.amounts import MAX_FIGURE, POINTS_PLACES, parse_points, points
@@ -18,8 +20,8 @@ from pos_loyalty.phone import normalize_phone
 from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import Card, CardNumberBlock, LedgerEntry
 from pos_loyalty.rules.config import LoyaltyConfig
-from pos_loyalty.rules.quote import CardState
-from pos_loyalty.services import configuration, ledger, outbox
+from pos_loyalty.services import card_records, configuration, ledger, outbox
+from pos_loyalty.services.card_records import CardRecord, load
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MAX_HISTORY = 10_000
@@ -73,7 +75,7 @@ class CardView:
         }
 
 
-def view(card: Card, config: LoyaltyConfig) -> CardView:
+def view(card: CardRecord, config: LoyaltyConfig) -> CardView:
     lifetime = card.lifetime_points
     tier = config.tier_for(lifetime)
     upcoming = config.next_tier(lifetime)
@@ -85,7 +87,7 @@ def view(card: Card, config: LoyaltyConfig) -> CardView:
         customer_phone=card.customer_phone,
         customer_email=card.customer_email,
         referrer_id=card.referrer_id,
-        referrer_number=card.referrer.card_number if card.referrer else None,
+        referrer_number=card.referrer_number,
         points_balance=card.points_balance,
         total_points_earned=card.total_points_earned,
         total_points_redeemed=card.total_points_redeemed,
@@ -99,30 +101,6 @@ def view(card: Card, config: LoyaltyConfig) -> CardView:
     )
 
 
-def state(card: Card) -> CardState:
-    """What the rules need from a card."""
-    return CardState(
-        card_number=card.card_number,
-        is_active=card.is_active,
-        points_balance=card.points_balance,
-        lifetime_points=card.lifetime_points,
-        has_active_referrer=card.referrer is not None and card.referrer.is_active,
-    )
-
-
-def load(uow: UnitOfWork, number: object, *, field: str = "cardNumber") -> Card:
-    """The card with this number (with its referrer), or CARD_NOT_FOUND."""
-    normalized = cardnumber.validate(number, field)
-    card = uow.session.execute(
-        select(Card).where(Card.card_number == normalized).options(joinedload(Card.referrer))
-    ).scalar_one_or_none()
-    if card is None:
-        raise LoyaltyError(
-            errors.CARD_NOT_FOUND, f"No card {normalized} at this pharmacy", cardNumber=normalized
-        )
-    return card
-
-
 def find(replica: Replica, number: object) -> CardView:
     with replica.reading() as uow:
         return view(load(uow, number), configuration.current(uow))
@@ -132,20 +110,11 @@ def find_by_phone(replica: Replica, phone: object) -> list[CardView]:
     """Every card issued to this phone (normally one), newest first; CARD_NOT_FOUND if none."""
     normalized = normalize_phone(phone, "phone")
     with replica.reading() as uow:
-        cards = (
-            uow.session.execute(
-                select(Card)
-                .where(Card.customer_phone == normalized)
-                .options(joinedload(Card.referrer))
-                .order_by(Card.is_active.desc(), Card.id.desc())
-            )
-            .scalars()
-            .all()
-        )
-        if not cards:
+        found = card_records.with_phone(uow, normalized)
+        if not found:
             raise LoyaltyError(errors.CARD_NOT_FOUND, f"No card for phone {normalized}")
         config = configuration.current(uow)
-        return [view(card, config) for card in cards]
+        return [view(card, config) for card in found]
 
 
 def issue(
@@ -200,7 +169,7 @@ def issue(
             customer_name=customer_name,
             customer_phone=customer_phone,
             customer_email=customer_email,
-            referrer=referrer_card,
+            referrer_id=referrer_card.id if referrer_card else None,
             points_balance=0,
             total_points_earned=0,
             total_points_redeemed=0,
@@ -227,7 +196,7 @@ def issue(
             config_version=config.version,
         )
         session.flush()
-        result = view(card, config)
+        result = view(load(uow, card_number), config)
         uow.commit()
         return result
 
@@ -239,17 +208,19 @@ def history(replica: Replica, number: object, *, limit: int = 100) -> list[dict[
     with replica.reading() as uow:
         card = load(uow, number)
         entries = (
-            uow.session.execute(
+            uow.connection.execute(
                 select(LedgerEntry)
                 .where(LedgerEntry.card_id == card.id)
                 .order_by(LedgerEntry.id.desc())
                 .limit(limit)
             )
-            .scalars()
+            .mappings()
             .all()
         )
-        numbers = _numbers(uow, {card.id} | {e.referred_card_id for e in entries if e.referred_card_id})
-        return [ledger.entry_to_json(e, numbers) for e in entries]
+        named = card_records.numbers(
+            uow, {card.id} | {e["referred_card_id"] for e in entries if e["referred_card_id"]}
+        )
+        return [ledger.entry_to_json(e, named) for e in entries]
 
 
 def adjust(
@@ -295,7 +266,7 @@ def adjust(
                 "cardNumber": card.card_number,
                 "points": points(delta),
                 "reason": why,
-                "balanceAfter": points(entry.balance_after),
+                "balanceAfter": points(entry["balance_after"]),
                 "performedBy": performed_by,
                 "adjustedAt": uow.now,
             },
@@ -305,11 +276,6 @@ def adjust(
         result = view(card, config)
         uow.commit()
         return result
-
-
-def _numbers(uow: UnitOfWork, card_ids: set[int]) -> dict[int, str]:
-    rows = uow.session.execute(select(Card.id, Card.card_number).where(Card.id.in_(card_ids)))
-    return {card_id: number for card_id, number in rows}
 
 
 def _exists(uow: UnitOfWork, number: str) -> bool:

@@ -38,11 +38,12 @@ LOCAL = "local"
 SERVER = "server"  # pulled from the central service
 
 
+_NEWEST = select(ConfigVersion.id).order_by(ConfigVersion.id.desc()).limit(1)
+
+
 def current(uow: UnitOfWork) -> LoyaltyConfig:
     """The newest saved configuration (cached by row: a saved version never changes)."""
-    row_id = uow.session.execute(
-        select(ConfigVersion.id).order_by(ConfigVersion.id.desc()).limit(1)
-    ).scalar()
+    row_id = uow.connection.execute(_NEWEST).scalar()
     if row_id is None:
         return LoyaltyConfig()
     config = uow.config_cache.get(row_id)

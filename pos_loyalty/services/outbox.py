@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from pos_loyalty import jsonio
 from pos_loyalty.replica.db import UnitOfWork
@@ -31,14 +31,18 @@ PENDING = "PENDING"
 REJECTED = "REJECTED"
 
 
+_TAKE_SEQ = (
+    update(SyncState)
+    .where(SyncState.id == 1)
+    .values(next_device_seq=SyncState.next_device_seq + 1)
+    .returning(SyncState.next_device_seq - 1)
+)
+_INSERT = insert(OutboxMutation)
+
+
 def reserve(uow: UnitOfWork) -> int:
     """Take the next deviceSeq; call inside a writing unit of work, then `append` with it."""
-    return uow.session.execute(
-        update(SyncState)
-        .where(SyncState.id == 1)
-        .values(next_device_seq=SyncState.next_device_seq + 1)
-        .returning(SyncState.next_device_seq - 1)
-    ).scalar_one()
+    return uow.connection.execute(_TAKE_SEQ).scalar_one()
 
 
 def append(
@@ -48,21 +52,24 @@ def append(
     config_version: int,
     *,
     device_seq: int | None = None,
-) -> OutboxMutation:
-    """Queue one mutation (with a deviceSeq taken by `reserve`, or the next one)."""
+) -> int:
+    """Queue one mutation (with a deviceSeq taken by `reserve`, or the next one); its deviceSeq."""
     if kind not in KINDS:
         raise ValueError(f"unknown mutation kind {kind!r}")
-    mutation = OutboxMutation(
-        device_seq=reserve(uow) if device_seq is None else device_seq,
-        mutation_id=str(uuid.uuid4()),
-        kind=kind,
-        payload=jsonio.dumps(payload),
-        config_version=config_version,
-        created_at=uow.now,
-        status=PENDING,
+    seq = reserve(uow) if device_seq is None else device_seq
+    uow.connection.execute(
+        _INSERT,
+        {
+            "device_seq": seq,
+            "mutation_id": str(uuid.uuid4()),
+            "kind": kind,
+            "payload": jsonio.dumps(payload),
+            "config_version": config_version,
+            "created_at": uow.now,
+            "status": PENDING,
+        },
     )
-    uow.session.add(mutation)
-    return mutation
+    return seq
 
 
 def to_json(mutation: OutboxMutation) -> dict[str, Any]:

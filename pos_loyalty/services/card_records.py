@@ -1,0 +1,104 @@
+"""A card as the till's hot paths read it: one prebuilt SELECT into a `CardRecord`.
+
+Looking a card up is the counter's commonest action and every quote and finalize starts
+with it, so a card is read with one Core statement (its columns, and its referrer's
+number and state) on the unit of work's connection, not loaded as an ORM object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import aliased
+
+from pos_loyalty import cardnumber, errors
+from pos_loyalty.errors import LoyaltyError
+from pos_loyalty.replica.db import UnitOfWork
+from pos_loyalty.replica.models import Card
+from pos_loyalty.rules.quote import CardState
+
+
+@dataclass
+class CardRecord:
+    """A card's row as a unit of work read it, with its referrer's number and state.
+
+    `ledger.post` moves the figures here in step with the row it updates.
+    """
+
+    id: int
+    card_number: str
+    customer_id: str | None
+    customer_name: str
+    customer_phone: str
+    customer_email: str | None
+    referrer_id: int | None
+    points_balance: int
+    total_points_earned: int
+    total_points_redeemed: int
+    total_referral_points_earned: int
+    is_active: bool
+    issued_at: datetime
+    last_transaction_at: datetime | None
+    updated_at: datetime
+    referrer_number: str | None  # None when the card has no referrer
+    referrer_active: bool | None
+
+    @property
+    def lifetime_points(self) -> int:
+        """What tiers are measured on: points earned on purchases and by referrals."""
+        return self.total_points_earned + self.total_referral_points_earned
+
+
+_referrer = aliased(Card, name="referrer")
+_CARDS = select(
+    Card,
+    _referrer.card_number.label("referrer_number"),
+    _referrer.is_active.label("referrer_active"),
+).outerjoin(_referrer, Card.referrer_id == _referrer.id)
+_BY_NUMBER = _CARDS.where(Card.card_number == bindparam("number"))
+_BY_ID = _CARDS.where(Card.id == bindparam("card"))
+_BY_PHONE = _CARDS.where(Card.customer_phone == bindparam("phone")).order_by(
+    Card.is_active.desc(), Card.id.desc()
+)
+
+
+def load(uow: UnitOfWork, number: object, *, field: str = "cardNumber") -> CardRecord:
+    """The card with this number (with its referrer's number), or CARD_NOT_FOUND."""
+    normalized = cardnumber.validate(number, field)
+    row = uow.connection.execute(_BY_NUMBER, {"number": normalized}).first()
+    if row is None:
+        raise LoyaltyError(
+            errors.CARD_NOT_FOUND, f"No card {normalized} at this pharmacy", cardNumber=normalized
+        )
+    return CardRecord(**row._mapping)
+
+
+def load_by_id(uow: UnitOfWork, card_id: int) -> CardRecord:
+    """A card this replica holds, by its row id (a referrer, a reversed row's card)."""
+    return CardRecord(**uow.connection.execute(_BY_ID, {"card": card_id}).one()._mapping)
+
+
+def with_phone(uow: UnitOfWork, phone: str) -> list[CardRecord]:
+    """Every card issued to this (normalised) phone, active first, then newest first."""
+    rows = uow.connection.execute(_BY_PHONE, {"phone": phone})
+    return [CardRecord(**row._mapping) for row in rows]
+
+
+def state(card: CardRecord) -> CardState:
+    """What the rules need from a card."""
+    return CardState(
+        card_number=card.card_number,
+        is_active=card.is_active,
+        points_balance=card.points_balance,
+        lifetime_points=card.lifetime_points,
+        has_active_referrer=card.referrer_number is not None and bool(card.referrer_active),
+    )
+
+
+def numbers(uow: UnitOfWork, card_ids: Iterable[int]) -> dict[int, str]:
+    """Card numbers by row id, for the cards named in ledger rows."""
+    rows = uow.connection.execute(select(Card.id, Card.card_number).where(Card.id.in_(card_ids)))
+    return {card_id: number for card_id, number in rows}
