@@ -9,6 +9,8 @@ themselves are known to agree with the spec's numbers.
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pos_loyalty import errors, jsonio
+from pos_loyalty.amounts import MAX_FIGURE
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules import (
     CardState,
@@ -553,14 +556,19 @@ def test_a_redemption_over_the_cap_is_told_the_most_points_this_bill_takes(
 ) -> None:
     """EXCEEDS_MAX_REDEMPTION "states the largest allowed number of points": the quote's figure."""
     pharmacy, config, card, bill_doc = case
-    quote = quote_bill(config, card, bill_from_json(bill_doc))
+    net_amount = quote_bill(config, card, bill_from_json(bill_doc)).net_amount
     expected = expected_before_flat(pharmacy, card, bill_doc)
-    max_amount = down(quote.net_amount * expected.max_percent / 100)
+    max_amount = down(net_amount * expected.max_percent / 100)
     # The smallest redemption whose money, rounded half up, is over the cap.
     over_cap = down((max_amount + Fraction(1, 2)) / pharmacy.rate) + 1
     lowest = max(pharmacy.min_points, over_cap, 1)
-    assume(lowest <= card.available_points)
-    redeem = data.draw(st.integers(lowest, card.available_points), label="redeem")
+    # Give the card enough points to try it (the balance changes neither the net nor the cap).
+    most = MAX_FIGURE * 100  # the largest number of points a bill may name at all
+    assume(lowest <= most)
+    balance = data.draw(st.integers(lowest, min(lowest + 10**7, most)), label="balance")
+    card = dataclasses.replace(card, points_balance=max(card.points_balance, balance))
+    quote = quote_bill(config, card, bill_from_json(bill_doc))
+    redeem = data.draw(st.integers(lowest, min(card.available_points, most)), label="redeem")
     assert (
         expected_refusal(pharmacy, card, redeem, quote.net_amount, expected.max_percent)
         == errors.EXCEEDS_MAX_REDEMPTION
