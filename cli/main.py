@@ -20,6 +20,7 @@ from typing import NoReturn
 
 from sqlalchemy.exc import OperationalError
 
+from cli import central_commands
 from cli import till_commands as till
 from pos_loyalty import __version__, jsonio
 from pos_loyalty.errors import INVALID_INPUT, LoyaltyError
@@ -131,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     command(commands, "status", till.till_status, "replica and queue: pending, rejected, last sync")
+    central_commands.add_parsers(commands, common, _Parser)
     return parser
 
 

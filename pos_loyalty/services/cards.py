@@ -5,7 +5,6 @@ Cards are read into `CardRecord`s by `card_records` (one prebuilt statement each
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pos_loyalty import cardnumber, errors
+from pos_loyalty import cardnumber, customer, errors
 from pos_loyalty.amounts import MAX_FIGURE, POINTS_PLACES, parse_points, points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.phone import normalize_phone
@@ -23,7 +22,6 @@ from pos_loyalty.rules.config import LoyaltyConfig
 from pos_loyalty.services import card_records, configuration, ledger, outbox
 from pos_loyalty.services.card_records import CardRecord, load
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MAX_HISTORY = 10_000
 
 
@@ -129,10 +127,10 @@ def issue(
     performed_by: str | None = None,
 ) -> CardView:
     """Issue a card: a pre-printed `number`, or the next one from this till's block."""
-    customer_name = _text(name, "customerName", required=True)
+    customer_name = customer.text(name, "customerName", required=True)
     customer_phone = normalize_phone(phone)
-    customer_email = _email(email)
-    customer = _text(customer_id, "customerId", required=False, limit=64)
+    customer_email = customer.email(email)
+    customer_key = customer.text(customer_id, "customerId", required=False, limit=64)
     given_number = cardnumber.validate(number) if number not in (None, "") else None
     with replica.writing() as uow:
         session = uow.session
@@ -165,7 +163,7 @@ def issue(
             card_number = _next_number(uow)
         card = Card(
             card_number=card_number,
-            customer_id=customer,
+            customer_id=customer_key,
             customer_name=customer_name,
             customer_phone=customer_phone,
             customer_email=customer_email,
@@ -185,7 +183,7 @@ def issue(
             "card.issued",
             {
                 "cardNumber": card_number,
-                "customerId": customer,
+                "customerId": customer_key,
                 "customerName": customer_name,
                 "customerPhone": customer_phone,
                 "customerEmail": customer_email,
@@ -235,7 +233,7 @@ def adjust(
     delta = parse_points(amount, "points", minimum=-MAX_FIGURE * 10**POINTS_PLACES)
     if delta == 0:
         raise InvalidInput("points", "An adjustment of zero points changes nothing")
-    why = _text(reason, "reason", required=True, limit=500)
+    why = customer.text(reason, "reason", required=True, limit=500)
     with replica.writing() as uow:
         card = load(uow, number)
         if not card.is_active:
@@ -314,25 +312,3 @@ def _next_number(uow: UnitOfWork) -> str:
     )
     session.flush()
     return _next_number(uow)
-
-
-def _text(value: object, field: str, *, required: bool, limit: int = 255) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidInput(field, f"{field} is needed")
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        raise InvalidInput(field, f"{field} must be text")
-    text = " ".join(value.split())
-    if len(text) > limit:
-        raise InvalidInput(field, f"{field} must be at most {limit} characters")
-    return text
-
-
-def _email(value: object) -> str | None:
-    text = _text(value, "customerEmail", required=False)
-    if text is not None and not _EMAIL.fullmatch(text):
-        raise InvalidInput("customerEmail", f"{text!r} is not an email address")
-    return text

@@ -1,0 +1,42 @@
+"""The FastAPI application: routes of `central-api.md` and `sync-protocol.md` on one Store."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from central.http import JSONResponse, install_error_handlers, reply
+from central.routes import billing, cards, config, flags, sync
+from central.store import migrate
+from central.store.db import Store
+from pos_loyalty import __version__
+
+
+def create_app(database: str | os.PathLike | None = None, *, store: Store | None = None) -> FastAPI:
+    """The service on `database` (a SQLite file or URL, or postgresql://...), migrated."""
+    store = store or Store(database)
+    migrate.upgrade(store.engine)
+    app = FastAPI(
+        title="pos-loyalty central service",
+        version=__version__,
+        default_response_class=JSONResponse,
+        description="Seed 002's Card Service, multi-tenant; see spec/central-api.md.",
+    )
+    app.state.store = store
+    install_error_handlers(app)
+
+    @app.get("/health", tags=["health"])
+    def health() -> JSONResponse:
+        store.run(lambda unit: unit.connection.execute(text("SELECT 1")).scalar(), write=False)
+        return reply({"status": "ok"})
+
+    for module in (config, cards, billing, sync, flags):
+        app.include_router(module.router, prefix="/api/v1")
+
+    @app.on_event("shutdown")
+    def close() -> None:
+        store.dispose()
+
+    return app

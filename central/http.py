@@ -1,0 +1,104 @@
+"""JSON in and out with exact decimals, and every failure in the envelope of `central-api.md`.
+
+Request bodies are read with `pos_loyalty.jsonio` (numbers become Decimal, never float)
+and validated by the core's own parsers, which name the bad field; responses are written
+by the same module. Every error, ours or the framework's, leaves as
+`{"error": {"code", "message", ...}}`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from pos_loyalty import errors, jsonio
+from pos_loyalty.errors import InvalidInput, LoyaltyError
+
+log = logging.getLogger("central")
+
+#: HTTP status for each error code (user errors are 4xx; 5xx is only the service's fault).
+STATUS = {
+    errors.INVALID_INPUT: 400,
+    errors.CARD_NOT_FOUND: 404,
+    errors.BILL_NOT_FOUND: 404,
+    "NOT_FOUND": 404,
+    errors.DUPLICATE_CARD: 409,
+    errors.ALREADY_REVERSED: 409,
+    errors.IDEMPOTENCY_CONFLICT: 409,
+    "SEQUENCE_GAP": 409,
+    "CURSOR_EXPIRED": 410,
+    errors.CARD_INACTIVE: 422,
+    errors.PROGRAM_DISABLED: 422,
+    errors.MIN_POINTS_NOT_MET: 422,
+    errors.INSUFFICIENT_POINTS: 422,
+    errors.EXCEEDS_MAX_REDEMPTION: 422,
+    errors.OFFLINE_LIMIT: 422,
+}
+MAX_BODY = 8 * 1024 * 1024
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return jsonio.dumps(content).encode()
+
+
+def reply(content: Any, status: int = 200) -> JSONResponse:
+    """A route's answer: return this, so FastAPI's own encoder never turns a Decimal into text."""
+    return JSONResponse(content, status_code=status)
+
+
+def not_found(what: str) -> LoyaltyError:
+    return LoyaltyError("NOT_FOUND", f"No {what} here")
+
+
+async def json_body(request: Request) -> Any:
+    """The request's JSON, numbers as Decimal; INVALID_INPUT if it is not JSON."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise InvalidInput("(body)", f"The request body is larger than {MAX_BODY // 2**20} MB")
+    if not raw.strip():
+        raise InvalidInput("(body)", "The request needs a JSON body")
+    try:
+        return jsonio.loads(raw)
+    except jsonio.JsonError as error:
+        raise InvalidInput("(body)", f"The request body is {error}") from None
+
+
+def json_object(document: Any) -> dict[str, Any]:
+    if not isinstance(document, dict):
+        raise InvalidInput("(body)", "The request body must be a JSON object")
+    return document
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoyaltyError)
+    async def loyalty_error(_request: Request, error: LoyaltyError) -> Response:
+        status = getattr(error, "status", None) or STATUS.get(error.code, 400)
+        extra = {"lastAppliedSeq": error.details["lastAppliedSeq"]} if "lastAppliedSeq" in error.details else {}
+        return JSONResponse(error.to_json() | extra, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> Response:
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "HTTP_ERROR")
+        message = "No such route" if error.status_code == 404 else str(error.detail)
+        return JSONResponse({"error": {"code": code, "message": message}}, status_code=error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, error: RequestValidationError) -> Response:
+        first = error.errors()[0] if error.errors() else {"loc": ("request",), "msg": "invalid"}
+        field = ".".join(str(part) for part in first.get("loc", ()) if part not in ("path", "query", "body"))
+        body = InvalidInput(field or "(request)", f"{field or 'The request'}: {first.get('msg')}").to_json()
+        return JSONResponse(body, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, _error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        body = {"error": {"code": "INTERNAL", "message": "The loyalty service failed; try again"}}
+        return JSONResponse(body, status_code=500)

@@ -1,0 +1,264 @@
+"""Cards on the central service: read (always within the caller's tenant), lock, issue, show.
+
+A card whose balance a unit of work will change is read with `lock=True`: `SELECT ... FOR
+UPDATE` on PostgreSQL (several cards: in id order, so two requests never deadlock on
+each other), nothing more on SQLite where the whole write transaction is exclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from central.store.db import Unit
+from central.store.models import Card, CardBlock
+from pos_loyalty import cardnumber, customer, errors
+from pos_loyalty.amounts import points
+from pos_loyalty.errors import LoyaltyError
+from pos_loyalty.phone import normalize_phone
+from pos_loyalty.rules.config import LoyaltyConfig
+from pos_loyalty.rules.quote import CardState
+
+_referrer = aliased(Card, name="referrer")
+
+
+@dataclass
+class CardRow:
+    """A card as a unit of work read it; `Postings` moves its figures."""
+
+    id: int
+    card_number: str
+    customer_id: str | None
+    customer_name: str
+    customer_phone: str
+    customer_email: str | None
+    referrer_card_id: int | None
+    points_balance: int
+    total_points_earned: int
+    total_points_redeemed: int
+    total_referral_points_earned: int
+    is_active: bool
+    issued_at: datetime
+    last_transaction_at: datetime | None
+    referrer_number: str | None
+    referrer_active: bool | None
+
+    @property
+    def lifetime_points(self) -> int:
+        return self.total_points_earned + self.total_referral_points_earned
+
+    def state(self, *, offline_allowance: int | None = None) -> CardState:
+        """What the shared rules need to know of this card."""
+        return CardState(
+            card_number=self.card_number,
+            is_active=self.is_active,
+            points_balance=self.points_balance,
+            lifetime_points=self.lifetime_points,
+            has_active_referrer=self.referrer_card_id is not None and bool(self.referrer_active),
+            offline_allowance=offline_allowance,
+        )
+
+    def to_json(self, config: LoyaltyConfig) -> dict[str, Any]:
+        """Seed 002's columns in camelCase, plus the tier and the referrer's number."""
+        tier = config.tier_for(self.lifetime_points)
+        return {
+            "id": self.id,
+            "cardNumber": self.card_number,
+            "customerId": self.customer_id,
+            "customerName": self.customer_name,
+            "customerPhone": self.customer_phone,
+            "customerEmail": self.customer_email,
+            "referrerCardId": self.referrer_card_id,
+            "referrerCardNumber": self.referrer_number,
+            "pointsBalance": points(self.points_balance),
+            "totalPointsEarned": points(self.total_points_earned),
+            "totalPointsRedeemed": points(self.total_points_redeemed),
+            "totalReferralPointsEarned": points(self.total_referral_points_earned),
+            "isActive": self.is_active,
+            "issuedAt": self.issued_at,
+            "lastTransactionAt": self.last_transaction_at,
+            "tier": tier.name or None,
+        }
+
+
+_COLUMNS = (
+    Card.id,
+    Card.card_number,
+    Card.customer_id,
+    Card.customer_name,
+    Card.customer_phone,
+    Card.customer_email,
+    Card.referrer_card_id,
+    Card.points_balance,
+    Card.total_points_earned,
+    Card.total_points_redeemed,
+    Card.total_referral_points_earned,
+    Card.is_active,
+    Card.issued_at,
+    Card.last_transaction_at,
+    _referrer.card_number.label("referrer_number"),
+    _referrer.is_active.label("referrer_active"),
+)
+
+
+def query(unit: Unit) -> Select:
+    """Cards of the unit's tenant, with their referrer's number and state."""
+    return (
+        select(*_COLUMNS)
+        .outerjoin(_referrer, Card.referrer_card_id == _referrer.id)
+        .where(Card.tenant_id == unit.tenant)
+    )
+
+
+def rows(unit: Unit, statement: Select) -> list[CardRow]:
+    return [CardRow(**row._mapping) for row in unit.connection.execute(statement)]
+
+
+def by_number(unit: Unit, number: object, *, lock: bool = False, field: str = "cardNumber") -> CardRow:
+    normalized = cardnumber.validate(number, field)
+    found = rows(unit, _locked(query(unit).where(Card.card_number == normalized), lock))
+    if not found:
+        raise LoyaltyError(errors.CARD_NOT_FOUND, f"No card {normalized}", cardNumber=normalized)
+    return found[0]
+
+
+def by_id(unit: Unit, card_id: int, *, lock: bool = False) -> CardRow:
+    found = rows(unit, _locked(query(unit).where(Card.id == card_id), lock))
+    if not found:
+        raise LoyaltyError(errors.CARD_NOT_FOUND, f"No card with id {card_id}", cardId=card_id)
+    return found[0]
+
+
+def lock(unit: Unit, card_ids: Iterable[int]) -> dict[int, CardRow]:
+    """Lock these cards of the tenant, in id order; the ones that exist, by id."""
+    ids = sorted(set(card_ids))
+    if not ids:
+        return {}
+    found = rows(unit, _locked(query(unit).where(Card.id.in_(ids)).order_by(Card.id), True))
+    return {card.id: card for card in found}
+
+
+def ids_of_numbers(unit: Unit, numbers: Iterable[str]) -> dict[str, tuple[int, int | None]]:
+    """(id, referrer id) of each of these card numbers that exists in the tenant."""
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return {}
+    result = unit.connection.execute(
+        select(Card.card_number, Card.id, Card.referrer_card_id).where(
+            Card.tenant_id == unit.tenant, Card.card_number.in_(wanted)
+        )
+    )
+    return {number: (card_id, referrer) for number, card_id, referrer in result}
+
+
+def _locked(statement: Select, lock: bool) -> Select:
+    # FOR UPDATE OF cards: the referrer row joined alongside is read, not locked.
+    return statement.with_for_update(of=Card) if lock else statement
+
+
+# --- issuing --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewCard:
+    customer_name: str
+    customer_phone: str
+    customer_email: str | None = None
+    customer_id: str | None = None
+    card_number: str | None = None  # None: the next number of the service's own block
+    referrer_card_number: str | None = None
+
+
+def new_card_from_json(doc: dict[str, Any]) -> NewCard:
+    """`POST /cards`'s body (and a till's `card.issued`), every field checked and named."""
+    return NewCard(
+        customer_name=customer.text(doc.get("customerName"), "customerName", required=True),
+        customer_phone=normalize_phone(doc.get("customerPhone")),
+        customer_email=customer.email(doc.get("customerEmail")),
+        customer_id=customer.text(doc.get("customerId"), "customerId", required=False, limit=64),
+        card_number=cardnumber.validate(doc["cardNumber"]) if doc.get("cardNumber") not in (None, "") else None,
+        referrer_card_number=cardnumber.validate(doc["referrerCardNumber"], "referrerCardNumber")
+        if doc.get("referrerCardNumber") not in (None, "")
+        else None,
+    )
+
+
+def insert_card(
+    unit: Unit,
+    new: NewCard,
+    *,
+    referrer_id: int | None,
+    issued_at: datetime | None = None,
+    device_id: int | None = None,
+) -> CardRow:
+    """Insert a card of the tenant; DUPLICATE_CARD if its number or customer id is taken."""
+    number = new.card_number or next_service_number(unit)
+    try:
+        with unit.connection.begin_nested():
+            card_id = unit.connection.execute(
+                insert(Card)
+                .values(
+                    tenant_id=unit.tenant,
+                    card_number=number,
+                    customer_id=new.customer_id,
+                    customer_name=new.customer_name,
+                    customer_phone=new.customer_phone,
+                    customer_email=new.customer_email,
+                    referrer_card_id=referrer_id,
+                    points_balance=0,
+                    total_points_earned=0,
+                    total_points_redeemed=0,
+                    total_referral_points_earned=0,
+                    is_active=True,
+                    issued_at=issued_at or unit.now,
+                    created_at=unit.now,
+                    updated_at=unit.now,
+                    issued_by_device_id=device_id,
+                    change_seq=0,
+                )
+                .returning(Card.id)
+            ).scalar_one()
+    except IntegrityError:
+        taken = unit.connection.execute(
+            select(Card.card_number).where(Card.tenant_id == unit.tenant, Card.card_number == number)
+        ).scalar()
+        if taken is not None:
+            raise LoyaltyError(errors.DUPLICATE_CARD, f"Card {number} has already been issued", field="cardNumber") from None
+        raise LoyaltyError(
+            errors.DUPLICATE_CARD, f"Customer {new.customer_id} already has a card", field="customerId"
+        ) from None
+    unit.card_changed(card_id)
+    return by_id(unit, card_id)
+
+
+def next_service_number(unit: Unit) -> str:
+    """The next number of the blocks the service keeps for cards issued through the API."""
+    from central.store.tenants import allocate_block
+
+    while True:
+        block = unit.connection.execute(
+            select(CardBlock)
+            .where(CardBlock.tenant_id == unit.tenant, CardBlock.device_id.is_(None))
+            .where(CardBlock.next_serial < cardnumber.BLOCK_SIZE)
+            .order_by(CardBlock.id)
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if block is None:
+            block = allocate_block(unit, None)
+        serial = block.next_serial
+        unit.connection.execute(
+            CardBlock.__table__.update().where(CardBlock.id == block.id).values(next_serial=serial + 1)
+        )
+        number = cardnumber.from_block(block.prefix, block.block, serial)
+        exists = unit.connection.execute(
+            select(Card.id).where(Card.tenant_id == unit.tenant, Card.card_number == number)
+        ).first()
+        if exists is None:
+            return number

@@ -1,0 +1,181 @@
+"""The central database: SQLite by default, PostgreSQL for a chain; one unit of work per request.
+
+- SQLite: one writer at a time (`BEGIN IMMEDIATE`), WAL, `synchronous=FULL`, foreign keys.
+- PostgreSQL: READ COMMITTED writes that lock the rows they change (`FOR UPDATE`, in id
+  order), REPEATABLE READ read-only snapshots for pulls; a deadlock or serialization
+  failure reruns the whole unit of work (`Store.run`).
+
+A writing unit of work remembers which cards and configuration versions it changed and,
+just before it commits, stamps them with the tenant's next change number (one
+`UPDATE tenants ... RETURNING`). That row lock is taken last and held only through the
+commit, so change numbers become visible in the order they were handed out, which is
+what lets a pull cursor never skip a change (`store/pull.py`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from central.store.models import Card, ConfigVersion, Tenant
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DEFAULT_SQLITE_FILE = "central.sqlite3"
+RETRIES = 5
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def database_url(value: str | os.PathLike | None) -> str:
+    """A URL from `--db`: a postgresql:// URL (psycopg 3), a sqlite:/// URL, or a file path."""
+    if value is None:
+        value = os.environ.get("POS_LOYALTY_CENTRAL_DB") or DEFAULT_SQLITE_FILE
+    text = str(value)
+    if text.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + text.split("://", 1)[1]
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_connection.isolation_level = None
+            for pragma in (
+                "busy_timeout = 30000",
+                "journal_mode = WAL",
+                "synchronous = FULL",
+                "foreign_keys = ON",
+            ):
+                dbapi_connection.execute(f"PRAGMA {pragma}")
+
+        return engine
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+class Unit:
+    """One request's work on the database, in one transaction."""
+
+    def __init__(
+        self, connection: Connection, now: datetime, tenant_id: int | None, config_cache: dict
+    ) -> None:
+        self.connection = connection
+        self.now = now
+        self.tenant_id = tenant_id
+        #: Loaded configurations by row id (rows never change; see store/config.py).
+        self.config_cache = config_cache
+        self.changed_cards: set[int] = set()
+        self.changed_configs: set[int] = set()
+
+    @property
+    def tenant(self) -> int:
+        if self.tenant_id is None:
+            raise RuntimeError("this unit of work belongs to no tenant")
+        return self.tenant_id
+
+    def card_changed(self, card_id: int) -> None:
+        self.changed_cards.add(card_id)
+
+    def config_changed(self, config_id: int) -> None:
+        self.changed_configs.add(config_id)
+
+    def stamp_changes(self) -> int | None:
+        """Give what this unit changed the tenant's next change number; call last."""
+        if not (self.changed_cards or self.changed_configs):
+            return None
+        seq = self.connection.execute(
+            update(Tenant)
+            .where(Tenant.id == self.tenant)
+            .values(change_seq=Tenant.change_seq + 1)
+            .returning(Tenant.change_seq)
+        ).scalar_one()
+        if self.changed_cards:
+            self.connection.execute(
+                update(Card).where(Card.id.in_(sorted(self.changed_cards))).values(change_seq=seq)
+            )
+        if self.changed_configs:
+            self.connection.execute(
+                update(ConfigVersion)
+                .where(ConfigVersion.id.in_(sorted(self.changed_configs)))
+                .values(change_seq=seq)
+            )
+        return seq
+
+
+class Store:
+    """The central database: open once per process; `run` one unit of work per request."""
+
+    def __init__(self, url: str | os.PathLike | None = None, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.url = database_url(url)
+        self.clock = clock
+        self.engine = make_engine(self.url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._config_cache: dict = {}
+
+    def run(
+        self,
+        work: Callable[[Unit], T],
+        *,
+        write: bool,
+        tenant_id: int | None = None,
+        snapshot: bool = False,
+    ) -> T:
+        """Run `work` in one transaction; commit if it returns, roll back if it raises.
+
+        A deadlock or serialization failure (two requests locking the same cards in
+        different orders) runs it again from the start, a few times, with a short pause.
+        """
+        for attempt in range(RETRIES):
+            try:
+                return self._once(work, write=write, tenant_id=tenant_id, snapshot=snapshot)
+            except (OperationalError, DBAPIError) as error:
+                if attempt == RETRIES - 1 or not _is_retryable(error):
+                    raise
+                log.info("retrying a unit of work after %s", type(error.orig).__name__)
+                time.sleep(0.005 * (2**attempt))
+        raise AssertionError("unreachable")
+
+    def _once(self, work: Callable[[Unit], T], *, write: bool, tenant_id: int | None, snapshot: bool) -> T:
+        with self.engine.connect() as connection:
+            if self.is_sqlite:
+                # pysqlite leaves transactions to us (see make_engine); the driver call
+                # also starts SQLAlchemy's own bookkeeping of the transaction.
+                connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+            else:
+                if snapshot:
+                    connection = connection.execution_options(
+                        isolation_level="REPEATABLE READ", postgresql_readonly=True
+                    )
+                connection.begin()
+            unit = Unit(connection, self.clock(), tenant_id, self._config_cache)
+            result = work(unit)
+            if write:
+                unit.stamp_changes()
+            connection.commit()
+            return result
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _is_retryable(error: DBAPIError) -> bool:
+    code = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return code in {"40001", "40P01"}  # serialization_failure, deadlock_detected

@@ -1,0 +1,160 @@
+"""Points moving on the central service: append-only rows, card figures moved with them.
+
+`Postings` collects a unit of work's rows: each `post` moves the (locked) card's figures
+in memory and queues its row; `flush` writes all queued rows and the final figures of
+every card touched in two bulk statements. The totals follow the same rule as the till's
+ledger (`pos_loyalty/services/ledger.py`): a REVERSED row counts against the type of the
+row it reverses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+
+from central.store.cards import CardRow
+from central.store.db import Unit
+from central.store.models import Card, PointTransaction
+from pos_loyalty.amounts import money, percent, points
+
+EARNED = "EARNED"
+REDEEMED = "REDEEMED"
+REFERRAL_EARNED = "REFERRAL_EARNED"
+ADJUSTED = "ADJUSTED"
+REVERSED = "REVERSED"
+BILL = "BILL"
+MANUAL = "MANUAL"
+REFERRAL = "REFERRAL"
+
+_OPTIONAL = (
+    "reference_id",
+    "bill_amount",
+    "category_id",
+    "category_name",
+    "point_percentage",
+    "referred_card_id",
+    "referred_bill_id",
+    "reverses_id",
+    "description",
+    "performed_by",
+    "device_id",
+)
+_SET_FIGURES = (
+    update(Card)
+    .where(Card.id == bindparam("card"))
+    .values(
+        points_balance=bindparam("balance"),
+        total_points_earned=bindparam("earned"),
+        total_points_redeemed=bindparam("redeemed"),
+        total_referral_points_earned=bindparam("referral"),
+        last_transaction_at=bindparam("at"),
+        updated_at=bindparam("at"),
+    )
+)
+
+
+class Postings:
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+        self.rows: list[dict[str, Any]] = []
+        self.cards: dict[int, CardRow] = {}
+
+    def post(
+        self,
+        card: CardRow,
+        transaction_type: str,
+        amount: int,
+        *,
+        reference_type: str,
+        counts_as: str | None = None,
+        **columns: Any,
+    ) -> dict[str, Any]:
+        """Queue a row of `amount` points (signed) on `card`; `counts_as` for a reversal."""
+        card.points_balance += amount
+        kind = counts_as or transaction_type
+        if kind == EARNED:
+            card.total_points_earned += amount
+        elif kind == REDEEMED:
+            card.total_points_redeemed -= amount
+        elif kind == REFERRAL_EARNED:
+            card.total_referral_points_earned += amount
+        card.last_transaction_at = self.unit.now
+        self.cards[card.id] = card
+        row = {
+            **dict.fromkeys(_OPTIONAL),
+            **columns,
+            "tenant_id": self.unit.tenant,
+            "card_id": card.id,
+            "transaction_type": transaction_type,
+            "points": amount,
+            "balance_after": card.points_balance,
+            "reference_type": reference_type,
+            "created_at": self.unit.now,
+        }
+        self.rows.append(row)
+        return row
+
+    def flush(self) -> None:
+        """Write the queued rows (their ids land in each row dict) and the cards' figures."""
+        if self.rows:
+            ids = self.unit.connection.execute(
+                insert(PointTransaction).returning(PointTransaction.id, sort_by_parameter_order=True),
+                self.rows,
+            ).scalars().all()
+            for row, row_id in zip(self.rows, ids):
+                row["id"] = row_id
+        if self.cards:
+            self.unit.connection.execute(
+                _SET_FIGURES,
+                [
+                    {
+                        "card": card.id,
+                        "balance": card.points_balance,
+                        "earned": card.total_points_earned,
+                        "redeemed": card.total_points_redeemed,
+                        "referral": card.total_referral_points_earned,
+                        "at": self.unit.now,
+                    }
+                    for card in self.cards.values()
+                ],
+            )
+            for card_id in self.cards:
+                self.unit.card_changed(card_id)
+        self.rows = []
+        self.cards = {}
+
+
+def row_json(row: Any, numbers: dict[int, str]) -> dict[str, Any]:
+    """A `point_transactions` row in camelCase (a mapping or a Row), cards also by number."""
+    get = row.get if isinstance(row, dict) else row._mapping.get
+    return {
+        "id": get("id"),
+        "cardId": get("card_id"),
+        "cardNumber": numbers.get(get("card_id")),
+        "transactionType": get("transaction_type"),
+        "points": points(get("points")),
+        "balanceAfter": points(get("balance_after")),
+        "referenceType": get("reference_type"),
+        "referenceId": get("reference_id"),
+        "billAmount": None if get("bill_amount") is None else money(get("bill_amount")),
+        "categoryId": get("category_id"),
+        "categoryName": get("category_name"),
+        "pointPercentage": None if get("point_percentage") is None else percent(get("point_percentage")),
+        "referredCardId": get("referred_card_id"),
+        "referredBillId": get("referred_bill_id"),
+        "reversesId": get("reverses_id"),
+        "description": get("description"),
+        "performedBy": get("performed_by"),
+        "createdAt": get("created_at"),
+    }
+
+
+def card_numbers(unit: Unit, card_ids: set[int]) -> dict[int, str]:
+    ids = sorted(i for i in card_ids if i is not None)
+    if not ids:
+        return {}
+    result = unit.connection.execute(
+        select(Card.id, Card.card_number).where(Card.tenant_id == unit.tenant, Card.id.in_(ids))
+    )
+    return dict(result.all())

@@ -1,0 +1,278 @@
+"""The central service's database: every pharmacy (tenant) of the chain, on SQLite or PostgreSQL.
+
+Seed 002's tables made multi-tenant, plus what the sync protocol needs. Money and points
+are BIGINT hundredths, as on the till (`pos_loyalty/amounts.py`): never a float, and the
+same integers the shared rules compute with. Every row that belongs to a pharmacy carries
+`tenant_id`, and every query the service makes filters on it.
+
+`change_seq` on cards and configuration versions orders the pull feed: each write
+transaction takes the next number of its tenant's counter (`tenants.change_seq`) just
+before it commits, so numbers are handed out in commit order (see `store/changes.py`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from pos_loyalty.replica.models import NAMING_CONVENTION
+
+#: BIGINT on PostgreSQL; on SQLite an INTEGER PRIMARY KEY (its rowid, auto-numbered).
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {int: BigInteger}
+
+
+class Tenant(Base):
+    """One pharmacy."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    #: Random per tenant and database: a cursor from another database is refused (410).
+    epoch: Mapped[str] = mapped_column(String(32))
+    change_seq: Mapped[int] = mapped_column(default=0)
+    next_card_block: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+
+
+class Device(Base):
+    """A till or a billing integration; keeps the per-till sequence of the sync protocol."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    last_applied_seq: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    last_push_at: Mapped[datetime | None]
+    last_pull_at: Mapped[datetime | None]
+
+
+class ApiToken(Base):
+    """A bearer token, stored as its SHA-256: admin (managers) or device (one till)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # admin | device
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class CardBlock(Base):
+    """A range of 100,000 card numbers one till may issue offline (`pos_loyalty/cardnumber.py`)."""
+
+    __tablename__ = "card_blocks"
+    __table_args__ = (UniqueConstraint("tenant_id", "prefix", "block"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), index=True)
+    prefix: Mapped[str] = mapped_column(String(2))
+    block: Mapped[int] = mapped_column(Integer)
+    #: The next serial the service itself will use (blocks of the service, device_id NULL).
+    next_serial: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class ConfigVersion(Base):
+    """One saved configuration of a tenant; a change is a new version, rows never change."""
+
+    __tablename__ = "config_versions"
+    __table_args__ = (UniqueConstraint("tenant_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    version: Mapped[int]
+    is_enabled: Mapped[bool]
+    points_to_amount_rate: Mapped[int]
+    max_redemption_percent: Mapped[int]
+    referral_points_percent: Mapped[int]
+    min_points_to_redeem: Mapped[int]
+    offline_grace_seconds: Mapped[int]
+    offline_redemption_limit_points: Mapped[int]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    change_seq: Mapped[int] = mapped_column(default=0)
+
+
+class CategoryPointConfig(Base):
+    __tablename__ = "category_point_configs"
+    __table_args__ = (UniqueConstraint("config_id", "category_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    config_id: Mapped[int] = mapped_column(ForeignKey("config_versions.id"))
+    category_id: Mapped[int]
+    category_name: Mapped[str] = mapped_column(String(255))
+    point_percentage: Mapped[int]
+    is_active: Mapped[bool]
+
+
+class CategoryDiscount(Base):
+    __tablename__ = "category_discounts"
+    __table_args__ = (UniqueConstraint("config_id", "category_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    config_id: Mapped[int] = mapped_column(ForeignKey("config_versions.id"))
+    category_id: Mapped[int]
+    category_name: Mapped[str] = mapped_column(String(255))
+    discount_percentage: Mapped[int]
+    is_active: Mapped[bool]
+
+
+class TierRow(Base):
+    __tablename__ = "tiers"
+    __table_args__ = (UniqueConstraint("config_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    config_id: Mapped[int] = mapped_column(ForeignKey("config_versions.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))
+    min_lifetime_points: Mapped[int]
+    earn_multiplier: Mapped[int]
+    max_redemption_percent: Mapped[int | None]
+
+
+class Card(Base):
+    """Seed 002's `loyalty_cards`, per tenant."""
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "card_number"),
+        UniqueConstraint("tenant_id", "customer_id"),
+        Index("ix_cards_tenant_id_customer_phone", "tenant_id", "customer_phone"),
+        Index("ix_cards_tenant_id_change_seq_id", "tenant_id", "change_seq", "id"),
+        Index("ix_cards_referrer_card_id", "referrer_card_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    card_number: Mapped[str] = mapped_column(String(32))
+    customer_id: Mapped[str | None] = mapped_column(String(64))
+    customer_name: Mapped[str] = mapped_column(String(255))
+    customer_phone: Mapped[str] = mapped_column(String(20))
+    customer_email: Mapped[str | None] = mapped_column(String(255))
+    referrer_card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"))
+    points_balance: Mapped[int] = mapped_column(default=0)
+    total_points_earned: Mapped[int] = mapped_column(default=0)
+    total_points_redeemed: Mapped[int] = mapped_column(default=0)
+    total_referral_points_earned: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    issued_at: Mapped[datetime]
+    last_transaction_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    issued_by_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    change_seq: Mapped[int] = mapped_column(default=0)
+
+
+class PointTransaction(Base):
+    """Seed 002's `point_transactions`: append-only; a card's balance is the sum of its rows."""
+
+    __tablename__ = "point_transactions"
+    __table_args__ = (
+        Index("ix_point_transactions_card_id_id", "card_id", "id"),
+        Index("ix_point_transactions_tenant_id_reference_id", "tenant_id", "reference_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"))
+    transaction_type: Mapped[str] = mapped_column(String(20))
+    points: Mapped[int]
+    balance_after: Mapped[int]
+    reference_type: Mapped[str] = mapped_column(String(20))
+    reference_id: Mapped[str | None] = mapped_column(String(64))
+    bill_amount: Mapped[int | None]
+    category_id: Mapped[int | None]
+    category_name: Mapped[str | None] = mapped_column(String(255))
+    point_percentage: Mapped[int | None]
+    referred_card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"))
+    referred_bill_id: Mapped[str | None] = mapped_column(String(64))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("point_transactions.id"))
+    description: Mapped[str | None] = mapped_column(String(500))
+    performed_by: Mapped[str | None] = mapped_column(String(255))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    created_at: Mapped[datetime]
+
+
+class Bill(Base):
+    """A bill the service knows: finalized at a till (pushed) or earned/redeemed by API."""
+
+    __tablename__ = "bills"
+    __table_args__ = (UniqueConstraint("tenant_id", "bill_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    bill_id: Mapped[str] = mapped_column(String(64))
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    status: Mapped[str] = mapped_column(String(16))  # FINALIZED | REVERSED
+    config_version: Mapped[int | None]
+    payable: Mapped[int | None]
+    result_json: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    reversed_at: Mapped[datetime | None]
+
+
+class IdempotencyRecord(Base):
+    """The first answer to an idempotent request: (tenant, billId, operation) or a key."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("tenant_id", "scope"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    scope: Mapped[str] = mapped_column(String(255))  # "earn:B123", "key:<Idempotency-Key>"
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class SyncMutation(Base):
+    """What became of each mutation a till pushed: answered again for a duplicate."""
+
+    __tablename__ = "sync_mutations"
+    __table_args__ = (UniqueConstraint("device_id", "device_seq"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    device_seq: Mapped[int]
+    mutation_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # applied | rejected
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    applied_at: Mapped[datetime]
+
+
+class Flag(Base):
+    """Something applied that a person should look at: OVERDRAFT, RULES_MISMATCH, ..."""
+
+    __tablename__ = "flags"
+    __table_args__ = (Index("ix_flags_tenant_id_id", "tenant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"))
+    bill_id: Mapped[str | None] = mapped_column(String(64))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    mutation_id: Mapped[str | None] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    details_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -1,0 +1,105 @@
+"""Helpers for tests against a real central service: the server process, a client, a tenant."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from central.store.db import Store
+from central.store.tenants import add_device
+from pgcluster import free_port
+from pos_loyalty import jsonio
+
+SCRIPT = Path(sys.executable).with_name("pos-loyalty")
+
+
+class Server:
+    def __init__(self, url: str, log: Path) -> None:
+        self.database = url
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [str(SCRIPT), "central", "serve", "--db", self.database, "--port", str(self.port)],
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "POS_LOYALTY_HOME": str(self.log.parent / "home")},
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"central serve exited: {self.log.read_text()[-2000:]}")
+            try:
+                if requests.get(self.base + "/health", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError("central serve did not answer /health within 60 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+class Client:
+    """requests with the tenant's token; `.json` answers parsed with exact decimals."""
+
+    def __init__(self, base: str, token: str | None) -> None:
+        self.base = base
+        self.session = requests.Session()
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def request(self, method: str, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
+        if body is not None:
+            kwargs["data"] = body if isinstance(body, (str, bytes)) else jsonio.dumps(body)
+            kwargs.setdefault("headers", {})["Content-Type"] = "application/json"
+        return self.session.request(method, self.base + path, timeout=30, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, body, **kwargs)
+
+    def put(self, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", path, body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+
+def body(response: requests.Response) -> Any:
+    """The answer's JSON with exact decimals."""
+    return jsonio.loads(response.content)
+
+
+@dataclass
+class TenantAccess:
+    server: Server
+    tenant_id: int
+    device_id: int
+    admin: Client
+    device: Client
+    anonymous: Client
+    store: Store
+
+    def new_device(self, name: str) -> Client:
+        made = add_device(self.store, self.tenant_id, name)
+        return Client(self.server.base, made.token)
+
+
