@@ -103,3 +103,26 @@ class TenantAccess:
         return Client(self.server.base, made.token)
 
 
+
+
+def till_batch(replica, from_seq: int = 1, limit: int = 1000) -> dict[str, Any]:
+    """A push body of a real till's outbox mutations, from `from_seq` on."""
+    from pos_loyalty.services import outbox
+
+    with replica.reading() as uow:
+        return {"mutations": outbox.batch(uow, from_seq=from_seq, limit=limit)}
+
+
+def pull_all(client: Client, cursor: str = "0", limit: int = 1000) -> tuple[list[dict[str, Any]], str, int]:
+    """Every change after `cursor`, page by page: (changes, final cursor, pages)."""
+    changes: list[dict[str, Any]] = []
+    pages = 0
+    while True:
+        answer = client.get("/api/v1/sync/pull", params={"cursor": cursor, "limit": limit})
+        assert answer.status_code == 200, answer.text
+        page = body(answer)
+        pages += 1
+        changes += page["changes"]
+        cursor = page["cursor"]
+        if not page["hasMore"]:
+            return changes, cursor, pages

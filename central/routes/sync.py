@@ -1,5 +1,54 @@
-"""(being written)"""
+"""Sync routes for tills (device tokens): push mutations, pull changes, more card numbers."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from central.auth import Principal, device
+from central.http import json_body, reply
+from central.store import pull as pulls
+from central.store import push as pushes
+from central.store.db import Unit
+from central.store.tenants import allocate_block
+
+router = APIRouter(prefix="/sync", tags=["sync"])
+
+
+@router.post("/push")
+def push(request: Request, body: Any = Depends(json_body), principal: Principal = Depends(device)) -> Any:
+    batch = pushes.parse_batch(body)
+    answer = request.app.state.store.run(
+        lambda unit: pushes.push(unit, principal.device_id, principal.name, batch),
+        write=True,
+        tenant_id=principal.tenant_id,
+    )
+    return reply(answer)
+
+
+@router.get("/pull")
+def pull(
+    request: Request,
+    cursor: str = Query("0", max_length=200),
+    limit: int = Query(pulls.DEFAULT_LIMIT),
+    principal: Principal = Depends(device),
+) -> Any:
+    answer = request.app.state.store.run(
+        lambda unit: pulls.pull(unit, principal.device_id, cursor, limit),
+        write=False,
+        snapshot=True,
+        tenant_id=principal.tenant_id,
+    )
+    return reply(answer)
+
+
+@router.post("/card-blocks")
+def more_card_numbers(request: Request, principal: Principal = Depends(device)) -> Any:
+    """Another block of 100,000 card numbers for this till (when its own run out)."""
+
+    def work(unit: Unit) -> dict[str, Any]:
+        block = allocate_block(unit, principal.device_id)
+        return {"prefix": block.prefix, "block": block.block}
+
+    return reply(request.app.state.store.run(work, write=True, tenant_id=principal.tenant_id), 201)

@@ -116,8 +116,17 @@ def query(unit: Unit) -> Select:
     )
 
 
-def rows(unit: Unit, statement: Select) -> list[CardRow]:
-    return [CardRow(**row._mapping) for row in unit.connection.execute(statement)]
+def rows(unit: Unit, statement: Select, extra: tuple[str, ...] = ()) -> list:
+    """The cards a statement selects; with `extra` column names, (card, (extras...)) pairs."""
+    result = []
+    for row in unit.connection.execute(statement):
+        fields = dict(row._mapping)
+        if not extra:
+            result.append(CardRow(**fields))
+        else:
+            more = tuple(fields.pop(name) for name in extra)
+            result.append((CardRow(**fields), more))
+    return result
 
 
 def by_number(unit: Unit, number: object, *, lock: bool = False, field: str = "cardNumber") -> CardRow:

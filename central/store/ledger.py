@@ -83,6 +83,7 @@ class Postings:
         self.cards[card.id] = card
         row = {
             **dict.fromkeys(_OPTIONAL),
+            "created_at": self.unit.now,
             **columns,
             "tenant_id": self.unit.tenant,
             "card_id": card.id,
@@ -90,7 +91,6 @@ class Postings:
             "points": amount,
             "balance_after": card.points_balance,
             "reference_type": reference_type,
-            "created_at": self.unit.now,
         }
         self.rows.append(row)
         return row

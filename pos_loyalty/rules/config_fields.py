@@ -47,3 +47,30 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], dict
     names = sorted(set(before) | set(after))
     changed = [n for n in names if before.get(n) != after.get(n)]
     return {n: before.get(n) for n in changed}, {n: after.get(n) for n in changed}
+
+
+def merge(
+    server: dict[str, Any], base: dict[str, Any], changes: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A till's edit merged into the server's configuration, field by field.
+
+    `base` and `changes` are a `config.changed` mutation's fields (the values the till
+    started from, and its new values). A field the server still holds at its base value
+    takes the till's value; a field the server has since changed keeps the server's
+    value and becomes a conflict (both values, for an admin). Returns the merged
+    document and the conflicts.
+    """
+    fields = flatten(server)
+    conflicts = []
+    for name, value in changes.items():
+        current = fields.get(name)
+        if current == value:
+            continue
+        if current == base.get(name):
+            fields[name] = value
+        else:
+            conflicts.append({"field": name, "serverValue": current, "tillValue": value, "baseValue": base.get(name)})
+    for name, value in list(fields.items()):
+        if value is None:
+            del fields[name]
+    return unflatten(fields), conflicts

@@ -72,8 +72,8 @@ def append(
     return seq
 
 
-def to_json(mutation: OutboxMutation) -> dict[str, Any]:
-    """The mutation as `sync-protocol.md` puts it on the wire."""
+def to_json(mutation: Any) -> dict[str, Any]:
+    """The mutation (a row of `outbox`) as `sync-protocol.md` puts it on the wire."""
     return {
         "mutationId": mutation.mutation_id,
         "deviceSeq": mutation.device_seq,
@@ -82,6 +82,17 @@ def to_json(mutation: OutboxMutation) -> dict[str, Any]:
         "createdAt": mutation.created_at,
         "configVersion": mutation.config_version,
     }
+
+
+def batch(uow: UnitOfWork, *, from_seq: int, limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` mutations from `from_seq` on, in deviceSeq order, as they go on the wire."""
+    rows = uow.connection.execute(
+        select(OutboxMutation)
+        .where(OutboxMutation.device_seq >= from_seq)
+        .order_by(OutboxMutation.device_seq)
+        .limit(limit)
+    )
+    return [to_json(row) for row in rows]
 
 
 def counts(uow: UnitOfWork) -> dict[str, int]:

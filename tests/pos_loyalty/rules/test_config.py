@@ -103,3 +103,28 @@ def test_a_document_that_is_not_an_object_is_refused():
 def test_a_discount_without_a_name_takes_the_category_name():
     config = config_from_json({**SAMPLE_CONFIG_JSON, "categoryDiscounts": [{"categoryId": 3, "discountPercentage": 10}]})
     assert config.category_discounts[0].category_name == "Baby Care"
+
+
+def test_per_field_merge_takes_untouched_fields_and_reports_conflicts():
+    from pos_loyalty.rules.config_fields import diff, merge
+
+    server = config_to_json(config_from_json(SAMPLE_CONFIG_JSON))
+    till_edit = jsonio.loads(jsonio.dumps(server))
+    till_edit["maxRedemptionPercent"] = Decimal("40")
+    till_edit["categoryPointConfigs"][0]["pointPercentage"] = Decimal("2")
+    till_edit["categoryDiscounts"] = [d for d in till_edit["categoryDiscounts"] if d["categoryId"] != 3]
+    base, changes = diff(server, till_edit)
+
+    # Meanwhile an admin changed the cap too, and another field the till did not touch.
+    moved = jsonio.loads(jsonio.dumps(server))
+    moved["maxRedemptionPercent"] = Decimal("30")
+    moved["minPointsToRedeem"] = Decimal("50")
+    merged, conflicts = merge(moved, base, changes)
+    result = config_from_json(merged)
+    assert result.max_redemption_percent == 3000  # the server's newer value stands
+    assert result.min_points_to_redeem == 5000  # untouched by the till: kept
+    assert result.earning_percentage(1) == 200  # the till's edit applied
+    assert result.discount_percentage(3) == 0  # the till's removal applied
+    assert conflicts == [
+        {"field": "maxRedemptionPercent", "serverValue": Decimal("30"), "tillValue": Decimal("40.00"), "baseValue": Decimal("50.00")}
+    ]

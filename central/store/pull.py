@@ -1,0 +1,115 @@
+"""`GET /sync/pull`: the tenant's changes after a cursor, in commit order, a page at a time.
+
+The feed is the tenant's cards and its newest configuration, ordered by
+(change_seq, kind, id): configuration before cards within one change number, cards by
+id. Change numbers are handed out in commit order (`store/db.py`), so a cursor never
+skips a change that commits later. A page is read in one snapshot together with the
+till's `appliedSeq`: every card in it already holds the effects of exactly this till's
+mutations up to `appliedSeq`.
+
+Cursor: `"0"` (bootstrap) or `"<epoch>.<change_seq>.<kind>.<id>"`. The epoch is random
+per tenant and database; a cursor from another database (a restore, a different
+server), or one ahead of the tenant's newest change, is refused with 410 and the till
+starts again from 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, tuple_
+
+from central.store import cards as card_store
+from central.store import config as configs
+from central.store.db import Unit
+from central.store.models import Card, ConfigVersion, Device, Tenant
+from central.store.tenants import device_blocks
+from pos_loyalty.errors import InvalidInput, LoyaltyError
+
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 5000
+CONFIG, CARD = 0, 1
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    change_seq: int
+    kind: int
+    id: int
+
+
+START = Position(0, 0, 0)
+
+
+class CursorExpired(LoyaltyError):
+    def __init__(self, reason: str) -> None:
+        super().__init__("CURSOR_EXPIRED", f"This cursor is no longer accepted ({reason}): pull again from 0")
+
+
+def parse_cursor(cursor: str | None, epoch: str, newest: int) -> Position:
+    if cursor in (None, "", "0"):
+        return START
+    parts = cursor.split(".")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts[1:]):
+        raise InvalidInput("cursor", f"{cursor!r} is not a cursor this service gave out")
+    if parts[0] != epoch:
+        raise CursorExpired("it belongs to another database")
+    position = Position(int(parts[1]), int(parts[2]), int(parts[3]))
+    if position.change_seq > newest:
+        raise CursorExpired("it is ahead of this database")
+    return position
+
+
+def format_cursor(epoch: str, position: Position) -> str:
+    return f"{epoch}.{position.change_seq}.{position.kind}.{position.id}"
+
+
+def pull(unit: Unit, device_id: int, cursor: str | None, limit: int) -> dict[str, Any]:
+    """One page of changes after `cursor`; call inside a read-only snapshot."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput("limit", f"limit must be between 1 and {MAX_LIMIT}")
+    epoch, newest = unit.connection.execute(
+        select(Tenant.epoch, Tenant.change_seq).where(Tenant.id == unit.tenant)
+    ).one()
+    after = parse_cursor(cursor, epoch, newest)
+    device = unit.connection.execute(
+        select(Device.name, Device.last_applied_seq).where(Device.id == device_id, Device.tenant_id == unit.tenant)
+    ).one()
+
+    feed: list[tuple[Position, dict[str, Any]]] = []
+    config = configs.current(unit)
+    config_row = unit.connection.execute(
+        select(ConfigVersion.id, ConfigVersion.change_seq)
+        .where(ConfigVersion.tenant_id == unit.tenant)
+        .order_by(ConfigVersion.version.desc())
+        .limit(1)
+    ).first()
+    if config_row is not None:
+        position = Position(config_row.change_seq, CONFIG, config_row.id)
+        if position > after:
+            feed.append((position, {"type": "config", "op": "upsert", "version": config.version, "config": configs.document(unit, config)}))
+
+    first_card_id = after.id if after.kind == CARD else 0
+    rows = card_store.rows(
+        unit,
+        card_store.query(unit)
+        .add_columns(Card.change_seq)
+        .where(tuple_(Card.change_seq, Card.id) > tuple_(after.change_seq, first_card_id))
+        .order_by(Card.change_seq, Card.id)
+        .limit(limit + 1),
+        extra=("change_seq",),
+    )
+    for card, (change_seq,) in rows:
+        feed.append((Position(change_seq, CARD, card.id), {"type": "card", "op": "upsert", "card": card.to_json(config)}))
+
+    feed.sort(key=lambda item: item[0])
+    page, more = feed[:limit], len(feed) > limit
+    last = page[-1][0] if page else after
+    return {
+        "changes": [change for _position, change in page],
+        "cursor": format_cursor(epoch, last),
+        "hasMore": more,
+        "appliedSeq": device.last_applied_seq,
+        "device": {"id": device_id, "name": device.name, "cardBlocks": device_blocks(unit, device_id)},
+    }

@@ -1,0 +1,157 @@
+"""`POST /sync/push`: a till's mutations applied once each, in its own sequence.
+
+Per till the service keeps `lastAppliedSeq`, changed in the same transaction as the
+mutations' effects:
+- `deviceSeq <= lastAppliedSeq`: a duplicate, answered from what was stored; nothing written;
+- `deviceSeq == lastAppliedSeq + 1`: applied, or rejected (a permanent problem: the
+  sequence still advances, so one bad mutation never wedges the queue);
+- `deviceSeq > lastAppliedSeq + 1`: a gap; 409 with `lastAppliedSeq`, nothing applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from central.store.db import Unit
+from central.store.models import Device, SyncMutation
+from central.store.mutations import Batch
+from pos_loyalty.errors import InvalidInput, LoyaltyError
+
+MAX_BATCH = 1000
+APPLIED = "applied"
+DUPLICATE = "duplicate"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    mutation_id: str
+    device_seq: int
+    kind: str
+    payload: dict[str, Any]
+    config_version: int | None
+
+
+class SequenceGap(LoyaltyError):
+    def __init__(self, last_applied: int, first: int) -> None:
+        super().__init__(
+            "SEQUENCE_GAP",
+            f"Expected deviceSeq {last_applied + 1}, got {first}: resend from there",
+            lastAppliedSeq=last_applied,
+        )
+
+
+def parse_batch(document: object) -> list[Incoming]:
+    """The body `{mutations: [...]}`, consecutive deviceSeqs; INVALID_INPUT naming the field."""
+    if not isinstance(document, dict) or not isinstance(document.get("mutations"), list):
+        raise InvalidInput("mutations", "The body is {\"mutations\": [...]}")
+    raw = document["mutations"]
+    if not raw:
+        raise InvalidInput("mutations", "A push carries at least one mutation")
+    if len(raw) > MAX_BATCH:
+        raise InvalidInput("mutations", f"A push carries at most {MAX_BATCH} mutations")
+    batch = []
+    for index, item in enumerate(raw):
+        where = f"mutations[{index}]"
+        if not isinstance(item, dict):
+            raise InvalidInput(where, f"{where} must be an object")
+        seq, mutation_id, kind = item.get("deviceSeq"), item.get("mutationId"), item.get("kind")
+        if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+            raise InvalidInput(f"{where}.deviceSeq", f"{where}.deviceSeq must be a whole number from 1")
+        if not isinstance(mutation_id, str) or not 1 <= len(mutation_id) <= 64:
+            raise InvalidInput(f"{where}.mutationId", f"{where}.mutationId must be an id of 1 to 64 characters")
+        if not isinstance(kind, str) or not kind:
+            raise InvalidInput(f"{where}.kind", f"{where}.kind is needed")
+        if not isinstance(item.get("payload"), dict):
+            raise InvalidInput(f"{where}.payload", f"{where}.payload must be an object")
+        version = item.get("configVersion")
+        if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+            raise InvalidInput(f"{where}.configVersion", f"{where}.configVersion must be a whole number")
+        if batch and seq != batch[-1].device_seq + 1:
+            raise InvalidInput(f"{where}.deviceSeq", "deviceSeqs in a push must follow one another (n, n+1, ...)")
+        batch.append(Incoming(mutation_id, seq, kind, item["payload"], version))
+    return batch
+
+
+def split(last_applied: int, batch: list[Incoming]) -> tuple[list[Incoming], list[Incoming]]:
+    """(duplicates, new) of a consecutive batch; SequenceGap if it starts past the next number."""
+    if batch[0].device_seq > last_applied + 1:
+        raise SequenceGap(last_applied, batch[0].device_seq)
+    duplicates = [m for m in batch if m.device_seq <= last_applied]
+    return duplicates, batch[len(duplicates):]
+
+
+def push(unit: Unit, device_id: int, device_name: str, batch: list[Incoming]) -> dict[str, Any]:
+    """Apply a till's batch in one transaction; the answer of `sync-protocol.md`."""
+    last_applied = unit.connection.execute(
+        select(Device.last_applied_seq)
+        .where(Device.id == device_id, Device.tenant_id == unit.tenant)
+        .with_for_update()
+    ).scalar_one()
+    duplicates, new = split(last_applied, batch)
+    results = _answers_for_duplicates(unit, device_id, duplicates)
+    if new:
+        applier = Batch(unit, device_id, device_name)
+        applier.prepare(new)
+        records = []
+        for mutation in new:
+            try:
+                applier.apply(mutation)
+            except LoyaltyError as error:
+                outcome = {"status": REJECTED, "error": {"code": error.code, "message": error.message}}
+            else:
+                outcome = {"status": APPLIED}
+            results.append({"mutationId": mutation.mutation_id, "deviceSeq": mutation.device_seq, **outcome})
+            error = outcome.get("error") or {}
+            records.append(
+                {
+                    "tenant_id": unit.tenant,
+                    "device_id": device_id,
+                    "device_seq": mutation.device_seq,
+                    "mutation_id": mutation.mutation_id,
+                    "kind": mutation.kind[:32],
+                    "status": outcome["status"],
+                    "error_code": error.get("code"),
+                    "error_message": error.get("message"),
+                    "applied_at": unit.now,
+                }
+            )
+        applier.flush()
+        unit.connection.execute(insert(SyncMutation), records)
+        last_applied = new[-1].device_seq
+        unit.connection.execute(
+            update(Device).where(Device.id == device_id).values(last_applied_seq=last_applied, last_push_at=unit.now)
+        )
+    return {"results": results, "lastAppliedSeq": last_applied}
+
+
+def _answers_for_duplicates(unit: Unit, device_id: int, duplicates: list[Incoming]) -> list[dict[str, Any]]:
+    if not duplicates:
+        return []
+    stored = {
+        row.device_seq: row
+        for row in unit.connection.execute(
+            select(SyncMutation).where(
+                SyncMutation.device_id == device_id,
+                SyncMutation.device_seq.between(duplicates[0].device_seq, duplicates[-1].device_seq),
+            )
+        )
+    }
+    answers = []
+    for mutation in duplicates:
+        row = stored.get(mutation.device_seq)
+        answer: dict[str, Any] = {"mutationId": mutation.mutation_id, "deviceSeq": mutation.device_seq, "status": DUPLICATE}
+        if row is not None:
+            answer["originalStatus"] = row.status
+            if row.error_code:
+                answer["error"] = {"code": row.error_code, "message": row.error_message}
+            if row.mutation_id != mutation.mutation_id:
+                answer["error"] = {
+                    "code": "MUTATION_MISMATCH",
+                    "message": f"deviceSeq {mutation.device_seq} was applied as mutation {row.mutation_id}, not this one",
+                }
+        answers.append(answer)
+    return answers
