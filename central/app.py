@@ -7,6 +7,7 @@ import os
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from central.push_queue import PushQueue
 from central.http import JSONResponse, install_error_handlers, reply
 from central.routes import billing, cards, config, flags, sync
 from central.store import migrate
@@ -25,6 +26,7 @@ def create_app(database: str | os.PathLike | None = None, *, store: Store | None
         description="Seed 002's Card Service, multi-tenant; see spec/central-api.md.",
     )
     app.state.store = store
+    app.state.push_queue = PushQueue(store)
     install_error_handlers(app)
 
     @app.get("/health", tags=["health"])
@@ -37,6 +39,7 @@ def create_app(database: str | os.PathLike | None = None, *, store: Store | None
 
     @app.on_event("shutdown")
     def close() -> None:
+        app.state.push_queue.close()
         store.dispose()
 
     return app

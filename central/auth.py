@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
@@ -49,11 +50,31 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+#: How long a token, once checked, is believed without asking the database again. A
+#: revoked token stops working within this many seconds.
+TOKEN_CACHE_SECONDS = 30.0
+_checked: dict[str, tuple[float, Principal]] = {}
+
+
 def _lookup(store: Store, token: str) -> Principal | None:
+    digest = token_hash(token)
+    now = time.monotonic()
+    cached = _checked.get(digest)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    principal = _find(store, digest)
+    if principal is not None:
+        if len(_checked) > 10_000:
+            _checked.clear()
+        _checked[digest] = (now + TOKEN_CACHE_SECONDS, principal)
+    return principal
+
+
+def _find(store: Store, digest: str) -> Principal | None:
     def find(unit: Unit) -> Principal | None:
         row = unit.connection.execute(
             select(ApiToken.tenant_id, ApiToken.kind, ApiToken.device_id, ApiToken.name).where(
-                ApiToken.token_hash == token_hash(token), ApiToken.revoked_at.is_(None)
+                ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None)
             )
         ).first()
         return Principal(row.tenant_id, row.kind, row.device_id, row.name) if row else None

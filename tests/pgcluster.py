@@ -47,12 +47,14 @@ class Cluster:
         prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
         subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
 
-    def start(self) -> str:
+    def start(self, *settings: str) -> str:
+        """Start the cluster; `settings` are extra `-c name=value` server settings."""
         self._run(
             str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
             "--auth=trust", "--encoding=UTF8", "--no-sync",
         )
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c max_connections=300 -c fsync=on"
+        options += "".join(f" -c {setting}" for setting in settings)
         self._run(
             str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options,
             "-l", str(self.root / "log"), "-w", "-t", "60", "start",

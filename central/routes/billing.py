@@ -1,5 +1,172 @@
-"""(being written)"""
+"""The billing system's routes (device or admin): seed 002's `/internal/cards/...`.
 
-from fastapi import APIRouter
+`calculate` quotes a bill and writes nothing. `earn-points`, `redeem-points` and
+`reverse-points` each run in one unit of work that first claims the request's
+idempotency scopes (`store/idempotency.py`): a repeat of the same request gets the first
+answer again and writes nothing, a different request for the same bill and operation
+(or the same `Idempotency-Key`) is `409 IDEMPOTENCY_CONFLICT`.
 
-router = APIRouter()
+Bodies are checked here, each bad field named; an unknown top-level field is refused, so
+a misspelt `billAmount` cannot silently switch off the redemption cap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from central.auth import Principal, caller
+from central.http import json_body, json_object, reply
+from central.store import billing, idempotency
+from central.store.billing import EarnRequest, RedeemRequest
+from central.store.db import Unit
+from pos_loyalty import cardnumber
+from pos_loyalty.amounts import parse_money, parse_points
+from pos_loyalty.errors import InvalidInput
+from pos_loyalty.rules import bill_from_json
+from pos_loyalty.rules.bill import MAX_LINES
+
+router = APIRouter(prefix="/internal/cards", tags=["billing"])
+
+_BILL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+@router.post("/calculate")
+def calculate(
+    request: Request, principal: Principal = Depends(caller), body: Any = Depends(json_body)
+) -> Any:
+    doc = _fields(body, "cardNumber", "items", "redeemPoints", "flatDiscount")
+    number = None if doc.get("cardNumber") in (None, "") else cardnumber.validate(doc["cardNumber"])
+    bill = bill_from_json(doc)
+    return reply(
+        request.app.state.store.run(
+            lambda unit: billing.quote(unit, number, bill), write=False, tenant_id=principal.tenant_id
+        )
+    )
+
+
+@router.post("/earn-points")
+def earn_points(
+    request: Request, principal: Principal = Depends(caller), body: Any = Depends(json_body)
+) -> Any:
+    doc = _fields(body, "cardNumber", "billId", "billAmount", "items")
+    earn = EarnRequest(
+        card_number=cardnumber.validate(doc.get("cardNumber")),
+        bill_id=_bill_id(doc.get("billId")),
+        bill_amount=parse_money(doc.get("billAmount"), "billAmount"),
+        items=_paid_items(doc.get("items")),
+    )
+    work = partial(billing.earn, request=earn, by=principal)
+    return _once(request, principal, "earn", earn.bill_id, billing.canonical(earn), work)
+
+
+@router.post("/redeem-points")
+def redeem_points(
+    request: Request, principal: Principal = Depends(caller), body: Any = Depends(json_body)
+) -> Any:
+    doc = _fields(body, "cardNumber", "cardId", "points", "billId", "billAmount")
+    has_number, has_id = doc.get("cardNumber") not in (None, ""), doc.get("cardId") is not None
+    if not (has_number or has_id):
+        raise InvalidInput("cardNumber", "Name the card: cardNumber or cardId")
+    redeem = RedeemRequest(
+        bill_id=_bill_id(doc.get("billId")),
+        points=parse_points(doc.get("points"), "points", minimum=1),
+        card_number=cardnumber.validate(doc["cardNumber"]) if has_number else None,
+        card_id=_card_id(doc["cardId"]) if has_id else None,
+        bill_amount=None if doc.get("billAmount") is None else parse_money(doc["billAmount"], "billAmount"),
+    )
+    work = partial(billing.redeem, request=redeem, by=principal)
+    return _once(request, principal, "redeem", redeem.bill_id, billing.canonical(redeem), work)
+
+
+@router.post("/reverse-points")
+def reverse_points(
+    request: Request, principal: Principal = Depends(caller), body: Any = Depends(json_body)
+) -> Any:
+    bill_id = _bill_id(_fields(body, "billId").get("billId"))
+    work = partial(billing.reverse, bill_id=bill_id, by=principal)
+    return _once(request, principal, "reverse", bill_id, {"billId": bill_id}, work)
+
+
+def _once(
+    request: Request,
+    principal: Principal,
+    operation: str,
+    bill_id: str,
+    canonical: dict[str, Any],
+    work: Callable[[Unit], dict[str, Any]],
+) -> Response:
+    """Run `work` once per request: claim its scopes, do it, store the answer, commit."""
+    key = idempotency.key_from_header(request.headers.get(idempotency.HEADER))
+    asked = idempotency.Claim.of(operation, bill_id, key, canonical)
+
+    def unit_of_work(unit: Unit) -> dict[str, Any]:
+        idempotency.claim(unit, asked)
+        answer = work(unit)
+        idempotency.record(unit, asked, answer)
+        return answer
+
+    try:
+        return reply(request.app.state.store.run(unit_of_work, write=True, tenant_id=principal.tenant_id))
+    except idempotency.Replay as replay:
+        again = reply(replay.document, replay.status)
+        again.headers[REPLAYED_HEADER] = "true"
+        return again
+
+
+# --- request bodies -------------------------------------------------------------------
+
+
+def _fields(body: Any, *allowed: str) -> dict[str, Any]:
+    doc = json_object(body)
+    for name in doc:
+        if name not in allowed:
+            raise InvalidInput(name, f"Unknown field {name!r}; this request takes {', '.join(allowed)}")
+    return doc
+
+
+def _bill_id(value: object) -> str:
+    """The bill's id as text: seed 002 sends a number (123), other systems a string."""
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if not _BILL_ID.fullmatch(text):
+        raise InvalidInput(
+            "billId", "billId must be a whole number or 1 to 64 letters, digits, '.', '_', ':' or '-'"
+        )
+    return text
+
+
+def _card_id(value: object) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidInput("cardId", f"cardId must be a card's id (a whole number), not {value!r}")
+    return value
+
+
+def _paid_items(value: object) -> tuple[tuple[int, int], ...]:
+    """`[{categoryId, amount}]`, each amount the money paid in that category (0 allowed:
+    a category paid entirely with points)."""
+    if not isinstance(value, list) or not value:
+        raise InvalidInput("items", "items must list the money paid per category: [{categoryId, amount}]")
+    if len(value) > MAX_LINES:
+        raise InvalidInput("items", f"A bill may have at most {MAX_LINES} items")
+    paid = []
+    for index, item in enumerate(value):
+        where = f"items[{index}]"
+        if not isinstance(item, dict):
+            raise InvalidInput(where, f"{where} must be an object with categoryId and amount")
+        category_id = item.get("categoryId")
+        if isinstance(category_id, str) and category_id.isdigit():
+            category_id = int(category_id)
+        if isinstance(category_id, bool) or not isinstance(category_id, int) or category_id <= 0:
+            raise InvalidInput(
+                f"{where}.categoryId", f"{where}.categoryId must be a category number, not {category_id!r}"
+            )
+        paid.append((category_id, parse_money(item.get("amount"), f"{where}.amount")))
+    return tuple(paid)

@@ -15,16 +15,17 @@ from central.store.tenants import allocate_block
 
 router = APIRouter(prefix="/sync", tags=["sync"])
 
+#: A push waits at most this long for its group (the till's own timeout should be longer).
+PUSH_TIMEOUT_SECONDS = 120
+
 
 @router.post("/push")
 def push(request: Request, body: Any = Depends(json_body), principal: Principal = Depends(device)) -> Any:
     batch = pushes.parse_batch(body)
-    answer = request.app.state.store.run(
-        lambda unit: pushes.push(unit, principal.device_id, principal.name, batch),
-        write=True,
-        tenant_id=principal.tenant_id,
+    waiting = request.app.state.push_queue.submit(
+        principal.tenant_id, pushes.Push(principal.device_id, principal.name, batch)
     )
-    return reply(answer)
+    return reply(waiting.result(timeout=PUSH_TIMEOUT_SECONDS))
 
 
 @router.get("/pull")

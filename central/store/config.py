@@ -29,12 +29,19 @@ def current(unit: Unit) -> LoyaltyConfig:
 
 
 def at_version(unit: Unit, version: int) -> LoyaltyConfig | None:
+    """A tenant's configuration as it was at `version` (cached: a saved version never changes)."""
+    key = ("version", unit.tenant, version)
+    if key in unit.config_cache:
+        return unit.config_cache[key]
     row_id = unit.connection.execute(
         select(ConfigVersion.id).where(
             ConfigVersion.tenant_id == unit.tenant, ConfigVersion.version == version
         )
     ).scalar()
-    return None if row_id is None else _load(unit, row_id)
+    if row_id is None:
+        return None  # not cached: the version may yet be saved
+    config = unit.config_cache[key] = _load(unit, row_id)
+    return config
 
 
 def document(unit: Unit, config: LoyaltyConfig | None = None) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from central.store.db import Unit
+from central.store.db import Unit, bulk_insert
 from central.store.models import Card, Flag
 from pos_loyalty import jsonio
 
@@ -60,7 +60,7 @@ class Flags:
 
     def flush(self) -> None:
         if self.pending:
-            self.unit.connection.execute(insert(Flag), self.pending)
+            bulk_insert(self.unit, Flag.__table__, self.pending)
             self.pending = []
 
 

@@ -8,7 +8,7 @@ the bill with the configuration version the till named and flags a difference
 malformed payload) raises `LoyaltyError` and is rejected; every applier checks
 everything before it changes anything, so a rejected mutation leaves no trace.
 
-One `Batch` applies a push's new mutations in order. The cards they touch are locked up
+One `Batch` applies the new mutations of one or several tills' pushes, in order. The cards they touch are locked up
 front (in id order) and moved in memory through `Postings`; rows, figures, bills and
 flags are written in bulk by `flush`.
 """
@@ -18,12 +18,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from central.store import cards as card_store
 from central.store import config as configs
 from central.store.cards import CardRow
-from central.store.db import Unit
+from central.store.db import Unit, bulk_insert
 from central.store.flags import (
     CONFIG_CONFLICT,
     DUPLICATE_CUSTOMER,
@@ -59,10 +59,10 @@ COMPARED = (
 
 
 class Batch:
-    def __init__(self, unit: Unit, device_id: int, device_name: str) -> None:
+    def __init__(self, unit: Unit) -> None:
         self.unit = unit
-        self.device_id = device_id
-        self.performed_by = f"device:{device_name}"
+        self.device_id: int | None = None
+        self.performed_by = "device"
         self.postings = Postings(unit)
         self.flags = Flags(unit)
         self.by_number: dict[str, CardRow] = {}
@@ -70,11 +70,17 @@ class Batch:
         self.bill_status: dict[str, str] = {}  # billId -> FINALIZED | REVERSED, known so far
         self.new_bills: list[dict[str, Any]] = []
 
+    def acting_for(self, device_id: int, device_name: str) -> None:
+        """The till whose mutations come next (they may be several tills' in one batch)."""
+        self.device_id = device_id
+        self.performed_by = f"device:{device_name}"
+
     # --- before: lock what the batch will touch -----------------------------------
 
     def prepare(self, mutations: list[Any]) -> None:
         numbers: set[str] = set()
         bill_ids: set[str] = set()
+        reversed_ids: set[str] = set()  # bills whose cards the batch must lock too
         for mutation in mutations:
             payload = mutation.payload
             for value in _numbers_named(payload):
@@ -84,6 +90,8 @@ class Batch:
                     pass  # the applier rejects it, naming the field
             if isinstance(payload.get("billId"), (str, int)):
                 bill_ids.add(str(payload["billId"]))
+                if mutation.kind == "bill.reversed":
+                    reversed_ids.add(str(payload["billId"]))
         known = card_store.ids_of_numbers(self.unit, numbers)
         ids = {card_id for card_id, _referrer in known.values()}
         if bill_ids:
@@ -91,11 +99,12 @@ class Batch:
                 select(Bill.bill_id, Bill.status).where(Bill.tenant_id == self.unit.tenant, Bill.bill_id.in_(bill_ids))
             ):
                 self.bill_status[bill_id] = status
+        if reversed_ids:
             ids |= set(
                 self.unit.connection.execute(
                     select(PointTransaction.card_id).distinct().where(
                         PointTransaction.tenant_id == self.unit.tenant,
-                        PointTransaction.reference_id.in_(bill_ids),
+                        PointTransaction.reference_id.in_(reversed_ids),
                     )
                 ).scalars()
             )
@@ -409,9 +418,9 @@ class Batch:
     # --- after: write everything ----------------------------------------------------------
 
     def flush(self) -> None:
-        self.postings.flush()
+        self.postings.flush(with_ids=False)  # a push answers statuses, not rows
         if self.new_bills:
-            self.unit.connection.execute(insert(Bill), self.new_bills)
+            bulk_insert(self.unit, Bill.__table__, self.new_bills)
             self.new_bills = []
         self.flags.flush()
 

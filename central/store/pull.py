@@ -2,8 +2,9 @@
 
 The feed is the tenant's cards and its newest configuration, ordered by
 (change_seq, kind, id): configuration before cards within one change number, cards by
-id. Change numbers are handed out in commit order (`store/db.py`), so a cursor never
-skips a change that commits later. A page is read in one snapshot together with the
+id. A page shows only changes that can no longer be overtaken by one committing later
+(`store/db.py`, `change_number`): on SQLite every change, since its writers take turns;
+on PostgreSQL the changes of transactions older than the snapshot's xmin. A page is read in one snapshot together with the
 till's `appliedSeq`: every card in it already holds the effects of exactly this till's
 mutations up to `appliedSeq`.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select, text, tuple_
 
 from central.store import cards as card_store
 from central.store import config as configs
@@ -72,6 +73,16 @@ def pull(unit: Unit, device_id: int, cursor: str | None, limit: int) -> dict[str
     epoch, newest = unit.connection.execute(
         select(Tenant.epoch, Tenant.change_seq).where(Tenant.id == unit.tenant)
     ).one()
+    horizon = None
+    if unit.connection.dialect.name == "postgresql":
+        # Change numbers are transaction ids (store/db.py): show only changes of
+        # transactions that have all finished, and know which numbers are yet to come.
+        horizon, newest = unit.connection.execute(
+            text(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint,"
+                " pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
+            )
+        ).one()
     after = parse_cursor(cursor, epoch, newest)
     device = unit.connection.execute(
         select(Device.name, Device.last_applied_seq).where(Device.id == device_id, Device.tenant_id == unit.tenant)
@@ -87,19 +98,20 @@ def pull(unit: Unit, device_id: int, cursor: str | None, limit: int) -> dict[str
     ).first()
     if config_row is not None:
         position = Position(config_row.change_seq, CONFIG, config_row.id)
-        if position > after:
+        if position > after and (horizon is None or position.change_seq < horizon):
             feed.append((position, {"type": "config", "op": "upsert", "version": config.version, "config": configs.document(unit, config)}))
 
     first_card_id = after.id if after.kind == CARD else 0
-    rows = card_store.rows(
-        unit,
+    statement = (
         card_store.query(unit)
         .add_columns(Card.change_seq)
         .where(tuple_(Card.change_seq, Card.id) > tuple_(after.change_seq, first_card_id))
         .order_by(Card.change_seq, Card.id)
-        .limit(limit + 1),
-        extra=("change_seq",),
+        .limit(limit + 1)
     )
+    if horizon is not None:
+        statement = statement.where(Card.change_seq < horizon)
+    rows = card_store.rows(unit, statement, extra=("change_seq",))
     for card, (change_seq,) in rows:
         feed.append((Position(change_seq, CARD, card.id), {"type": "card", "op": "upsert", "card": card.to_json(config)}))
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select, update
 
-from central.store.db import Unit
+from central.store.db import Unit, bulk_insert
 from central.store.models import Device, SyncMutation
 from central.store.mutations import Batch
 from pos_loyalty.errors import InvalidInput, LoyaltyError
@@ -84,19 +84,57 @@ def split(last_applied: int, batch: list[Incoming]) -> tuple[list[Incoming], lis
     return duplicates, batch[len(duplicates):]
 
 
+@dataclass(frozen=True)
+class Push:
+    """One till's request: its device and its consecutive batch."""
+
+    device_id: int
+    device_name: str
+    batch: list[Incoming]
+
+
 def push(unit: Unit, device_id: int, device_name: str, batch: list[Incoming]) -> dict[str, Any]:
-    """Apply a till's batch in one transaction; the answer of `sync-protocol.md`."""
-    last_applied = unit.connection.execute(
-        select(Device.last_applied_seq)
-        .where(Device.id == device_id, Device.tenant_id == unit.tenant)
-        .with_for_update()
-    ).scalar_one()
-    duplicates, new = split(last_applied, batch)
-    results = _answers_for_duplicates(unit, device_id, duplicates)
-    if new:
-        applier = Batch(unit, device_id, device_name)
-        applier.prepare(new)
-        records = []
+    """Apply one till's batch in this transaction; the answer of `sync-protocol.md`."""
+    (answer,) = push_group(unit, [Push(device_id, device_name, batch)])
+    if isinstance(answer, LoyaltyError):
+        raise answer
+    return answer
+
+
+def push_group(unit: Unit, pushes: list[Push]) -> list[dict[str, Any] | LoyaltyError]:
+    """Apply several tills' pushes in this one transaction; each gets its own answer.
+
+    A push whose batch starts past its till's next number gets its SequenceGap as its
+    answer and changes nothing; the others go ahead. Two pushes of one till (a retry
+    overlapping the original) are taken in turn, the second seeing the first's numbers.
+    """
+    device_ids = sorted({p.device_id for p in pushes})
+    last_applied = dict(
+        unit.connection.execute(
+            select(Device.id, Device.last_applied_seq)
+            .where(Device.tenant_id == unit.tenant, Device.id.in_(device_ids))
+            .order_by(Device.id)
+            .with_for_update()
+        ).all()
+    )
+    answers: list[dict[str, Any] | LoyaltyError] = []
+    plans: list[tuple[int, Push, list[Incoming]]] = []
+    for index, request in enumerate(pushes):
+        try:
+            duplicates, new = split(last_applied[request.device_id], request.batch)
+        except SequenceGap as gap:
+            answers.append(gap)
+            continue
+        answers.append({"results": _answers_for_duplicates(unit, request.device_id, duplicates)})
+        if new:
+            last_applied[request.device_id] = new[-1].device_seq
+            plans.append((index, request, new))
+
+    applier = Batch(unit)
+    applier.prepare([mutation for _index, _request, new in plans for mutation in new])
+    records = []
+    for index, request, new in plans:
+        applier.acting_for(request.device_id, request.device_name)
         for mutation in new:
             try:
                 applier.apply(mutation)
@@ -104,12 +142,14 @@ def push(unit: Unit, device_id: int, device_name: str, batch: list[Incoming]) ->
                 outcome = {"status": REJECTED, "error": {"code": error.code, "message": error.message}}
             else:
                 outcome = {"status": APPLIED}
-            results.append({"mutationId": mutation.mutation_id, "deviceSeq": mutation.device_seq, **outcome})
+            answers[index]["results"].append(  # type: ignore[index]
+                {"mutationId": mutation.mutation_id, "deviceSeq": mutation.device_seq, **outcome}
+            )
             error = outcome.get("error") or {}
             records.append(
                 {
                     "tenant_id": unit.tenant,
-                    "device_id": device_id,
+                    "device_id": request.device_id,
                     "device_seq": mutation.device_seq,
                     "mutation_id": mutation.mutation_id,
                     "kind": mutation.kind[:32],
@@ -119,13 +159,26 @@ def push(unit: Unit, device_id: int, device_name: str, batch: list[Incoming]) ->
                     "applied_at": unit.now,
                 }
             )
-        applier.flush()
-        unit.connection.execute(insert(SyncMutation), records)
-        last_applied = new[-1].device_seq
+    applier.flush()
+    bulk_insert(unit, SyncMutation.__table__, records)
+    moved = sorted({request.device_id for _index, request, _new in plans})
+    if moved:
         unit.connection.execute(
-            update(Device).where(Device.id == device_id).values(last_applied_seq=last_applied, last_push_at=unit.now)
+            _MOVE_DEVICE,
+            [{"device": d, "seq": last_applied[d], "at": unit.now} for d in moved],
         )
-    return {"results": results, "lastAppliedSeq": last_applied}
+    for index, request in enumerate(pushes):
+        answer = answers[index]
+        if isinstance(answer, dict):
+            answer["lastAppliedSeq"] = last_applied[request.device_id]
+    return answers
+
+
+_MOVE_DEVICE = (
+    update(Device)
+    .where(Device.id == bindparam("device"))
+    .values(last_applied_seq=bindparam("seq"), last_push_at=bindparam("at"))
+)
 
 
 def _answers_for_duplicates(unit: Unit, device_id: int, duplicates: list[Incoming]) -> list[dict[str, Any]]:

@@ -146,7 +146,7 @@ def test_pull_refuses_cursors_it_did_not_give(tenant, central_server):
     elsewhere = Client(central_server.base, add_device(tenant.store, other.tenant_id, "Till").token)
     foreign = elsewhere.get("/api/v1/sync/pull", params={"cursor": cursor})
     assert foreign.status_code == 410 and body(foreign)["error"]["code"] == "CURSOR_EXPIRED"
-    ahead = tenant.device.get("/api/v1/sync/pull", params={"cursor": f"{epoch}.{int(seq) + 5}.0.0"})
+    ahead = tenant.device.get("/api/v1/sync/pull", params={"cursor": f"{epoch}.{int(seq) + 10**12}.0.0"})
     assert ahead.status_code == 410
     garbage = tenant.device.get("/api/v1/sync/pull", params={"cursor": "yesterday"})
     assert garbage.status_code == 400 and body(garbage)["error"]["field"] == "cursor"

@@ -16,6 +16,17 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('idempotency_records',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('scope', sa.String(length=255), nullable=False),
+    sa.Column('request_hash', sa.String(length=64), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=False),
+    sa.Column('response_json', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_records')),
+    sa.UniqueConstraint('tenant_id', 'scope', name=op.f('uq_idempotency_records_tenant_id_scope'))
+    )
     op.create_table('tenants',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -57,18 +68,6 @@ def upgrade() -> None:
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_devices_tenant_id'), ['tenant_id'], unique=False)
 
-    op.create_table('idempotency_records',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('scope', sa.String(length=255), nullable=False),
-    sa.Column('request_hash', sa.String(length=64), nullable=False),
-    sa.Column('status_code', sa.Integer(), nullable=False),
-    sa.Column('response_json', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_idempotency_records_tenant_id_tenants')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_records')),
-    sa.UniqueConstraint('tenant_id', 'scope', name=op.f('uq_idempotency_records_tenant_id_scope'))
-    )
     op.create_table('api_tokens',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -124,7 +123,6 @@ def upgrade() -> None:
     sa.Column('change_seq', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['issued_by_device_id'], ['devices.id'], name=op.f('fk_cards_issued_by_device_id_devices')),
     sa.ForeignKeyConstraint(['referrer_card_id'], ['cards.id'], name=op.f('fk_cards_referrer_card_id_cards')),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_cards_tenant_id_tenants')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cards')),
     sa.UniqueConstraint('tenant_id', 'card_number', name=op.f('uq_cards_tenant_id_card_number')),
     sa.UniqueConstraint('tenant_id', 'customer_id', name=op.f('uq_cards_tenant_id_customer_id'))
@@ -168,7 +166,6 @@ def upgrade() -> None:
     sa.Column('error_message', sa.Text(), nullable=True),
     sa.Column('applied_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_sync_mutations_device_id_devices')),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_sync_mutations_tenant_id_tenants')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_mutations')),
     sa.UniqueConstraint('device_id', 'device_seq', name=op.f('uq_sync_mutations_device_id_device_seq'))
     )
@@ -198,7 +195,6 @@ def upgrade() -> None:
     sa.Column('reversed_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['card_id'], ['cards.id'], name=op.f('fk_bills_card_id_cards')),
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_bills_device_id_devices')),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_bills_tenant_id_tenants')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bills')),
     sa.UniqueConstraint('tenant_id', 'bill_id', name=op.f('uq_bills_tenant_id_bill_id'))
     )
@@ -215,7 +211,6 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['card_id'], ['cards.id'], name=op.f('fk_flags_card_id_cards')),
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_flags_device_id_devices')),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_flags_tenant_id_tenants')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_flags'))
     )
     with op.batch_alter_table('flags', schema=None) as batch_op:
@@ -245,7 +240,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_point_transactions_device_id_devices')),
     sa.ForeignKeyConstraint(['referred_card_id'], ['cards.id'], name=op.f('fk_point_transactions_referred_card_id_cards')),
     sa.ForeignKeyConstraint(['reverses_id'], ['point_transactions.id'], name=op.f('fk_point_transactions_reverses_id_point_transactions')),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_point_transactions_tenant_id_tenants')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_point_transactions'))
     )
     with op.batch_alter_table('point_transactions', schema=None) as batch_op:
@@ -283,10 +277,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_tokens_tenant_id'))
 
     op.drop_table('api_tokens')
-    op.drop_table('idempotency_records')
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_devices_tenant_id'))
 
     op.drop_table('devices')
     op.drop_table('config_versions')
     op.drop_table('tenants')
+    op.drop_table('idempotency_records')

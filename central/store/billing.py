@@ -1,0 +1,377 @@
+"""A billing system's calls on the central service: quote, earn, redeem and reverse on a bill.
+
+Every figure comes from the shared rules (`pos_loyalty.rules`): `quote_bill` for a
+quote, `earning` for a bill the caller has already priced, `redemption` for points
+taken off a bill. Points move only through `Postings`, under row locks (`cards.lock`, in
+id order), so requests on the same card wait for each other instead of losing an update,
+and a redemption checks the balance it is about to write. The order is always the
+bill's row (when it exists), then the cards. On PostgreSQL every foreign key a write
+checks takes a KEY SHARE lock, which waits for a FOR UPDATE; so a unit of work locks
+every card row such a check will touch before it writes: a new bill's row is inserted
+only once its card is locked, and referrers are locked too (`_lock_with_referrers`).
+
+A bill (seed 002's `billId`) has one row in `bills`: made by its first earn or redeem,
+marked REVERSED by its reversal; a reversed bill takes no more points either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from central.store import cards
+from central.store import config as configs
+from central.store.cards import CardRow
+from central.store.db import Unit
+from central.store.ledger import (
+    BILL,
+    EARNED,
+    REDEEMED,
+    REFERRAL,
+    REFERRAL_EARNED,
+    REVERSED,
+    Postings,
+    row_json,
+)
+from central.store.models import Bill, Card, PointTransaction
+from pos_loyalty import errors
+from pos_loyalty.amounts import MAX_FIGURE, money, percent, points
+from pos_loyalty.errors import InvalidInput, LoyaltyError
+from pos_loyalty.rules import BillRequest, LoyaltyConfig, earning, quote_bill, redemption
+
+if TYPE_CHECKING:
+    from central.auth import Principal
+
+FINALIZED = "FINALIZED"
+_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+#: A bill amount so large that no cap binds: a redemption without `billAmount`.
+_NO_CAP = MAX_FIGURE * 10**8
+
+
+@dataclass(frozen=True)
+class EarnRequest:
+    card_number: str
+    bill_id: str
+    bill_amount: int  # money paid for the whole bill, hundredths
+    items: tuple[tuple[int, int], ...]  # (categoryId, money paid in it), as sent
+
+
+@dataclass(frozen=True)
+class RedeemRequest:
+    bill_id: str
+    points: int  # hundredths of a point
+    card_number: str | None = None
+    card_id: int | None = None
+    bill_amount: int | None = None  # None: the caller did not say, so no cap is applied
+
+
+def canonical(request: EarnRequest | RedeemRequest) -> dict[str, Any]:
+    """What makes two requests the same request, for `idempotency.Claim.of`."""
+    return asdict(request)
+
+
+def quote(unit: Unit, card_number: str | None, bill: BillRequest) -> dict[str, Any]:
+    """The bill worked out against the card as it stands; writes nothing."""
+    config = configs.current(unit)
+    card = None
+    if card_number is not None:
+        card = _active(cards.by_number(unit, card_number))
+    return quote_bill(config, card.state() if card else None, bill).to_json()
+
+
+def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
+    """Points on money the caller says was paid: one EARNED row per category that earns,
+    and the referrer's REFERRAL_EARNED row on `billAmount`."""
+    config = configs.current(unit)
+    _known_categories(config, request.items)
+    found = _active(cards.by_number(unit, request.card_number))
+    bill = _lock_bill(unit, request.bill_id)
+    card, referrer = _lock_card_and_referrer(unit, found)
+    _open_bill(unit, bill, request.bill_id, _active(card).id, by, config, payable=request.bill_amount)
+    _not_posted_elsewhere(unit, request.bill_id, EARNED)
+    paid_by_category: dict[int, int] = {}
+    for category_id, amount in request.items:
+        paid_by_category[category_id] = paid_by_category.get(category_id, 0) + amount
+    earned = earning(config, card.state(), paid_by_category, request.bill_amount)
+
+    postings = Postings(unit)
+    common = _common(request.bill_id, by)
+    for line in earned.breakdown:
+        if line.points:
+            postings.post(
+                card,
+                EARNED,
+                line.points,
+                reference_type=BILL,
+                bill_amount=line.amount,
+                category_id=line.category_id,
+                category_name=line.category_name,
+                point_percentage=line.point_percentage,
+                **common,
+            )
+    if earned.referrer_points_earned and referrer is not None:
+        postings.post(
+            referrer,
+            REFERRAL_EARNED,
+            earned.referrer_points_earned,
+            reference_type=REFERRAL,
+            bill_amount=request.bill_amount,
+            referred_card_id=card.id,
+            referred_bill_id=request.bill_id,
+            description=f"Referral: bill {request.bill_id} of card {card.card_number}",
+            **common,
+        )
+    postings.flush()
+    return {
+        "billId": request.bill_id,
+        "cardNumber": card.card_number,
+        "pointsEarned": points(earned.points_earned),
+        "newBalance": points(card.points_balance),
+        "referrerPointsEarned": points(earned.referrer_points_earned),
+        "earnBreakdown": [
+            {
+                "categoryId": line.category_id,
+                "categoryName": line.category_name,
+                "amount": money(line.amount),
+                "pointPercentage": percent(line.point_percentage),
+                "points": points(line.points),
+            }
+            for line in earned.breakdown
+        ],
+    }
+
+
+def redeem(unit: Unit, request: RedeemRequest, by: Principal) -> dict[str, Any]:
+    """Take `points` off the card for money off the bill: minimum, balance and (with
+    `billAmount`) the maximum-% rule, all from `redemption`."""
+    config = configs.current(unit)
+    found = _active(_card_of(unit, request))
+    bill = _lock_bill(unit, request.bill_id)
+    card = _active(_lock_with_referrers(unit, [found])[found.id])
+    _open_bill(unit, bill, request.bill_id, card.id, by, config)
+    _not_posted_elsewhere(unit, request.bill_id, REDEEMED)
+    net_amount = _NO_CAP if request.bill_amount is None else request.bill_amount
+    try:
+        result = redemption(config, card.state(), request.points, net_amount)
+    except LoyaltyError as error:
+        if error.code == errors.EXCEEDS_MAX_REDEMPTION and request.bill_amount is None:
+            raise LoyaltyError(
+                error.code,
+                "This pharmacy allows no points to be redeemed on a bill",
+                maxRedeemablePoints=points(0),
+            ) from None
+        raise
+    postings = Postings(unit)
+    postings.post(
+        card,
+        REDEEMED,
+        -request.points,
+        reference_type=BILL,
+        bill_amount=request.bill_amount,
+        description=f"Redeemed for {money(result.amount_deducted)} off bill {request.bill_id}",
+        **_common(request.bill_id, by),
+    )
+    postings.flush()
+    return {
+        "billId": request.bill_id,
+        "cardId": card.id,
+        "cardNumber": card.card_number,
+        "pointsRedeemed": points(request.points),
+        "amountDeducted": money(result.amount_deducted),
+        "newBalance": points(card.points_balance),
+    }
+
+
+def reverse(unit: Unit, bill_id: str, by: Principal) -> dict[str, Any]:
+    """One REVERSED row per row of the bill, the referrer's too, each counted against the
+    type it reverses; the bill is then REVERSED and takes no more points."""
+    bill = _lock_bill(unit, bill_id)
+    if bill is None:
+        raise LoyaltyError(errors.BILL_NOT_FOUND, f"No bill {bill_id} here", billId=bill_id)
+    if bill.status == REVERSED:
+        raise _reversed(bill_id)
+    originals = unit.connection.execute(
+        select(PointTransaction)
+        .where(
+            PointTransaction.tenant_id == unit.tenant,
+            PointTransaction.reference_id == bill_id,
+            PointTransaction.reference_type.in_((BILL, REFERRAL)),
+            PointTransaction.transaction_type != REVERSED,
+        )
+        .order_by(PointTransaction.id)
+    ).all()
+    touched = sorted({row.card_id for row in originals})
+    locked = _lock_with_referrers(unit, cards.rows(unit, cards.query(unit).where(Card.id.in_(touched))))
+    postings = Postings(unit)
+    rows = [
+        postings.post(
+            locked[original.card_id],
+            REVERSED,
+            -original.points,
+            reference_type=original.reference_type,
+            counts_as=original.transaction_type,
+            reverses_id=original.id,
+            category_id=original.category_id,
+            category_name=original.category_name,
+            referred_card_id=original.referred_card_id,
+            referred_bill_id=original.referred_bill_id,
+            description=f"Reversal of bill {bill_id}",
+            **_common(bill_id, by),
+        )
+        for original in originals
+    ]
+    postings.flush()
+    unit.connection.execute(
+        update(Bill).where(Bill.id == bill.id).values(status=REVERSED, reversed_at=unit.now)
+    )
+    numbers = {card.id: card.card_number for card in locked.values()}
+    return {"billId": bill_id, "reversedAt": unit.now, "rows": [row_json(row, numbers) for row in rows]}
+
+
+# --- the bill's row -------------------------------------------------------------------
+
+
+def _open_bill(
+    unit: Unit,
+    bill: Row[Any] | None,
+    bill_id: str,
+    card_id: int,
+    by: Principal,
+    config: LoyaltyConfig,
+    *,
+    payable: int | None = None,
+) -> None:
+    """Make the bill's row unless `bill` (locked) is it; a bill has one card and is never reopened."""
+    if bill is None:
+        unit.connection.execute(
+            _INSERT[unit.connection.dialect.name](Bill)
+            .values(
+                tenant_id=unit.tenant,
+                bill_id=bill_id,
+                card_id=card_id,
+                device_id=by.device_id,
+                status=FINALIZED,
+                config_version=config.version,
+                created_at=unit.now,
+            )
+            .on_conflict_do_nothing(index_elements=["tenant_id", "bill_id"])  # or made just now
+        )
+        bill = _lock_bill(unit, bill_id)
+        assert bill is not None
+    if bill.status == REVERSED:
+        raise _reversed(bill_id)
+    if bill.card_id != card_id:
+        raise LoyaltyError(
+            errors.IDEMPOTENCY_CONFLICT,
+            f"Bill {bill_id} is another card's bill; a bill has one card",
+            billId=bill_id,
+            field="cardNumber",
+        )
+    if payable is not None:
+        unit.connection.execute(update(Bill).where(Bill.id == bill.id).values(payable=payable))
+
+
+def _lock_bill(unit: Unit, bill_id: str) -> Row[Any] | None:
+    return unit.connection.execute(
+        select(Bill.id, Bill.status, Bill.card_id)
+        .where(Bill.tenant_id == unit.tenant, Bill.bill_id == bill_id)
+        .with_for_update()
+    ).first()
+
+
+def _not_posted_elsewhere(unit: Unit, bill_id: str, transaction_type: str) -> None:
+    """Points of this type already on the bill came another way (a till's finalized bill):
+    earning or redeeming them again here would count them twice."""
+    posted = unit.connection.execute(
+        select(PointTransaction.id)
+        .where(
+            PointTransaction.tenant_id == unit.tenant,
+            PointTransaction.reference_id == bill_id,
+            PointTransaction.reference_type == BILL,
+            PointTransaction.transaction_type == transaction_type,
+        )
+        .limit(1)
+    ).first()
+    if posted is not None:
+        raise LoyaltyError(
+            errors.IDEMPOTENCY_CONFLICT,
+            f"Bill {bill_id} already has {transaction_type} points, recorded another way (at a till)",
+            billId=bill_id,
+        )
+
+
+def _reversed(bill_id: str) -> LoyaltyError:
+    return LoyaltyError(errors.ALREADY_REVERSED, f"Bill {bill_id} has been reversed", billId=bill_id)
+
+
+# --- cards ----------------------------------------------------------------------------
+
+
+def _card_of(unit: Unit, request: RedeemRequest) -> CardRow:
+    if request.card_id is None:
+        return cards.by_number(unit, request.card_number)
+    card = cards.by_id(unit, request.card_id)
+    if request.card_number is not None and card.card_number != request.card_number:
+        raise InvalidInput("cardNumber", f"Card {request.card_id} is not card {request.card_number}")
+    return card
+
+
+def _active(card: CardRow) -> CardRow:
+    if not card.is_active:
+        raise LoyaltyError(
+            errors.CARD_INACTIVE, f"Card {card.card_number} is not active", cardNumber=card.card_number
+        )
+    return card
+
+
+def _lock_card_and_referrer(unit: Unit, found: CardRow) -> tuple[CardRow, CardRow | None]:
+    """A card that earns and its referrer, both locked; the referrer only if active."""
+    while True:
+        referrer_id = found.referrer_card_id
+        changing = [found] + ([cards.by_id(unit, referrer_id)] if referrer_id is not None else [])
+        locked = _lock_with_referrers(unit, changing)
+        card = locked[found.id]
+        if card.referrer_card_id == referrer_id:
+            break
+        found = card  # relinked to another referrer before the lock: start again
+    referrer = locked.get(referrer_id) if referrer_id is not None else None
+    card.referrer_active = referrer is not None and referrer.is_active  # as locked, not as first read
+    return card, referrer if card.referrer_active else None
+
+
+def _lock_with_referrers(unit: Unit, changing: Iterable[CardRow]) -> dict[int, CardRow]:
+    """Lock the cards whose points will move together with their referrers, in id order.
+
+    The referrers are locked even when they get nothing: on PostgreSQL, a second UPDATE
+    of a row in one transaction (`Postings.flush` sets a card's figures, then
+    `Unit.stamp_changes` its change number) re-checks the row's foreign keys even though
+    they did not change (the check is skipped only for a row version another transaction
+    wrote), so it takes a KEY SHARE lock on the referrer's row. Without holding that row ourselves we would
+    wait there for a request that holds it FOR UPDATE and waits for our card: a deadlock.
+    """
+    changing = list(changing)
+    ids = {card.id for card in changing}
+    wanted = ids | {card.referrer_card_id for card in changing if card.referrer_card_id is not None}
+    while True:
+        locked = cards.lock(unit, wanted)
+        referrers = {locked[i].referrer_card_id for i in ids if locked[i].referrer_card_id is not None}
+        if referrers <= locked.keys():
+            return locked
+        wanted |= referrers  # relinked since the first read
+
+
+def _known_categories(config: LoyaltyConfig, items: tuple[tuple[int, int], ...]) -> None:
+    for index, (category_id, _amount) in enumerate(items):
+        if not config.knows_category(category_id):
+            raise InvalidInput(
+                f"items[{index}].categoryId",
+                f"Category {category_id} is not in this pharmacy's configuration",
+            )
+
+
+def _common(bill_id: str, by: Principal) -> dict[str, Any]:
+    return {"reference_id": bill_id, "performed_by": by.performed_by, "device_id": by.device_id}
