@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 from fastapi import FastAPI
@@ -36,6 +37,15 @@ def create_app(database: str | os.PathLike | None = None, *, store: Store | None
 
     for module in (config, cards, billing, sync, flags):
         app.include_router(module.router, prefix="/api/v1")
+
+    @app.on_event("startup")
+    def fewer_collector_pauses() -> None:
+        # The service makes many short-lived objects per push; everything built at start
+        # up is permanent. Freezing it and collecting less often keeps the cyclic garbage
+        # collector from pausing a worker for tens of milliseconds in the middle of a group.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 20)
 
     @app.on_event("shutdown")
     def close() -> None:

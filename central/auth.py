@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from central.store.db import Store, Unit
@@ -56,12 +57,14 @@ TOKEN_CACHE_SECONDS = 30.0
 _checked: dict[str, tuple[float, Principal]] = {}
 
 
+def _recently_checked(token: str) -> Principal | None:
+    cached = _checked.get(token_hash(token))
+    return cached[1] if cached is not None and cached[0] > time.monotonic() else None
+
+
 def _lookup(store: Store, token: str) -> Principal | None:
     digest = token_hash(token)
     now = time.monotonic()
-    cached = _checked.get(digest)
-    if cached is not None and cached[0] > now:
-        return cached[1]
     principal = _find(store, digest)
     if principal is not None:
         if len(_checked) > 10_000:
@@ -82,25 +85,31 @@ def _find(store: Store, digest: str) -> Principal | None:
     return store.run(find, write=False)
 
 
-def caller(request: Request) -> Principal:
-    """Any valid token of any kind; 401 without one."""
+async def caller(request: Request) -> Principal:
+    """Any valid token of any kind; 401 without one.
+
+    Async so a request whose token was checked recently never waits for a thread; only
+    a token not seen for a while is looked up, on a worker thread.
+    """
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthError(UNAUTHORIZED, "Send 'Authorization: Bearer <token>'", 401)
-    principal = _lookup(request.app.state.store, token.strip())
+    principal = _recently_checked(token.strip())
+    if principal is None:
+        principal = await run_in_threadpool(_lookup, request.app.state.store, token.strip())
     if principal is None:
         raise AuthError(UNAUTHORIZED, "This token is not valid (unknown or revoked)", 401)
     return principal
 
 
-def admin(principal: Principal = Depends(caller)) -> Principal:
+async def admin(principal: Principal = Depends(caller)) -> Principal:
     if principal.kind != ADMIN:
         raise AuthError(FORBIDDEN, "This needs an admin token", 403)
     return principal
 
 
-def device(principal: Principal = Depends(caller)) -> Principal:
+async def device(principal: Principal = Depends(caller)) -> Principal:
     if principal.kind != DEVICE or principal.device_id is None:
         raise AuthError(FORBIDDEN, "This needs a device (till) token", 403)
     return principal

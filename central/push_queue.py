@@ -23,7 +23,7 @@ from central.store.push import Push, push_group
 log = logging.getLogger("central.push")
 
 #: The most mutations one group transaction takes (the rest wait for the next group).
-MAX_GROUP_MUTATIONS = 400
+MAX_GROUP_MUTATIONS = 200
 
 
 @dataclass

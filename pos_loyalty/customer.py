@@ -9,13 +9,17 @@ from pos_loyalty.errors import InvalidInput
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-def text(value: object, field: str, *, required: bool, limit: int = 255) -> str | None:
-    """Inner whitespace squeezed; None when empty and not required; InvalidInput naming `field`."""
+def text(value: object, field: str, *, required: bool, limit: int = 255, numbers: bool = False) -> str | None:
+    """Inner whitespace squeezed; None when empty and not required; InvalidInput naming `field`.
+
+    `numbers`: a whole number is taken as its digits (seed 002's `customerId` is a number;
+    here it is text, so an id from any billing system fits).
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise InvalidInput(field, f"{field} is needed")
         return None
-    if isinstance(value, int) and not isinstance(value, bool):
+    if numbers and isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
         raise InvalidInput(field, f"{field} must be text")

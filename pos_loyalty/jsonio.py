@@ -37,8 +37,39 @@ def loads(text: str | bytes) -> Any:
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
     """Serialise dicts, lists, strings, ints, bools, None, Decimals and datetimes."""
+    if indent is None:
+        return _compact(value)
     parts: list[str] = []
     _write(value, parts, indent, 0)
+    return "".join(parts)
+
+
+def _compact(value: Any) -> str:
+    """`dumps` without indentation: the hot path (outbox payloads, HTTP bodies), so it
+    dispatches on the exact type first and joins instead of appending piece by piece."""
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if kind is Decimal:
+        if not value.is_finite():
+            raise ValueError(f"{value} cannot be written as JSON")
+        return str(value)  # a finite Decimal's str is always a valid JSON number
+    if kind is dict:
+        return "{" + ",".join([_string(str(k)) + ":" + _compact(v) for k, v in value.items()]) + "}"
+    if kind is list or kind is tuple:
+        return "[" + ",".join([_compact(item) for item in value]) + "]"
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is datetime:
+        return _string(iso(value))
+    parts: list[str] = []
+    _write(value, parts, None, 0)  # subclasses and the errors for what JSON cannot hold
     return "".join(parts)
 
 
@@ -63,7 +94,7 @@ def _write(value: Any, parts: list[str], indent: int | None, depth: int) -> None
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{value} cannot be written as JSON")
-        parts.append(f"{value:f}")
+        parts.append(str(value))
     elif isinstance(value, datetime):
         parts.append(_string(iso(value)))
     elif isinstance(value, dict):

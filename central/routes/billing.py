@@ -29,7 +29,7 @@ from pos_loyalty import cardnumber
 from pos_loyalty.amounts import parse_money, parse_points
 from pos_loyalty.errors import InvalidInput
 from pos_loyalty.rules import bill_from_json
-from pos_loyalty.rules.bill import MAX_LINES
+from pos_loyalty.rules.bill import MAX_LINES, parse_category_id
 
 router = APIRouter(prefix="/internal/cards", tags=["billing"])
 
@@ -161,12 +161,6 @@ def _paid_items(value: object) -> tuple[tuple[int, int], ...]:
         where = f"items[{index}]"
         if not isinstance(item, dict):
             raise InvalidInput(where, f"{where} must be an object with categoryId and amount")
-        category_id = item.get("categoryId")
-        if isinstance(category_id, str) and category_id.isdigit():
-            category_id = int(category_id)
-        if isinstance(category_id, bool) or not isinstance(category_id, int) or category_id <= 0:
-            raise InvalidInput(
-                f"{where}.categoryId", f"{where}.categoryId must be a category number, not {category_id!r}"
-            )
+        category_id = parse_category_id(item.get("categoryId"), f"{where}.categoryId")
         paid.append((category_id, parse_money(item.get("amount"), f"{where}.amount")))
     return tuple(paid)

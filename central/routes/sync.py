@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,12 +21,13 @@ PUSH_TIMEOUT_SECONDS = 120
 
 
 @router.post("/push")
-def push(request: Request, body: Any = Depends(json_body), principal: Principal = Depends(device)) -> Any:
+async def push(request: Request, body: Any = Depends(json_body), principal: Principal = Depends(device)) -> Any:
+    """Queued for the worker's applier thread (group commit); awaited, holding no thread."""
     batch = pushes.parse_batch(body)
     waiting = request.app.state.push_queue.submit(
         principal.tenant_id, pushes.Push(principal.device_id, principal.name, batch)
     )
-    return reply(waiting.result(timeout=PUSH_TIMEOUT_SECONDS))
+    return reply(await asyncio.wait_for(asyncio.wrap_future(waiting), PUSH_TIMEOUT_SECONDS))
 
 
 @router.get("/pull")

@@ -5,10 +5,9 @@ quote, `earning` for a bill the caller has already priced, `redemption` for poin
 taken off a bill. Points move only through `Postings`, under row locks (`cards.lock`, in
 id order), so requests on the same card wait for each other instead of losing an update,
 and a redemption checks the balance it is about to write. The order is always the
-bill's row (when it exists), then the cards. On PostgreSQL every foreign key a write
-checks takes a KEY SHARE lock, which waits for a FOR UPDATE; so a unit of work locks
-every card row such a check will touch before it writes: a new bill's row is inserted
-only once its card is locked, and referrers are locked too (`_lock_with_referrers`).
+bill's row (when it exists), then the cards. On PostgreSQL a foreign key check takes a
+KEY SHARE lock, which waits for a FOR UPDATE; so a new bill's row, which names its
+card, is inserted only once that card is locked.
 
 A bill (seed 002's `billId`) has one row in `bills`: made by its first earn or redeem,
 marked REVERSED by its reversal; a reversed bill takes no more points either way.
@@ -16,7 +15,6 @@ marked REVERSED by its reversal; a reversed bill takes no more points either way
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,9 +35,9 @@ from central.store.ledger import (
     Postings,
     row_json,
 )
-from central.store.models import Bill, Card, PointTransaction
+from central.store.models import Bill, PointTransaction
 from pos_loyalty import errors
-from pos_loyalty.amounts import MAX_FIGURE, money, percent, points
+from pos_loyalty.amounts import money, points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules import BillRequest, LoyaltyConfig, earning, quote_bill, redemption
 
@@ -49,7 +47,6 @@ if TYPE_CHECKING:
 FINALIZED = "FINALIZED"
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 #: A bill amount so large that no cap binds: a redemption without `billAmount`.
-_NO_CAP = MAX_FIGURE * 10**8
 
 
 @dataclass(frozen=True)
@@ -132,16 +129,7 @@ def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
         "pointsEarned": points(earned.points_earned),
         "newBalance": points(card.points_balance),
         "referrerPointsEarned": points(earned.referrer_points_earned),
-        "earnBreakdown": [
-            {
-                "categoryId": line.category_id,
-                "categoryName": line.category_name,
-                "amount": money(line.amount),
-                "pointPercentage": percent(line.point_percentage),
-                "points": points(line.points),
-            }
-            for line in earned.breakdown
-        ],
+        "earnBreakdown": [line.to_json() for line in earned.breakdown],
     }
 
 
@@ -151,20 +139,10 @@ def redeem(unit: Unit, request: RedeemRequest, by: Principal) -> dict[str, Any]:
     config = configs.current(unit)
     found = _active(_card_of(unit, request))
     bill = _lock_bill(unit, request.bill_id)
-    card = _active(_lock_with_referrers(unit, [found])[found.id])
+    card = _active(cards.lock(unit, [found.id])[found.id])
     _open_bill(unit, bill, request.bill_id, card.id, by, config)
     _not_posted_elsewhere(unit, request.bill_id, REDEEMED)
-    net_amount = _NO_CAP if request.bill_amount is None else request.bill_amount
-    try:
-        result = redemption(config, card.state(), request.points, net_amount)
-    except LoyaltyError as error:
-        if error.code == errors.EXCEEDS_MAX_REDEMPTION and request.bill_amount is None:
-            raise LoyaltyError(
-                error.code,
-                "This pharmacy allows no points to be redeemed on a bill",
-                maxRedeemablePoints=points(0),
-            ) from None
-        raise
+    result = redemption(config, card.state(), request.points, request.bill_amount)
     postings = Postings(unit)
     postings.post(
         card,
@@ -205,7 +183,7 @@ def reverse(unit: Unit, bill_id: str, by: Principal) -> dict[str, Any]:
         .order_by(PointTransaction.id)
     ).all()
     touched = sorted({row.card_id for row in originals})
-    locked = _lock_with_referrers(unit, cards.rows(unit, cards.query(unit).where(Card.id.in_(touched))))
+    locked = cards.lock(unit, touched)
     postings = Postings(unit)
     rows = [
         postings.post(
@@ -329,39 +307,18 @@ def _active(card: CardRow) -> CardRow:
 
 
 def _lock_card_and_referrer(unit: Unit, found: CardRow) -> tuple[CardRow, CardRow | None]:
-    """A card that earns and its referrer, both locked; the referrer only if active."""
+    """A card that earns and its referrer, both locked (in id order); the referrer only
+    if active. Relinked to another referrer before the lock was taken: start again."""
     while True:
         referrer_id = found.referrer_card_id
-        changing = [found] + ([cards.by_id(unit, referrer_id)] if referrer_id is not None else [])
-        locked = _lock_with_referrers(unit, changing)
+        locked = cards.lock(unit, [found.id] + ([referrer_id] if referrer_id is not None else []))
         card = locked[found.id]
         if card.referrer_card_id == referrer_id:
             break
-        found = card  # relinked to another referrer before the lock: start again
+        found = card
     referrer = locked.get(referrer_id) if referrer_id is not None else None
     card.referrer_active = referrer is not None and referrer.is_active  # as locked, not as first read
     return card, referrer if card.referrer_active else None
-
-
-def _lock_with_referrers(unit: Unit, changing: Iterable[CardRow]) -> dict[int, CardRow]:
-    """Lock the cards whose points will move together with their referrers, in id order.
-
-    The referrers are locked even when they get nothing: on PostgreSQL, a second UPDATE
-    of a row in one transaction (`Postings.flush` sets a card's figures, then
-    `Unit.stamp_changes` its change number) re-checks the row's foreign keys even though
-    they did not change (the check is skipped only for a row version another transaction
-    wrote), so it takes a KEY SHARE lock on the referrer's row. Without holding that row ourselves we would
-    wait there for a request that holds it FOR UPDATE and waits for our card: a deadlock.
-    """
-    changing = list(changing)
-    ids = {card.id for card in changing}
-    wanted = ids | {card.referrer_card_id for card in changing if card.referrer_card_id is not None}
-    while True:
-        locked = cards.lock(unit, wanted)
-        referrers = {locked[i].referrer_card_id for i in ids if locked[i].referrer_card_id is not None}
-        if referrers <= locked.keys():
-            return locked
-        wanted |= referrers  # relinked since the first read
 
 
 def _known_categories(config: LoyaltyConfig, items: tuple[tuple[int, int], ...]) -> None:

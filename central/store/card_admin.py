@@ -25,10 +25,6 @@ from pos_loyalty import cardnumber, customer, errors
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.phone import normalize_phone
 
-#: 409 codes of this module (not in `central.http.STATUS`; the error carries its status).
-REFERRER_ALREADY_SET = "REFERRER_ALREADY_SET"
-REFERRAL_LOOP = "REFERRAL_LOOP"
-
 #: What `POST /cards` takes (central-api.md); anything else is refused, not ignored.
 ISSUE_FIELDS = ("customerName", "customerPhone", "customerEmail", "customerId", "cardNumber", "referrerCardNumber")
 #: What `PUT /cards/{id}` may change; the referrer has its own route, points their ledger.
@@ -49,12 +45,6 @@ _READ_ONLY = {
     "tier": "it follows from the card's lifetime points",
 }
 MAX_ID = 2**63 - 1
-
-
-class Conflict(LoyaltyError):
-    """A request that clashes with the card as it is: answered 409."""
-
-    status = 409
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -125,12 +115,11 @@ def issue(unit: Unit, doc: dict[str, Any], device_id: int | None) -> CardRow:
     _refuse_unknown(doc, ISSUE_FIELDS)
     new = cards.new_card_from_json(doc)
     _refuse_taken_phone(unit, new.customer_phone)
-    referrer_id = None
+    referrer = None
     if new.referrer_card_number is not None:
         referrer = _referrer(unit, "referrerCardNumber", new.referrer_card_number)
         _refuse_inactive(referrer, "referrerCardNumber", "Referrer card")
-        referrer_id = referrer.id
-    return cards.insert_card(unit, new, referrer_id=referrer_id, device_id=device_id)
+    return cards.insert_card(unit, new, referrer=referrer, device_id=device_id)
 
 
 def update_card(unit: Unit, card_id: int, doc: dict[str, Any]) -> CardRow:
@@ -176,16 +165,16 @@ def link_referrer(unit: Unit, card_id: int, doc: dict[str, Any]) -> CardRow:
     _refuse_inactive(card, "id", "Card")
     _refuse_inactive(referrer, field, "Referrer card")
     if card.referrer_card_id is not None:
-        raise Conflict(
-            REFERRER_ALREADY_SET,
+        raise LoyaltyError(
+            errors.REFERRER_ALREADY_SET,
             f"Card {card.card_number} was already referred by card {card.referrer_number}",
             field=field,
             referrerCardId=card.referrer_card_id,
             referrerCardNumber=card.referrer_number,
         )
     if referrer.referrer_card_id == card.id:
-        raise Conflict(
-            REFERRAL_LOOP,
+        raise LoyaltyError(
+            errors.REFERRAL_LOOP,
             f"Card {referrer.card_number} was itself referred by card {card.card_number}",
             field=field,
         )
@@ -210,7 +199,7 @@ def _edits(doc: dict[str, Any]) -> dict[str, Any]:
         "customerName": ("customer_name", lambda v: customer.text(v, "customerName", required=True)),
         "customerPhone": ("customer_phone", normalize_phone),
         "customerEmail": ("customer_email", customer.email),
-        "customerId": ("customer_id", lambda v: customer.text(v, "customerId", required=False, limit=64)),
+        "customerId": ("customer_id", lambda v: customer.text(v, "customerId", required=False, limit=64, numbers=True)),
         "isActive": ("is_active", _flag),
     }
     return {parsers[field][0]: parsers[field][1](value) for field, value in doc.items()}

@@ -190,7 +190,7 @@ def new_card_from_json(doc: dict[str, Any]) -> NewCard:
         customer_name=customer.text(doc.get("customerName"), "customerName", required=True),
         customer_phone=normalize_phone(doc.get("customerPhone")),
         customer_email=customer.email(doc.get("customerEmail")),
-        customer_id=customer.text(doc.get("customerId"), "customerId", required=False, limit=64),
+        customer_id=customer.text(doc.get("customerId"), "customerId", required=False, limit=64, numbers=True),
         card_number=cardnumber.validate(doc["cardNumber"]) if doc.get("cardNumber") not in (None, "") else None,
         referrer_card_number=cardnumber.validate(doc["referrerCardNumber"], "referrerCardNumber")
         if doc.get("referrerCardNumber") not in (None, "")
@@ -202,48 +202,77 @@ def insert_card(
     unit: Unit,
     new: NewCard,
     *,
-    referrer_id: int | None,
+    referrer: CardRow | None,
     issued_at: datetime | None = None,
     device_id: int | None = None,
+    checked: bool = False,
 ) -> CardRow:
-    """Insert a card of the tenant; DUPLICATE_CARD if its number or customer id is taken."""
+    """Insert a card of the tenant; DUPLICATE_CARD if its number or customer id is taken.
+
+    `checked`: the caller has already made sure the number and customer id are free (a
+    push checks a whole group at once); the insert then skips its savepoint, and a clash
+    with a concurrent request surfaces as the database's IntegrityError.
+    """
     number = new.card_number or next_service_number(unit)
-    try:
-        with unit.connection.begin_nested():
-            card_id = unit.connection.execute(
-                insert(Card)
-                .values(
-                    tenant_id=unit.tenant,
-                    card_number=number,
-                    customer_id=new.customer_id,
-                    customer_name=new.customer_name,
-                    customer_phone=new.customer_phone,
-                    customer_email=new.customer_email,
-                    referrer_card_id=referrer_id,
-                    points_balance=0,
-                    total_points_earned=0,
-                    total_points_redeemed=0,
-                    total_referral_points_earned=0,
-                    is_active=True,
-                    issued_at=issued_at or unit.now,
-                    created_at=unit.now,
-                    updated_at=unit.now,
-                    issued_by_device_id=device_id,
-                    change_seq=0,
-                )
-                .returning(Card.id)
-            ).scalar_one()
-    except IntegrityError:
-        taken = unit.connection.execute(
-            select(Card.card_number).where(Card.tenant_id == unit.tenant, Card.card_number == number)
-        ).scalar()
-        if taken is not None:
-            raise LoyaltyError(errors.DUPLICATE_CARD, f"Card {number} has already been issued", field="cardNumber") from None
-        raise LoyaltyError(
-            errors.DUPLICATE_CARD, f"Customer {new.customer_id} already has a card", field="customerId"
-        ) from None
+    issued = issued_at or unit.now
+    statement = (
+        insert(Card)
+        .values(
+            tenant_id=unit.tenant,
+            card_number=number,
+            customer_id=new.customer_id,
+            customer_name=new.customer_name,
+            customer_phone=new.customer_phone,
+            customer_email=new.customer_email,
+            referrer_card_id=referrer.id if referrer else None,
+            points_balance=0,
+            total_points_earned=0,
+            total_points_redeemed=0,
+            total_referral_points_earned=0,
+            is_active=True,
+            issued_at=issued,
+            created_at=unit.now,
+            updated_at=unit.now,
+            issued_by_device_id=device_id,
+            change_seq=unit.change_number(),
+        )
+        .returning(Card.id)
+    )
+    if checked:
+        card_id = unit.connection.execute(statement).scalar_one()
+    else:
+        try:
+            with unit.connection.begin_nested():
+                card_id = unit.connection.execute(statement).scalar_one()
+        except IntegrityError:
+            taken = unit.connection.execute(
+                select(Card.card_number).where(Card.tenant_id == unit.tenant, Card.card_number == number)
+            ).scalar()
+            if taken is not None:
+                raise LoyaltyError(errors.DUPLICATE_CARD, f"Card {number} has already been issued", field="cardNumber") from None
+            raise LoyaltyError(
+                errors.DUPLICATE_CARD, f"Customer {new.customer_id} already has a card", field="customerId"
+            ) from None
     unit.card_changed(card_id)
-    return by_id(unit, card_id)
+    unit.stamped_cards.add(card_id)
+    return CardRow(
+        id=card_id,
+        card_number=number,
+        customer_id=new.customer_id,
+        customer_name=new.customer_name,
+        customer_phone=new.customer_phone,
+        customer_email=new.customer_email,
+        referrer_card_id=referrer.id if referrer else None,
+        points_balance=0,
+        total_points_earned=0,
+        total_points_redeemed=0,
+        total_referral_points_earned=0,
+        is_active=True,
+        issued_at=issued,
+        last_transaction_at=None,
+        referrer_number=referrer.card_number if referrer else None,
+        referrer_active=referrer.is_active if referrer else None,
+    )
 
 
 def next_service_number(unit: Unit) -> str:

@@ -1,16 +1,12 @@
 """Applying a till's mutations on the central service (`sync-protocol.md`).
 
-What the till recorded is what the customer saw, so a `bill.finalized` is applied as
-the till wrote it: its ledger rows, on the server's own balances. The service recomputes
-the bill with the configuration version the till named and flags a difference
-(RULES_MISMATCH); a redemption that leaves a card below zero is applied and flagged
-(OVERDRAFT). A mutation that cannot stand at all (a card this tenant does not have, a
-malformed payload) raises `LoyaltyError` and is rejected; every applier checks
-everything before it changes anything, so a rejected mutation leaves no trace.
-
-One `Batch` applies the new mutations of one or several tills' pushes, in order. The cards they touch are locked up
-front (in id order) and moved in memory through `Postings`; rows, figures, bills and
-flags are written in bulk by `flush`.
+A `Batch` holds what the new mutations of one or several tills' pushes share: the cards
+they touch, locked up front in id order and moved in memory through `Postings`, and the
+rows, bills and flags written in bulk by `flush`. The appliers of cards and
+configuration are here; those of bills are in `bill_mutations.py`. A mutation that
+cannot stand at all (a card this tenant does not have, a malformed payload) raises
+`LoyaltyError` and is rejected; every applier checks everything before it changes
+anything, so a rejected mutation leaves no trace.
 """
 
 from __future__ import annotations
@@ -29,34 +25,19 @@ from central.store.flags import (
     DUPLICATE_CUSTOMER,
     OVERDRAFT,
     REFERRER_UNKNOWN,
-    RULES_MISMATCH,
     Flags,
 )
-from central.store.ledger import BILL, MANUAL, REFERRAL, REVERSED, Postings
+from central.store.ledger import MANUAL, Postings
 from central.store.models import Bill, Card, PointTransaction
-from pos_loyalty import cardnumber, customer, errors, jsonio
-from pos_loyalty.amounts import MAX_FIGURE, POINTS_PLACES, parse_money, parse_percent, parse_points, points
+from pos_loyalty import cardnumber, customer, errors
+from pos_loyalty.amounts import MAX_FIGURE, POINTS_PLACES, parse_points, points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.phone import normalize_phone
-from pos_loyalty.rules import bill_from_json, config_from_json, config_to_json, quote_bill
+from pos_loyalty.rules import config_from_json, config_to_json
 from pos_loyalty.rules.config_fields import merge
-from pos_loyalty.rules.quote import CardState
 
-_SIGNED = -MAX_FIGURE * 10**POINTS_PLACES
-_BILL_ROW_TYPES = {"EARNED", "REDEEMED", "REFERRAL_EARNED"}
-#: The figures of a bill the service recomputes and compares with the till's.
-COMPARED = (
-    "billAmount",
-    "categoryDiscount",
-    "flatDiscount",
-    "netAmount",
-    "pointsRedeemed",
-    "amountDeducted",
-    "payable",
-    "pointsEarned",
-    "referrerPointsEarned",
-)
-
+#: The most points a row may take off (a signed figure).
+SIGNED_LIMIT = -MAX_FIGURE * 10**POINTS_PLACES
 
 class Batch:
     def __init__(self, unit: Unit) -> None:
@@ -68,6 +49,8 @@ class Batch:
         self.by_number: dict[str, CardRow] = {}
         self.by_id: dict[int, CardRow] = {}
         self.bill_status: dict[str, str] = {}  # billId -> FINALIZED | REVERSED, known so far
+        self.phone_cards: dict[str, list[str]] = {}  # phone -> its cards' numbers, known so far
+        self.customer_ids: set[str] = set()  # customer ids already holding a card
         self.new_bills: list[dict[str, Any]] = []
 
     def acting_for(self, device_id: int, device_name: str) -> None:
@@ -92,6 +75,7 @@ class Batch:
                 bill_ids.add(str(payload["billId"]))
                 if mutation.kind == "bill.reversed":
                     reversed_ids.add(str(payload["billId"]))
+        self._look_up_customers([m.payload for m in mutations if m.kind == "card.issued"])
         known = card_store.ids_of_numbers(self.unit, numbers)
         ids = {card_id for card_id, _referrer in known.values()}
         if bill_ids:
@@ -111,6 +95,32 @@ class Batch:
         for card in card_store.lock(self.unit, ids).values():
             self._remember(card)
 
+    def _look_up_customers(self, issued: list[dict[str, Any]]) -> None:
+        """The cards already held by the phones and customer ids of the cards being issued."""
+        phones, customer_ids = set(), set()
+        for payload in issued:
+            try:
+                phones.add(normalize_phone(payload.get("customerPhone")))
+            except InvalidInput:
+                pass  # the applier rejects it, naming the field
+            if isinstance(payload.get("customerId"), (str, int)):
+                customer_ids.add(str(payload["customerId"]).strip())
+        if phones:
+            for phone, number in self.unit.connection.execute(
+                select(Card.customer_phone, Card.card_number)
+                .where(Card.tenant_id == self.unit.tenant, Card.customer_phone.in_(sorted(phones)))
+                .order_by(Card.id)
+            ):
+                self.phone_cards.setdefault(phone, []).append(number)
+        if customer_ids:
+            self.customer_ids |= set(
+                self.unit.connection.execute(
+                    select(Card.customer_id).where(
+                        Card.tenant_id == self.unit.tenant, Card.customer_id.in_(sorted(customer_ids))
+                    )
+                ).scalars()
+            )
+
     def _remember(self, card: CardRow) -> CardRow:
         self.by_number[card.card_number] = card
         self.by_id[card.id] = card
@@ -127,202 +137,10 @@ class Batch:
 
     # --- appliers ----------------------------------------------------------------------
 
-    def apply(self, mutation: Any) -> None:
-        applier = _APPLIERS.get(mutation.kind)
-        if applier is None:
-            raise InvalidInput("kind", f"Unknown mutation kind {mutation.kind!r}")
-        applier(self, mutation)
-
-    def bill_finalized(self, mutation: Any) -> None:
-        payload = mutation.payload
-        bill_id = _bill_id(payload.get("billId"))
-        if bill_id in self.bill_status:
-            raise LoyaltyError(errors.IDEMPOTENCY_CONFLICT, f"Bill {bill_id} is already recorded", billId=bill_id)
-        bill = bill_from_json(payload)
-        card = self.card(payload["cardNumber"]) if payload.get("cardNumber") else None
-        result = payload.get("result")
-        if not isinstance(result, dict):
-            raise InvalidInput("result", "A finalized bill carries the result the customer saw")
-        rows = [self._bill_row(row, index, card) for index, row in enumerate(_list(payload, "ledger"))]
-        lifetime_before = card.lifetime_points if card else 0
-        when = _time(payload.get("finalizedAt"), self.unit.now)
-
-        for row, target in rows:
-            if target is None:  # the till's referrer is unknown here: keep the rest, flag it
-                self.flags.raise_flag(
-                    REFERRER_UNKNOWN,
-                    f"Bill {bill_id} credited referrer card {row['cardNumber']}, which this service does not know",
-                    bill_id=bill_id, device_id=self.device_id, mutation_id=mutation.mutation_id,
-                    referrerCardNumber=row["cardNumber"], points=row["points"],
-                )
-                continue
-            self.postings.post(
-                target,
-                row["type"],
-                row["amount"],
-                reference_type=REFERRAL if row["type"] == "REFERRAL_EARNED" else BILL,
-                reference_id=bill_id,
-                bill_amount=row["bill_amount"],
-                category_id=row["category_id"],
-                category_name=row["category_name"],
-                point_percentage=row["point_percentage"],
-                referred_card_id=card.id if row["type"] == "REFERRAL_EARNED" and card else None,
-                referred_bill_id=bill_id if row["type"] == "REFERRAL_EARNED" else None,
-                description=row["description"],
-                performed_by=row["performed_by"] or payload.get("performedBy") or self.performed_by,
-                device_id=self.device_id,
-                created_at=when,
-            )
-        if card is not None and card.points_balance < 0 and bill.redeem_points:
-            self.flags.raise_flag(
-                OVERDRAFT,
-                f"Card {card.card_number} is at {points(card.points_balance)} points after bill {bill_id}",
-                card_id=card.id, bill_id=bill_id, device_id=self.device_id, mutation_id=mutation.mutation_id,
-                pointsBalance=points(card.points_balance), pointsRedeemed=points(bill.redeem_points),
-            )
-        self._compare(mutation, bill_id, bill, card, result, lifetime_before)
-        self.bill_status[bill_id] = "FINALIZED"
-        self.new_bills.append(
-            {
-                "tenant_id": self.unit.tenant,
-                "bill_id": bill_id,
-                "card_id": card.id if card else None,
-                "device_id": self.device_id,
-                "status": "FINALIZED",
-                "config_version": mutation.config_version,
-                "payable": _money_or_none(result.get("payable")),
-                "result_json": jsonio.dumps(result),
-                "created_at": when,
-                "reversed_at": None,
-            }
-        )
-
-    def _bill_row(self, row: Any, index: int, card: CardRow | None) -> tuple[dict[str, Any], CardRow | None]:
-        where = f"ledger[{index}]"
-        if not isinstance(row, dict):
-            raise InvalidInput(where, f"{where} must be an object")
-        kind = row.get("transactionType")
-        if kind not in _BILL_ROW_TYPES:
-            raise InvalidInput(f"{where}.transactionType", f"{where} has no bill transaction type ({kind!r})")
-        amount = parse_points(row.get("points"), f"{where}.points", minimum=_SIGNED)
-        if (amount < 0) != (kind == "REDEEMED") or amount == 0:
-            raise InvalidInput(f"{where}.points", f"{where}: {kind} points have the wrong sign ({amount / 100})")
-        number = cardnumber.validate(row.get("cardNumber"), f"{where}.cardNumber")
-        if kind == "REFERRAL_EARNED":
-            target = self.by_number.get(number)
-            if target is None:
-                try:
-                    target = self.card(number, f"{where}.cardNumber")
-                except LoyaltyError as error:
-                    if error.code != errors.CARD_NOT_FOUND:
-                        raise
-        else:
-            if card is None or number != card.card_number:
-                raise InvalidInput(f"{where}.cardNumber", f"{where} is not on the bill's card")
-            target = card
-        return (
-            {
-                "type": kind,
-                "amount": amount,
-                "cardNumber": number,
-                "points": points(amount),
-                "bill_amount": _money_or_none(row.get("billAmount"), f"{where}.billAmount"),
-                "category_id": row.get("categoryId") if isinstance(row.get("categoryId"), int) else None,
-                "category_name": customer.text(row.get("categoryName"), f"{where}.categoryName", required=False),
-                "point_percentage": None
-                if row.get("pointPercentage") is None
-                else parse_percent(row["pointPercentage"], f"{where}.pointPercentage"),
-                "description": customer.text(row.get("description"), f"{where}.description", required=False, limit=500),
-                "performed_by": customer.text(row.get("performedBy"), f"{where}.performedBy", required=False),
-            },
-            target,
-        )
-
-    def _compare(
-        self, mutation: Any, bill_id: str, bill: Any, card: CardRow | None, result: dict, lifetime: int
-    ) -> None:
-        """Recompute with the till's configuration version; flag what differs."""
-        config = configs.at_version(self.unit, mutation.config_version) if mutation.config_version else None
-        problem: dict[str, Any] = {}
-        if config is None:
-            problem = {"reason": f"configuration version {mutation.config_version} is unknown here"}
-        else:
-            state = None
-            if card is not None:
-                available = result.get("availablePoints", 0)
-                state = CardState(
-                    card_number=card.card_number,
-                    is_active=card.is_active,
-                    points_balance=parse_points(available, "result.availablePoints"),
-                    lifetime_points=lifetime,
-                    has_active_referrer=card.referrer_card_id is not None and bool(card.referrer_active),
-                )
-            try:
-                recomputed = quote_bill(config, state, bill).to_json()
-            except LoyaltyError as error:
-                problem = {"reason": error.message, "code": error.code}
-            else:
-                differing = {
-                    name: {"till": result.get(name), "service": recomputed[name]}
-                    for name in COMPARED
-                    if _decimal(result.get(name)) != recomputed[name]
-                }
-                if differing:
-                    problem = {"differences": differing}
-        if problem:
-            self.flags.raise_flag(
-                RULES_MISMATCH,
-                f"Bill {bill_id} from the till does not match the rules of configuration {mutation.config_version}",
-                card_id=card.id if card else None, bill_id=bill_id, device_id=self.device_id,
-                mutation_id=mutation.mutation_id, configVersion=mutation.config_version, **problem,
-            )
-
-    def bill_reversed(self, mutation: Any) -> None:
-        bill_id = _bill_id(mutation.payload.get("billId"))
-        status = self.bill_status.get(bill_id)
-        if status is None:
-            raise LoyaltyError(errors.BILL_NOT_FOUND, f"No bill {bill_id} here", billId=bill_id)
-        if status == "REVERSED":
-            raise LoyaltyError(errors.ALREADY_REVERSED, f"Bill {bill_id} was already reversed", billId=bill_id)
-        self.flush()  # rows of a bill finalized earlier in this batch must be in the table
-        originals = self.unit.connection.execute(
-            select(PointTransaction)
-            .where(
-                PointTransaction.tenant_id == self.unit.tenant,
-                PointTransaction.reference_id == bill_id,
-                PointTransaction.transaction_type != REVERSED,
-            )
-            .order_by(PointTransaction.id)
-        ).all()
-        performed_by = customer.text(mutation.payload.get("performedBy"), "performedBy", required=False)
-        for original in originals:
-            self.postings.post(
-                self.card_by_id(original.card_id),
-                REVERSED,
-                -original.points,
-                reference_type=BILL,
-                counts_as=original.transaction_type,
-                reverses_id=original.id,
-                reference_id=bill_id,
-                category_id=original.category_id,
-                category_name=original.category_name,
-                referred_card_id=original.referred_card_id,
-                referred_bill_id=original.referred_bill_id,
-                description=f"Reversal of bill {bill_id}",
-                performed_by=performed_by or self.performed_by,
-                device_id=self.device_id,
-            )
-        self.unit.connection.execute(
-            update(Bill)
-            .where(Bill.tenant_id == self.unit.tenant, Bill.bill_id == bill_id)
-            .values(status="REVERSED", reversed_at=self.unit.now)
-        )
-        self.bill_status[bill_id] = "REVERSED"
-
     def card_adjusted(self, mutation: Any) -> None:
         payload = mutation.payload
         card = self.card(payload.get("cardNumber"))
-        amount = parse_points(payload.get("points"), "points", minimum=_SIGNED)
+        amount = parse_points(payload.get("points"), "points", minimum=SIGNED_LIMIT)
         if amount == 0:
             raise InvalidInput("points", "An adjustment of zero points changes nothing")
         reason = customer.text(payload.get("reason"), "reason", required=True, limit=500)
@@ -343,8 +161,10 @@ class Batch:
         new = card_store.new_card_from_json(payload)
         if new.card_number is None:
             raise InvalidInput("cardNumber", "A card issued at a till carries its number")
-        if new.card_number in self.by_number or card_store.ids_of_numbers(self.unit, [new.card_number]):
+        if new.card_number in self.by_number:  # every number this group names was looked up
             raise LoyaltyError(errors.DUPLICATE_CARD, f"Card {new.card_number} has already been issued", field="cardNumber")
+        if new.customer_id is not None and new.customer_id in self.customer_ids:
+            raise LoyaltyError(errors.DUPLICATE_CARD, f"Customer {new.customer_id} already has a card", field="customerId")
         referrer = None
         if new.referrer_card_number:
             try:
@@ -352,26 +172,27 @@ class Batch:
             except LoyaltyError as error:
                 if error.code != errors.CARD_NOT_FOUND:
                     raise
-        same_phone = self.unit.connection.execute(
-            select(Card.card_number).where(Card.tenant_id == self.unit.tenant, Card.customer_phone == new.customer_phone)
-        ).scalars().all()
         card = self._remember(
             card_store.insert_card(
-                self.unit, new, referrer_id=referrer.id if referrer else None,
-                issued_at=_time(payload.get("issuedAt"), self.unit.now), device_id=self.device_id,
+                self.unit, new, referrer=referrer, issued_at=_time(payload.get("issuedAt"), self.unit.now),
+                device_id=self.device_id, checked=True,
             )
         )
+        if new.customer_id is not None:
+            self.customer_ids.add(new.customer_id)
+        same_phone = self.phone_cards.setdefault(new.customer_phone, [])
+        same_phone.append(card.card_number)
         if new.referrer_card_number and referrer is None:
             self.flags.raise_flag(
                 REFERRER_UNKNOWN, f"Card {card.card_number} names referrer {new.referrer_card_number}, unknown here",
                 card_id=card.id, device_id=self.device_id, mutation_id=mutation.mutation_id,
                 referrerCardNumber=new.referrer_card_number,
             )
-        if same_phone:
+        if len(same_phone) > 1:
             self.flags.raise_flag(
-                DUPLICATE_CUSTOMER, f"Phone {new.customer_phone} now has cards {', '.join([*same_phone, card.card_number])}",
+                DUPLICATE_CUSTOMER, f"Phone {new.customer_phone} now has cards {', '.join(same_phone)}",
                 card_id=card.id, device_id=self.device_id, mutation_id=mutation.mutation_id,
-                customerPhone=new.customer_phone, cardNumbers=[*same_phone, card.card_number],
+                customerPhone=new.customer_phone, cardNumbers=list(same_phone),
             )
 
     def card_updated(self, mutation: Any) -> None:
@@ -425,15 +246,12 @@ class Batch:
         self.flags.flush()
 
 
-_APPLIERS = {
-    "bill.finalized": Batch.bill_finalized,
-    "bill.reversed": Batch.bill_reversed,
+APPLIERS = {
     "card.adjusted": Batch.card_adjusted,
     "card.issued": Batch.card_issued,
     "card.updated": Batch.card_updated,
     "config.changed": Batch.config_changed,
 }
-KINDS = frozenset(_APPLIERS)
 
 
 def _numbers_named(payload: dict[str, Any]) -> list[object]:
@@ -442,30 +260,6 @@ def _numbers_named(payload: dict[str, Any]) -> list[object]:
         if isinstance(row, dict):
             named.append(row.get("cardNumber"))
     return [n for n in named if isinstance(n, str) and n]
-
-
-def _bill_id(value: object) -> str:
-    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    if not 1 <= len(text) <= 64:
-        raise InvalidInput("billId", "A bill id of 1 to 64 characters is needed")
-    return text
-
-
-def _list(payload: dict[str, Any], key: str) -> list[Any]:
-    value = payload.get(key) or []
-    if not isinstance(value, list):
-        raise InvalidInput(key, f"{key} must be a list")
-    return value
-
-
-def _money_or_none(value: object, field: str = "payable") -> int | None:
-    return None if value is None else parse_money(value, field, minimum=-MAX_FIGURE * 100)
-
-
-def _decimal(value: object) -> object:
-    from decimal import Decimal
-
-    return Decimal(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else value
 
 
 def _time(value: object, default: datetime) -> datetime:

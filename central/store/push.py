@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, select, update
 
 from central.store.db import Unit, bulk_insert
 from central.store.models import Device, SyncMutation
+from central.store import bill_mutations, mutations
 from central.store.mutations import Batch
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 
@@ -137,7 +138,7 @@ def push_group(unit: Unit, pushes: list[Push]) -> list[dict[str, Any] | LoyaltyE
         applier.acting_for(request.device_id, request.device_name)
         for mutation in new:
             try:
-                applier.apply(mutation)
+                _apply(applier, mutation)
             except LoyaltyError as error:
                 outcome = {"status": REJECTED, "error": {"code": error.code, "message": error.message}}
             else:
@@ -172,6 +173,17 @@ def push_group(unit: Unit, pushes: list[Push]) -> list[dict[str, Any] | LoyaltyE
         if isinstance(answer, dict):
             answer["lastAppliedSeq"] = last_applied[request.device_id]
     return answers
+
+
+#: What applies each kind of mutation.
+APPLIERS = {**mutations.APPLIERS, **bill_mutations.APPLIERS}
+
+
+def _apply(batch: Batch, mutation: Incoming) -> None:
+    applier = APPLIERS.get(mutation.kind)
+    if applier is None:
+        raise InvalidInput("kind", f"Unknown mutation kind {mutation.kind!r}")
+    applier(batch, mutation)
 
 
 _MOVE_DEVICE = (

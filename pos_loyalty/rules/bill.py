@@ -79,16 +79,19 @@ def bill_from_json(doc: object) -> BillRequest:
     )
 
 
+def parse_category_id(value: object, field: str) -> int:
+    """A category number (JSON number, or digits as text), or InvalidInput naming `field`."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidInput(field, f"{field} must be a category number, not {value!r}")
+    return value
+
+
 def _line_from_json(item: object, where: str) -> BillLine:
     if not isinstance(item, dict):
         raise InvalidInput(where, f"{where} must be an object with categoryId and amount")
-    category_id = item.get("categoryId")
-    if isinstance(category_id, str) and category_id.isdigit():
-        category_id = int(category_id)
-    if isinstance(category_id, bool) or not isinstance(category_id, int) or category_id <= 0:
-        raise InvalidInput(
-            f"{where}.categoryId", f"{where}.categoryId must be a category number, not {category_id!r}"
-        )
+    category_id = parse_category_id(item.get("categoryId"), f"{where}.categoryId")
     has_amount = item.get("amount") is not None
     has_units = item.get("quantity") is not None or item.get("unitPrice") is not None
     if has_amount and has_units:

@@ -14,8 +14,6 @@ from typing import Any, Callable
 
 from pos_loyalty.amounts import (
     MULTIPLIER_PLACES,
-    PERCENT_PLACES,
-    POINTS_PLACES,
     RATE_PLACES,
     parse_percent,
     parse_points,

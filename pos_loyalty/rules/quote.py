@@ -71,6 +71,15 @@ class EarnLine:
     point_percentage: int
     points: int
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "categoryId": self.category_id,
+            "categoryName": self.category_name,
+            "amount": money(self.amount),
+            "pointPercentage": percent(self.point_percentage),
+            "points": points(self.points),
+        }
+
 
 @dataclass(frozen=True)
 class Quote:
@@ -112,16 +121,7 @@ class Quote:
             "pointsEarned": points(self.points_earned),
             "referrerPointsEarned": points(self.referrer_points_earned),
             "maxRedeemablePoints": points(self.max_redeemable_points),
-            "earnBreakdown": [
-                {
-                    "categoryId": e.category_id,
-                    "categoryName": e.category_name,
-                    "amount": money(e.amount),
-                    "pointPercentage": percent(e.point_percentage),
-                    "points": points(e.points),
-                }
-                for e in self.earn_breakdown
-            ],
+            "earnBreakdown": [e.to_json() for e in self.earn_breakdown],
             "lines": [
                 {
                     "categoryId": line.category_id,
@@ -230,25 +230,35 @@ def membership(config: LoyaltyConfig, card: CardState | None) -> tuple[bool, Tie
 
 @dataclass(frozen=True)
 class Redemption:
-    max_amount: int  # the most money points may take off this bill
+    max_amount: int | None  # the most money points may take off this bill (None: not known)
     max_redeemable_points: int  # what the quote offers ("redeem max")
     amount_deducted: int  # the money the requested points take off (0 if none requested)
 
 
 def redemption(
-    config: LoyaltyConfig, card: CardState | None, redeem_points: int, net_amount: int
+    config: LoyaltyConfig, card: CardState | None, redeem_points: int, net_amount: int | None
 ) -> Redemption:
     """Step 3 on a bill of `net_amount`: the cap, the most that may be redeemed, and the
-    money `redeem_points` take off; raises the rule's error when they cannot be redeemed."""
+    money `redeem_points` take off; raises the rule's error when they cannot be redeemed.
+
+    `net_amount=None` is a bill whose amount the caller did not give (seed 002's
+    redeem-points body): the percentage cap cannot be measured and is not applied,
+    except that a cap of 0 % allows nothing on any bill.
+    """
     member, tier = membership(config, card)
     max_percent = config.max_redemption_percent
     if tier is not None and tier.max_redemption_percent is not None:
         max_percent = tier.max_redemption_percent
-    max_amount = round_down(net_amount * max_percent, _PERCENT)
+    if net_amount is None:
+        max_amount = 0 if max_percent == 0 else None
+    else:
+        max_amount = round_down(net_amount * max_percent, _PERCENT)
     available = card.available_points if card is not None else 0
     max_redeemable = 0
     if member and card is not None:
-        max_redeemable = min(available, round_down(max_amount * _RATE, config.points_to_amount_rate))
+        max_redeemable = available
+        if max_amount is not None:
+            max_redeemable = min(available, round_down(max_amount * _RATE, config.points_to_amount_rate))
         if card.offline_allowance is not None:
             max_redeemable = min(max_redeemable, max(card.offline_allowance, 0))
         if max_redeemable < config.min_points_to_redeem:
@@ -258,8 +268,12 @@ def redemption(
 
     _check_redemption(config, card, redeem_points)
     amount_deducted = round_half_up(redeem_points * config.points_to_amount_rate, _RATE)
-    if amount_deducted > max_amount:
-        cap = f"{percent(max_percent)}% of {money(net_amount)} is {money(max_amount)}"
+    if max_amount is not None and amount_deducted > max_amount:
+        cap = (
+            f"{percent(max_percent)}% of {money(net_amount)} is {money(max_amount)}"
+            if net_amount is not None
+            else "this pharmacy allows 0% of a bill"
+        )
         if max_redeemable:
             message = f"At most {points(max_redeemable)} points can be redeemed on this bill ({cap})"
         else:

@@ -146,7 +146,7 @@ def reverse(replica: Replica, bill_id: object, *, performed_by: str | None = Non
                 _card(uow, touched, original["card_id"]),
                 ledger.REVERSED,
                 -original["points"],
-                reference_type=ledger.BILL,
+                reference_type=original["reference_type"],  # the referrer's stays REFERRAL
                 reverses=original,
                 reference_id=bill_key,
                 category_id=original["category_id"],

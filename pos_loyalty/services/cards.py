@@ -130,7 +130,7 @@ def issue(
     customer_name = customer.text(name, "customerName", required=True)
     customer_phone = normalize_phone(phone)
     customer_email = customer.email(email)
-    customer_key = customer.text(customer_id, "customerId", required=False, limit=64)
+    customer_key = customer.text(customer_id, "customerId", required=False, limit=64, numbers=True)
     given_number = cardnumber.validate(number) if number not in (None, "") else None
     with replica.writing() as uow:
         session = uow.session

@@ -40,9 +40,8 @@ def issue(tenant, number: str, *, referrer: str | None = None, balance: str | No
     """A card made in the database (not through POST /cards), with an opening balance."""
 
     def work(unit):
-        referrer_id = cards.by_number(unit, referrer).id if referrer else None
         new = NewCard(f"Customer {number}", str(next(_phones)), card_number=number)
-        made = insert_card(unit, new, referrer_id=referrer_id)
+        made = insert_card(unit, new, referrer=cards.by_number(unit, referrer) if referrer else None)
         if balance:
             postings = Postings(unit)
             postings.post(made, ADJUSTED, int(Decimal(balance) * 100), reference_type=MANUAL)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from central.store.models import Flag, PointTransaction
+from central.store.models import PointTransaction
 from central_harness import Client, body, pull_all, till_batch
 from pos_loyalty.services import bills, cards, configuration, open_replica
 from support import make_bill
