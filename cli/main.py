@@ -20,7 +20,7 @@ from typing import NoReturn
 
 from sqlalchemy.exc import OperationalError
 
-from cli import central_commands
+from cli import central_commands, sync_commands
 from cli import till_commands as till
 from pos_loyalty import __version__, jsonio
 from pos_loyalty.errors import INVALID_INPUT, LoyaltyError
@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     command(commands, "status", till.till_status, "replica and queue: pending, rejected, last sync")
+    sync_commands.add_parsers(commands, common)
     central_commands.add_parsers(commands, common, _Parser)
     return parser
 
@@ -156,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     except LoyaltyError as error:
         log.info("user error %s: %s", error.code, error.message)
         return _user_error(error, as_json)
+    except till.Unavailable as error:
+        log.warning("unavailable: %s", error)
+        return _failure(str(error), None, as_json, "UNAVAILABLE")
     except (OperationalError, sqlite3.OperationalError) as error:
         log.exception("replica unavailable")
         return _failure(_environment_message(error), log_file, as_json, "REPLICA_UNAVAILABLE")

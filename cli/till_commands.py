@@ -47,6 +47,10 @@ class Context:
             self._replica.close()
 
 
+class Unavailable(Exception):
+    """The command could not finish now (network, server); the user may try again: exit 1."""
+
+
 @dataclass
 class Output:
     doc: Any
@@ -184,7 +188,14 @@ def bill_list(args: argparse.Namespace, ctx: Context) -> Output:
 
 def till_status(args: argparse.Namespace, ctx: Context) -> Output:
     doc = {"dataDir": str(ctx.data_dir), **status.status(ctx.replica)}
-    return Output(doc, render.mapping(doc))
+    text = render.mapping(doc)
+    if doc["rejectedMutations"]:
+        doc["rejected"] = status.rejected(ctx.replica)
+        text += "\n\nRejected by the central service (kept here for a manager):\n" + "\n".join(
+            f"  #{r['deviceSeq']} {r['kind']} ({render.when(r['createdAt'])[:16]}): {r['errorCode']} {r['errorMessage']}"
+            for r in doc["rejected"]
+        )
+    return Output(doc, text)
 
 
 # --- parsing helpers --------------------------------------------------------------

@@ -76,8 +76,13 @@ def _compact(value: Any) -> str:
 def iso(moment: datetime) -> str:
     """A UTC time as ISO 8601 with a Z: 2026-11-21T09:30:00.123456Z."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = naive_utc(moment)
     return moment.isoformat(timespec="microseconds") + "Z"
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """An aware time as the naive UTC the databases store."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _write(value: Any, parts: list[str], indent: int | None, depth: int) -> None:

@@ -11,7 +11,7 @@ anything, so a rejected mutation leaves no trace.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -29,7 +29,7 @@ from central.store.flags import (
 )
 from central.store.ledger import MANUAL, Postings
 from central.store.models import Bill, Card, PointTransaction
-from pos_loyalty import cardnumber, customer, errors
+from pos_loyalty import cardnumber, customer, errors, jsonio
 from pos_loyalty.amounts import MAX_FIGURE, POINTS_PLACES, parse_points, points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.phone import normalize_phone
@@ -270,6 +270,4 @@ def _time(value: object, default: datetime) -> datetime:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return default
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
+    return jsonio.naive_utc(moment) if moment.tzinfo is not None else moment

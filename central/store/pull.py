@@ -123,5 +123,10 @@ def pull(unit: Unit, device_id: int, cursor: str | None, limit: int) -> dict[str
         "cursor": format_cursor(epoch, last),
         "hasMore": more,
         "appliedSeq": device.last_applied_seq,
-        "device": {"id": device_id, "name": device.name, "cardBlocks": device_blocks(unit, device_id)},
+        "device": {
+            "id": device_id,
+            "name": device.name,
+            "tenantId": unit.tenant,
+            "cardBlocks": device_blocks(unit, device_id),
+        },
     }

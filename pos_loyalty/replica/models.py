@@ -114,6 +114,16 @@ class Card(Base):
     issued_at: Mapped[datetime]
     last_transaction_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    #: The referrer's number, also while the referrer's own card has not arrived yet.
+    referrer_number: Mapped[str | None] = mapped_column(String(32))
+    #: The card as the central service last reported it, and the `appliedSeq` of that
+    #: report: the figures above are these plus this till's rows with a later deviceSeq.
+    server_id: Mapped[int | None]
+    synced_balance: Mapped[int] = mapped_column(default=0, server_default="0")
+    synced_earned: Mapped[int] = mapped_column(default=0, server_default="0")
+    synced_redeemed: Mapped[int] = mapped_column(default=0, server_default="0")
+    synced_referral: Mapped[int] = mapped_column(default=0, server_default="0")
+    synced_seq: Mapped[int] = mapped_column(default=0, server_default="0")
 
     referrer: Mapped[Card | None] = relationship(remote_side=[id])
 
@@ -206,6 +216,12 @@ class SyncState(Base):
     last_push_at: Mapped[datetime | None]
     last_pull_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: The last time a push or a pull went through: what "offline for a while" is measured from.
+    last_success_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Set when the daemon stopped and will not retry by itself (a refused token).
+    stopped_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class TillSetting(Base):

@@ -24,7 +24,7 @@ from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import Bill, Card, LedgerEntry
 from pos_loyalty.rules.bill import BillRequest
 from pos_loyalty.rules.quote import Quote, quote_bill
-from pos_loyalty.services import card_records, configuration, ledger, outbox
+from pos_loyalty.services import card_records, configuration, ledger, offline, outbox
 from pos_loyalty.services.card_records import CardRecord
 
 FINALIZED = "FINALIZED"
@@ -217,7 +217,10 @@ def _quote(
             raise LoyaltyError(
                 errors.CARD_INACTIVE, f"Card {card.card_number} is not active", cardNumber=card.card_number
             )
-    return card, quote_bill(config, card_records.state(card) if card is not None else None, bill)
+    if card is None:
+        return None, quote_bill(config, None, bill)
+    allowance = offline.allowance(uow, card.id, config)
+    return card, quote_bill(config, card_records.state(card, offline_allowance=allowance), bill)
 
 
 def _post_rows(

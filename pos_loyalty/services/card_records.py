@@ -44,7 +44,13 @@ class CardRecord:
     last_transaction_at: datetime | None
     updated_at: datetime
     referrer_number: str | None  # None when the card has no referrer
-    referrer_active: bool | None
+    server_id: int | None
+    synced_balance: int
+    synced_earned: int
+    synced_redeemed: int
+    synced_referral: int
+    synced_seq: int
+    referrer_active: bool | None  # None when the referrer's card is not in this replica (yet)
 
     @property
     def lifetime_points(self) -> int:
@@ -53,11 +59,9 @@ class CardRecord:
 
 
 _referrer = aliased(Card, name="referrer")
-_CARDS = select(
-    Card,
-    _referrer.card_number.label("referrer_number"),
-    _referrer.is_active.label("referrer_active"),
-).outerjoin(_referrer, Card.referrer_id == _referrer.id)
+_CARDS = select(Card, _referrer.is_active.label("referrer_active")).outerjoin(
+    _referrer, Card.referrer_id == _referrer.id
+)
 _BY_NUMBER = _CARDS.where(Card.card_number == bindparam("number"))
 _BY_ID = _CARDS.where(Card.id == bindparam("card"))
 _BY_PHONE = _CARDS.where(Card.customer_phone == bindparam("phone")).order_by(
@@ -87,14 +91,15 @@ def with_phone(uow: UnitOfWork, phone: str) -> list[CardRecord]:
     return [CardRecord(**row._mapping) for row in rows]
 
 
-def state(card: CardRecord) -> CardState:
-    """What the rules need from a card."""
+def state(card: CardRecord, *, offline_allowance: int | None = None) -> CardState:
+    """What the rules need from a card (and, offline, what it may still redeem today)."""
     return CardState(
         card_number=card.card_number,
         is_active=card.is_active,
         points_balance=card.points_balance,
         lifetime_points=card.lifetime_points,
-        has_active_referrer=card.referrer_number is not None and bool(card.referrer_active),
+        has_active_referrer=card.referrer_id is not None and bool(card.referrer_active),
+        offline_allowance=offline_allowance,
     )
 
 

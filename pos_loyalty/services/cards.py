@@ -168,6 +168,7 @@ def issue(
             customer_phone=customer_phone,
             customer_email=customer_email,
             referrer_id=referrer_card.id if referrer_card else None,
+            referrer_number=referrer_card.card_number if referrer_card else None,
             points_balance=0,
             total_points_earned=0,
             total_points_redeemed=0,

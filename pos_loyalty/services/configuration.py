@@ -85,7 +85,7 @@ def save(replica: Replica, document: object, *, performed_by: str | None = None)
         if not after:
             return Saved(base.version, changed=False)
         version = _next_version(uow)
-        uow.session.add(_to_row(proposed, version, LOCAL, uow, performed_by))
+        uow.session.add(row_for(proposed, version, LOCAL, uow, performed_by))
         outbox.append(
             uow,
             "config.changed",
@@ -104,7 +104,7 @@ def ensure_default(replica: Replica) -> None:
     with replica.writing() as uow:
         if uow.session.execute(select(ConfigVersion.id).limit(1)).scalar() is not None:
             return
-        uow.session.add(_to_row(config_from_json(SAMPLE_CONFIG_JSON), 1, DEFAULT, uow, None))
+        uow.session.add(row_for(config_from_json(SAMPLE_CONFIG_JSON), 1, DEFAULT, uow, None))
         uow.commit()
 
 
@@ -137,9 +137,10 @@ def _from_row(row: ConfigVersion) -> LoyaltyConfig:
     )
 
 
-def _to_row(
+def row_for(
     config: LoyaltyConfig, version: int, origin: str, uow: UnitOfWork, performed_by: str | None
 ) -> ConfigVersion:
+    """The rows that save `config` as `version` (add them to the unit's session)."""
     return ConfigVersion(
         version=version,
         origin=origin,

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from pos_loyalty.replica import migrate
 from pos_loyalty.replica.db import Replica
-from pos_loyalty.replica.models import Bill, Card, SyncState, TillSetting
-from pos_loyalty.services import configuration, outbox
+from pos_loyalty.replica.models import Bill, Card, OutboxMutation, SyncState, TillSetting
+from pos_loyalty.services import configuration, offline, outbox, replication
 
 
 def status(replica: Replica) -> dict[str, Any]:
@@ -19,6 +19,7 @@ def status(replica: Replica) -> dict[str, Any]:
         counts = outbox.counts(uow)
         settings = dict(session.execute(select(TillSetting.key, TillSetting.value)).all())
         config = configuration.current(uow)
+        connected = replication.URL in settings
         return {
             "replica": str(replica.path),
             "schemaRevision": migrate.current_revision(session.connection()),
@@ -28,11 +29,42 @@ def status(replica: Replica) -> dict[str, Any]:
             "bills": session.execute(select(func.count()).select_from(Bill)).scalar_one(),
             "pendingMutations": counts.get(outbox.PENDING, 0),
             "rejectedMutations": counts.get(outbox.REJECTED, 0),
+            "centralUrl": settings.get(replication.URL),
+            "deviceName": settings.get(replication.DEVICE_NAME),
+            "tenantId": settings.get(replication.TENANT),
+            # online: the last attempt to reach the central service went through.
+            "online": connected and sync.failures == 0 and sync.last_success_at is not None,
+            # offline: no success for offlineGraceSeconds, so redemption is limited.
+            "redemptionLimited": offline.is_offline(uow, config),
+            "lastSuccessAt": sync.last_success_at,
+            "lastPushAt": sync.last_push_at,
+            "lastPullAt": sync.last_pull_at,
+            "lastAttemptAt": sync.last_attempt_at,
+            "failures": sync.failures,
+            "lastError": sync.last_error,
+            "stoppedReason": sync.stopped_reason,
             "nextDeviceSeq": sync.next_device_seq,
             "lastAppliedSeq": sync.last_applied_seq,
             "cursor": sync.pull_cursor,
-            "lastPushAt": sync.last_push_at,
-            "lastPullAt": sync.last_pull_at,
-            "lastError": sync.last_error,
-            "centralUrl": settings.get("central.url"),
         }
+
+
+def rejected(replica: Replica, *, limit: int = 100) -> list[dict[str, Any]]:
+    """The mutations the central service refused, newest first, for a manager to look at."""
+    with replica.reading() as uow:
+        rows = uow.connection.execute(
+            select(OutboxMutation)
+            .where(OutboxMutation.status == outbox.REJECTED)
+            .order_by(OutboxMutation.device_seq.desc())
+            .limit(limit)
+        )
+        return [
+            {
+                "deviceSeq": row.device_seq,
+                "kind": row.kind,
+                "createdAt": row.created_at,
+                "errorCode": row.error_code,
+                "errorMessage": row.error_message,
+            }
+            for row in rows
+        ]

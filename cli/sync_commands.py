@@ -1,0 +1,142 @@
+"""`pos-loyalty connect` and `pos-loyalty sync`: joining a till to the central service, and the daemon."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+from cli.till_commands import Context, Output, Unavailable as SyncUnavailable
+from pos_loyalty.errors import InvalidInput, LoyaltyError
+from pos_loyalty.services import replication
+
+log = logging.getLogger("pos_loyalty.sync")
+
+NOT_CONNECTED = "NOT_CONNECTED"
+TOKEN_REFUSED = "TOKEN_REFUSED"
+OTHER_TENANT = "OTHER_TENANT"
+
+
+def connect(args: argparse.Namespace, ctx: Context) -> Output:
+    from sync.daemon import RoundReport, Syncer, SyncFailed, SyncStopped
+    from sync.protocol import BOOTSTRAP_PAGE, Next, classify
+    from sync.transport import CentralService, Unreachable
+
+    url = _url(args.url)
+    token = (args.token or "").strip()
+    if not token:
+        raise InvalidInput("token", "A device token is needed (pos-loyalty central add-device prints one)")
+    replica = ctx.replica
+    central = CentralService(url, token)
+    try:
+        try:
+            first = central.pull("0", 1)
+        except Unreachable as error:
+            raise SyncUnavailable(f"{url}: {error}; nothing was changed") from None
+        step = classify(first.status)
+        if step is Next.STOP:
+            raise LoyaltyError(TOKEN_REFUSED, f"{url} refused this token (HTTP {first.status}); nothing was changed")
+        if step is not Next.OK or not isinstance(first.body, dict):
+            raise SyncUnavailable(f"{url} did not answer as a pos-loyalty central service (HTTP {first.status})")
+        tenant = str((first.body.get("device") or {}).get("tenantId"))
+        known = replication.central(replica)
+        if known is not None and known.tenant_id not in (None, tenant):
+            raise LoyaltyError(
+                OTHER_TENANT,
+                f"This till's data belongs to pharmacy {known.tenant_id}; the token is of pharmacy {tenant}. "
+                "Use a new data folder (--data-dir) for another pharmacy.",
+            )
+        if known is None or (known.url, known.token) != (url, token):
+            replication.remember_central(replica, url, token)
+        print(f"Connected to {url}; bringing this till up to date...", file=sys.stderr, flush=True)
+        syncer = Syncer(replica, central, page=BOOTSTRAP_PAGE)
+        report = RoundReport()
+        try:
+            syncer.push_all(report)
+            syncer.pull_all(report, on_page=_progress())
+        except SyncStopped as stop:
+            raise LoyaltyError(TOKEN_REFUSED, str(stop)) from None
+        except SyncFailed as failure:
+            replication.record_failure(replica, str(failure))
+            raise SyncUnavailable(f"Connected, but not up to date yet ({failure}); `pos-loyalty sync` will carry on") from None
+        replication.record_success(replica)
+    finally:
+        central.close()
+    settings = replication.central(replica)
+    doc = {
+        "url": url,
+        "tenantId": settings.tenant_id if settings else None,
+        "deviceId": settings.device_id if settings else None,
+        "deviceName": settings.device_name if settings else None,
+        "pushed": report.pushed,
+        "cardsPulled": report.cards_pulled,
+        "configVersion": report.config_version,
+    }
+    return Output(doc, f"Connected as {doc['deviceName']!s} (pharmacy {doc['tenantId']}): {report.sentence()}.")
+
+
+def _progress() -> Callable[[object], None]:
+    """Print how many cards have arrived, every 50,000 (a chain's pharmacy takes a while)."""
+    shown = [0]
+
+    def tell(report) -> None:  # type: ignore[no-untyped-def]
+        if report.cards_pulled >= shown[0] + 50_000:
+            shown[0] = report.cards_pulled
+            print(f"  {shown[0]:,} cards so far", file=sys.stderr, flush=True)
+
+    return tell
+
+
+def sync(args: argparse.Namespace, ctx: Context) -> Output:
+    from sync.daemon import Syncer, SyncFailed, SyncStopped
+    from sync.transport import CentralService
+
+    replica = ctx.replica
+    settings = replication.central(replica)
+    if settings is None:
+        raise LoyaltyError(NOT_CONNECTED, "This till is not connected: run pos-loyalty connect URL --token TOKEN first")
+    central = CentralService(settings.url, settings.token)
+    syncer = Syncer(replica, central)
+    try:
+        if args.once:
+            try:
+                report = syncer.round()
+            except SyncStopped as stop:
+                raise LoyaltyError(TOKEN_REFUSED, str(stop)) from None
+            except SyncFailed as failure:
+                raise SyncUnavailable(f"Sync did not finish: {failure}") from None
+            return Output({"pushed": report.pushed, "cardsPulled": report.cards_pulled, "configVersion": report.config_version}, f"Up to date: {report.sentence()}.")
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        print(f"Syncing with {settings.url} (Ctrl+C stops)", file=sys.stderr, flush=True)
+        try:
+            syncer.run(stop, on_round=lambda report: log.info("sync round: %s", report.sentence()))
+        except SyncStopped as stopped:
+            raise LoyaltyError(TOKEN_REFUSED, str(stopped)) from None
+        return Output({"stopped": True}, "Sync stopped.")
+    finally:
+        central.close()
+
+
+def _url(raw: str) -> str:
+    parsed = urlparse((raw or "").strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InvalidInput("url", f"{raw!r} is not the address of a central service (http:// or https://)")
+    return parsed.geturl().rstrip("/")
+
+
+def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    sub = commands.add_parser(
+        "connect", help="join this till to the central service and bring it up to date", parents=[common]
+    )
+    sub.add_argument("url", help="the central service, e.g. https://loyalty.example.com")
+    sub.add_argument("--token", required=True, help="this till's device token (from central add-device)")
+    sub.set_defaults(handler=connect)
+    sub = commands.add_parser("sync", help="the sync daemon: push the outbox, pull changes", parents=[common])
+    sub.add_argument("--once", action="store_true", help="one round, then exit (status 0: up to date)")
+    sub.set_defaults(handler=sync)

@@ -1,0 +1,349 @@
+"""The till's side of `sync-protocol.md`, on the replica: what to push, what was acknowledged,
+and how a pulled page is stored. No HTTP here: the daemon (`sync/`) carries the bytes.
+
+**Read your writes.** A pulled card carries the server's figures as of the page's
+`appliedSeq`: they include exactly this till's mutations up to that number. The card's
+shown figures are those plus this till's own ledger rows with a later `deviceSeq`, and
+the server's part is kept (`synced_*`, `synced_seq`) so the sum can always be checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from pos_loyalty import cardnumber, jsonio
+from pos_loyalty.amounts import parse_points
+from pos_loyalty.errors import InvalidInput
+from pos_loyalty.replica.db import Replica, UnitOfWork
+from pos_loyalty.replica.models import CardNumberBlock, OutboxMutation, SyncState, TillSetting
+from pos_loyalty.rules.config import config_from_json
+from pos_loyalty.services import configuration, outbox
+
+APPLIED = "APPLIED"
+URL, TOKEN = "central.url", "central.token"
+TENANT, DEVICE_ID, DEVICE_NAME = "central.tenant_id", "central.device_id", "central.device_name"
+
+
+# --- where the central service is ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Central:
+    url: str
+    token: str
+    tenant_id: str | None
+    device_id: str | None
+    device_name: str | None
+
+
+def central(replica: Replica) -> Central | None:
+    """The central service this till syncs with, or None if it was never connected."""
+    with replica.reading() as uow:
+        settings = _settings(uow)
+    if URL not in settings or TOKEN not in settings:
+        return None
+    return Central(settings[URL], settings[TOKEN], settings.get(TENANT), settings.get(DEVICE_ID), settings.get(DEVICE_NAME))
+
+
+def remember_central(replica: Replica, url: str, token: str) -> None:
+    with replica.writing() as uow:
+        _put(uow, URL, url)
+        _put(uow, TOKEN, token)
+        uow.commit()
+
+
+def _settings(uow: UnitOfWork) -> dict[str, str]:
+    return dict(uow.connection.execute(select(TillSetting.key, TillSetting.value)).all())
+
+
+def _put(uow: UnitOfWork, key: str, value: str) -> None:
+    uow.session.merge(TillSetting(key=key, value=value))
+
+
+# --- push ----------------------------------------------------------------------------------
+
+
+def first_unsent(replica: Replica) -> int | None:
+    """The deviceSeq of the oldest mutation the server has not acknowledged, if any."""
+    with replica.reading() as uow:
+        return uow.connection.execute(
+            select(func.min(OutboxMutation.device_seq)).where(OutboxMutation.status == outbox.PENDING)
+        ).scalar()
+
+
+def batch_from(replica: Replica, device_seq: int, limit: int) -> list[dict[str, Any]]:
+    """Mutations from `device_seq` on, as they go on the wire (acknowledged ones too: after
+    a 409 the server may ask again for what it had lost)."""
+    with replica.reading() as uow:
+        return outbox.batch(uow, from_seq=device_seq, limit=limit)
+
+
+def record_push(replica: Replica, results: list[dict[str, Any]], last_applied: int) -> dict[str, int]:
+    """Mark what the server answered for each mutation; counts by outcome."""
+    counts = {"applied": 0, "duplicate": 0, "rejected": 0}
+    with replica.writing() as uow:
+        for result in results:
+            status = result.get("status")
+            outcome = result.get("originalStatus", status) if status == "duplicate" else status
+            error = result.get("error") or {}
+            if status in counts:
+                counts[status] += 1
+            uow.connection.execute(
+                update(OutboxMutation)
+                .where(OutboxMutation.device_seq == result["deviceSeq"])
+                .values(
+                    status=outbox.REJECTED if outcome == "rejected" else APPLIED,
+                    acked_at=uow.now,
+                    error_code=error.get("code"),
+                    error_message=error.get("message"),
+                )
+            )
+        _touch(uow, last_push_at=uow.now, last_applied_seq=last_applied)
+        uow.commit()
+    return counts
+
+
+# --- pull ------------------------------------------------------------------------------------
+
+
+def pull_cursor(replica: Replica) -> str:
+    with replica.reading() as uow:
+        return uow.connection.execute(select(SyncState.pull_cursor).where(SyncState.id == 1)).scalar_one()
+
+
+def restart_pull(replica: Replica) -> None:
+    """The server no longer accepts our cursor (410): pull everything again; the outbox stays."""
+    with replica.writing() as uow:
+        _touch(uow, pull_cursor="0")
+        uow.commit()
+
+
+@dataclass(frozen=True)
+class PageStored:
+    cards: int
+    config_version: int | None
+    done: bool  # the last page: nothing more to pull for now
+
+
+def store_page(replica: Replica, page: dict[str, Any]) -> PageStored:
+    """Store one pulled page and its cursor in one transaction."""
+    applied_seq = _whole_number(page.get("appliedSeq"), "appliedSeq")
+    cursor = page.get("cursor")
+    if not isinstance(cursor, str) or not cursor:
+        raise InvalidInput("cursor", "The page has no cursor")
+    changes = page.get("changes")
+    if not isinstance(changes, list):
+        raise InvalidInput("changes", "The page has no list of changes")
+    cards = [c["card"] for c in changes if isinstance(c, dict) and c.get("type") == "card"]
+    configs = [c for c in changes if isinstance(c, dict) and c.get("type") == "config"]
+    rows = [_card_row(card, index) for index, card in enumerate(cards)]
+    done = not page.get("hasMore")
+    stored_version = None
+    with replica.writing() as uow:
+        if configs:
+            stored_version = _store_config(uow, configs[-1])
+        _store_cards(uow, rows, applied_seq)
+        if done:
+            _link_waiting_referrers(uow)
+        _store_device(uow, page.get("device"))
+        _touch(uow, pull_cursor=cursor, last_pull_at=uow.now, last_applied_seq=applied_seq)
+        uow.commit()
+    return PageStored(len(rows), stored_version, done)
+
+
+def _store_config(uow: UnitOfWork, change: dict[str, Any]) -> int | None:
+    """The server's newest configuration, unless the same is current or an edit made here
+    has not reached the server yet (it would come back merged on a later pull)."""
+    waiting_edit = uow.connection.execute(
+        select(OutboxMutation.device_seq)
+        .where(OutboxMutation.kind == "config.changed", OutboxMutation.status == outbox.PENDING)
+        .limit(1)
+    ).first()
+    if waiting_edit is not None:
+        return None
+    version = _whole_number(change.get("version"), "version")
+    pulled = config_from_json(
+        {k: v for k, v in (change.get("config") or {}).items() if k != "tenantId"}, version=version
+    )
+    current = configuration.current(uow)
+    if pulled == current and current.version == version:
+        return None
+    uow.session.add(configuration.row_for(pulled, version, configuration.SERVER, uow, "central"))
+    uow.session.flush()
+    return version
+
+
+_UPSERT = """
+INSERT INTO cards (
+    card_number, customer_id, customer_name, customer_phone, customer_email,
+    referrer_number, referrer_id, server_id, is_active, issued_at, last_transaction_at, updated_at,
+    points_balance, total_points_earned, total_points_redeemed, total_referral_points_earned,
+    synced_balance, synced_earned, synced_redeemed, synced_referral, synced_seq)
+VALUES (
+    :number, :customer_id, :name, :phone, :email,
+    :referrer, (SELECT r.id FROM cards r WHERE r.card_number = :referrer), :server_id, :active,
+    :issued_at, :last_at, :now,
+    :balance, :earned, :redeemed, :referral,
+    :s_balance, :s_earned, :s_redeemed, :s_referral, :applied)
+ON CONFLICT (card_number) DO UPDATE SET
+    customer_id = excluded.customer_id, customer_name = excluded.customer_name,
+    customer_phone = excluded.customer_phone, customer_email = excluded.customer_email,
+    referrer_number = excluded.referrer_number, referrer_id = excluded.referrer_id,
+    server_id = excluded.server_id, is_active = excluded.is_active, issued_at = excluded.issued_at,
+    last_transaction_at = CASE
+        WHEN cards.last_transaction_at IS NULL OR excluded.last_transaction_at > cards.last_transaction_at
+        THEN excluded.last_transaction_at ELSE cards.last_transaction_at END,
+    updated_at = excluded.updated_at,
+    points_balance = excluded.points_balance, total_points_earned = excluded.total_points_earned,
+    total_points_redeemed = excluded.total_points_redeemed,
+    total_referral_points_earned = excluded.total_referral_points_earned,
+    synced_balance = excluded.synced_balance, synced_earned = excluded.synced_earned,
+    synced_redeemed = excluded.synced_redeemed, synced_referral = excluded.synced_referral,
+    synced_seq = excluded.synced_seq
+"""
+
+# This till's own figures not yet in the server's, per card: rows after `appliedSeq`.
+_UNSEEN_BY_SERVER = """
+SELECT c.card_number, l.transaction_type, o.transaction_type, SUM(l.points)
+FROM ledger l JOIN cards c ON c.id = l.card_id LEFT JOIN ledger o ON o.id = l.reverses_id
+WHERE l.device_seq > :applied
+GROUP BY c.card_number, l.transaction_type, o.transaction_type
+"""
+
+
+def _store_cards(uow: UnitOfWork, rows: list[dict[str, Any]], applied_seq: int) -> None:
+    if not rows:
+        return
+    raw = uow.connection.connection.driver_connection  # this unit's transaction, sqlite3 speed
+    unseen: dict[str, list[int]] = {}
+    for number, kind, reversed_kind, total in raw.execute(_UNSEEN_BY_SERVER, {"applied": applied_seq}):
+        delta = unseen.setdefault(number, [0, 0, 0, 0])
+        delta[0] += total
+        counted_as = reversed_kind if kind == "REVERSED" else kind
+        if counted_as == "EARNED":
+            delta[1] += total
+        elif counted_as == "REDEEMED":
+            delta[2] -= total
+        elif counted_as == "REFERRAL_EARNED":
+            delta[3] += total
+    now = _sql_time(uow.now)
+    for row in rows:
+        delta = unseen.get(row["number"], (0, 0, 0, 0))
+        row["balance"] = row["s_balance"] + delta[0]
+        row["earned"] = row["s_earned"] + delta[1]
+        row["redeemed"] = row["s_redeemed"] + delta[2]
+        row["referral"] = row["s_referral"] + delta[3]
+        row["applied"] = applied_seq
+        row["now"] = now
+        row["issued_at"] = row["issued_at"] or now
+    raw.executemany(_UPSERT, rows)
+
+
+def _link_waiting_referrers(uow: UnitOfWork) -> None:
+    """Cards whose referrer came in a later page than themselves get their link now."""
+    uow.connection.exec_driver_sql(
+        "UPDATE cards SET referrer_id = (SELECT r.id FROM cards r WHERE r.card_number = cards.referrer_number)"
+        " WHERE referrer_id IS NULL AND referrer_number IS NOT NULL"
+    )
+
+
+def _store_device(uow: UnitOfWork, device: object) -> None:
+    if not isinstance(device, dict):
+        return
+    if device.get("id") is not None:
+        _put(uow, DEVICE_ID, str(device["id"]))
+    if isinstance(device.get("name"), str):
+        _put(uow, DEVICE_NAME, device["name"])
+    if device.get("tenantId") is not None:
+        _put(uow, TENANT, str(device["tenantId"]))
+    known = {
+        (prefix, block)
+        for prefix, block in uow.connection.execute(select(CardNumberBlock.prefix, CardNumberBlock.block))
+    }
+    for entry in device.get("cardBlocks") or []:
+        prefix, block = entry.get("prefix"), entry.get("block")
+        if isinstance(prefix, str) and isinstance(block, int) and (prefix, block) not in known:
+            uow.session.add(CardNumberBlock(prefix=prefix, block=block, next_serial=0, origin="server"))
+    uow.session.flush()
+
+
+def _card_row(card: object, index: int) -> dict[str, Any]:
+    """A pulled card, checked, as the upsert's parameters (server figures as `s_*`)."""
+    where = f"changes.card[{index}]"
+    if not isinstance(card, dict):
+        raise InvalidInput(where, f"{where} is not a card")
+    number = cardnumber.validate(card.get("cardNumber"), f"{where}.cardNumber")
+    referrer = card.get("referrerCardNumber")
+    return {
+        "number": number,
+        "customer_id": card.get("customerId") if isinstance(card.get("customerId"), str) else None,
+        "name": str(card.get("customerName") or ""),
+        "phone": str(card.get("customerPhone") or ""),
+        "email": card.get("customerEmail") if isinstance(card.get("customerEmail"), str) else None,
+        "referrer": cardnumber.normalize(referrer) if isinstance(referrer, str) and referrer else None,
+        "server_id": card.get("id") if isinstance(card.get("id"), int) else None,
+        "active": bool(card.get("isActive", True)),
+        "issued_at": _sql_time(_time(card.get("issuedAt"))),
+        "last_at": _sql_time(_time(card.get("lastTransactionAt"))),
+        "s_balance": _figure(card.get("pointsBalance"), f"{where}.pointsBalance"),
+        "s_earned": _figure(card.get("totalPointsEarned"), f"{where}.totalPointsEarned"),
+        "s_redeemed": _figure(card.get("totalPointsRedeemed"), f"{where}.totalPointsRedeemed"),
+        "s_referral": _figure(card.get("totalReferralPointsEarned"), f"{where}.totalReferralPointsEarned"),
+    }
+
+
+# --- the sync's health ------------------------------------------------------------------------
+
+
+def record_success(replica: Replica) -> None:
+    with replica.writing() as uow:
+        _touch(uow, last_success_at=uow.now, last_attempt_at=uow.now, failures=0, last_error=None, stopped_reason=None)
+        uow.commit()
+
+
+def record_failure(replica: Replica, message: str, *, stopped: bool = False) -> None:
+    with replica.writing() as uow:
+        _touch(
+            uow,
+            last_attempt_at=uow.now,
+            failures=SyncState.failures + 1,
+            last_error=message[:1000],
+            stopped_reason=message[:1000] if stopped else None,
+        )
+        uow.commit()
+
+
+def _touch(uow: UnitOfWork, **values: Any) -> None:
+    uow.connection.execute(update(SyncState).where(SyncState.id == 1).values(**values))
+
+
+# --- small parsers ------------------------------------------------------------------------------
+
+
+def _whole_number(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput(field, f"{field} must be a whole number")
+    return value
+
+
+def _figure(value: object, field: str) -> int:
+    return parse_points(value, field, minimum=-(10**15))
+
+
+def _time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=None) if moment.tzinfo is None else jsonio.naive_utc(moment)
+
+
+def _sql_time(moment: datetime | None) -> str | None:
+    """The text SQLAlchemy's DateTime stores on SQLite (the upsert writes it directly)."""
+    return None if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S.%f")
