@@ -48,7 +48,7 @@ _SET_FIGURES = (
         total_points_earned=bindparam("earned"),
         total_points_redeemed=bindparam("redeemed"),
         total_referral_points_earned=bindparam("referral"),
-        last_transaction_at=bindparam("at"),
+        last_transaction_at=bindparam("last_at"),
         updated_at=bindparam("at"),
     )
 )  # .values(change_seq=...) is added per unit of work: see Unit.change_number
@@ -79,11 +79,13 @@ class Postings:
             card.total_points_redeemed -= amount
         elif kind == REFERRAL_EARNED:
             card.total_referral_points_earned += amount
-        card.last_transaction_at = self.unit.now
+        row_time = columns.get("created_at") or self.unit.now  # a till's bill: when it was sold
+        if card.last_transaction_at is None or row_time > card.last_transaction_at:
+            card.last_transaction_at = row_time
         self.cards[card.id] = card
         row = {
             **dict.fromkeys(_OPTIONAL),
-            "created_at": self.unit.now,
+            "created_at": row_time,
             **columns,
             "tenant_id": self.unit.tenant,
             "card_id": card.id,
@@ -120,6 +122,7 @@ class Postings:
                         "earned": card.total_points_earned,
                         "redeemed": card.total_points_redeemed,
                         "referral": card.total_referral_points_earned,
+                        "last_at": card.last_transaction_at,
                         "at": self.unit.now,
                     }
                     for card in self.cards.values()
