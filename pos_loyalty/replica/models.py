@@ -244,3 +244,14 @@ class CardNumberBlock(Base):
     block: Mapped[int]
     next_serial: Mapped[int]
     origin: Mapped[str] = mapped_column(String(16))  # local | server
+
+
+class ParkedBill(Base):
+    """A bill put aside before it was finalized (the customer went back for something)."""
+
+    __tablename__ = "parked_bills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(255))
+    document: Mapped[str] = mapped_column(Text)  # the bill request as JSON, with its card
+    created_at: Mapped[datetime]
