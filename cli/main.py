@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=int, default=20
     )
 
+    counter = command(commands, "till", till.counter_app, "the counter app (the default)")
+    counter.add_argument("--demo", action="store_true", help="fill an empty data folder with a sample pharmacy first")
+    counter.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
     command(commands, "status", till.till_status, "replica and queue: pending, rejected, last sync")
     sync_commands.add_parsers(commands, common)
     central_commands.add_parsers(commands, common, _Parser)
@@ -147,9 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     as_json = getattr(args, "json", False)
     data_dir = Path(getattr(args, "data_dir", None) or default_data_dir())
     handler = getattr(args, "handler", None)
-    if handler is None:
-        build_parser().print_help()
-        return EXIT_OK
+    if handler is None:  # plain `pos-loyalty`: the counter app
+        args = build_parser().parse_args([*arguments, "till"])
+        handler = args.handler
     log_file = _start_log(data_dir)
     context = till.Context(data_dir=data_dir, operator=getattr(args, "operator", None) or _operator())
     try:

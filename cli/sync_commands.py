@@ -93,12 +93,16 @@ def _progress() -> Callable[[object], None]:
 
 def sync(args: argparse.Namespace, ctx: Context) -> Output:
     from sync.daemon import Syncer, SyncFailed, SyncStopped
+    from sync.lock import SyncLock
     from sync.transport import CentralService
 
     replica = ctx.replica
     settings = replication.central(replica)
     if settings is None:
         raise LoyaltyError(NOT_CONNECTED, "This till is not connected: run pos-loyalty connect URL --token TOKEN first")
+    lock = SyncLock(ctx.data_dir)
+    if not lock.acquire():
+        raise SyncUnavailable(f"Another sync is already running for this till (process {lock.holder() or '?'})")
     central = CentralService(settings.url, settings.token)
     syncer = Syncer(replica, central)
     try:
@@ -121,6 +125,7 @@ def sync(args: argparse.Namespace, ctx: Context) -> Output:
         return Output({"stopped": True}, "Sync stopped.")
     finally:
         central.close()
+        lock.release()
 
 
 def _url(raw: str) -> str:

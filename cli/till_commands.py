@@ -183,6 +183,17 @@ def bill_list(args: argparse.Namespace, ctx: Context) -> Output:
     return Output(rows, text or "No bills yet.")
 
 
+# --- the counter app ----------------------------------------------------------------
+
+
+def counter_app(args: argparse.Namespace, ctx: Context) -> Output:
+    from ui.app import run
+
+    quit_after = int(args.quit_after * 1000) if args.quit_after else None
+    code = run(ctx.data_dir, ctx.operator, demo=args.demo, quit_after_ms=quit_after)
+    return Output({"exitCode": code}, "The till was closed.")
+
+
 # --- status -----------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from pos_loyalty import cardnumber, customer, errors
 from pos_loyalty.amounts import MAX_FIGURE, POINTS_PLACES, parse_points, points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
-from pos_loyalty.phone import normalize_phone
+from pos_loyalty.phone import looks_like_phone, normalize_phone
 from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import Card, CardNumberBlock, LedgerEntry
 from pos_loyalty.rules.config import LoyaltyConfig
@@ -313,3 +313,39 @@ def _next_number(uow: UnitOfWork) -> str:
     )
     session.flush()
     return _next_number(uow)
+
+
+def lookup(replica: Replica, text: str) -> CardView:
+    """The card a cashier scanned or typed: a card number, or the customer's phone.
+
+    A number with a valid check digit is tried as a card first; digits that could be a
+    phone are tried as one; the error says which it was taken for.
+    """
+    raw = (text or "").strip()
+    try:
+        number = cardnumber.validate(raw)
+    except InvalidInput as not_a_number:
+        if looks_like_phone(raw):
+            try:
+                return _active_first(find_by_phone(replica, raw))
+            except LoyaltyError:
+                phone = normalize_phone(raw, "phone")
+                if not_a_number.details.get("reason") == "CHECK_DIGIT" and len(phone.lstrip("+")) >= 12:
+                    raise not_a_number from None  # as long as a card number: a mistyped one
+                raise LoyaltyError(errors.CARD_NOT_FOUND, f"No card for phone {phone}", phone=phone) from None
+        raise
+    try:
+        return find(replica, number)
+    except LoyaltyError:
+        if len(number) >= 13 or not looks_like_phone(raw):  # as long as this system's cards: a card
+            raise
+    try:
+        return _active_first(find_by_phone(replica, raw))
+    except LoyaltyError:
+        raise LoyaltyError(
+            errors.CARD_NOT_FOUND, f"No card and no customer's phone is {number} at this pharmacy", cardNumber=number
+        ) from None
+
+
+def _active_first(found: list[CardView]) -> CardView:
+    return found[0]  # find_by_phone lists active cards first, then the newest

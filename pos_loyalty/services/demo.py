@@ -14,7 +14,7 @@ from pos_loyalty.replica.db import Replica
 from pos_loyalty.replica.models import Bill, Card, ConfigVersion
 from pos_loyalty.rules import bill_from_json
 from pos_loyalty.rules.config import SAMPLE_CONFIG_JSON
-from pos_loyalty.services import bills, cards, configuration
+from pos_loyalty.services import bills, cards, configuration, settings
 
 TIERS = [
     {"name": "Silver", "minLifetimePoints": 0},
@@ -60,6 +60,7 @@ def fill(replica: Replica, *, now: datetime | None = None) -> bool:
         return False
     now = now or replica.clock()
     start = now - timedelta(days=14)
+    settings.write(replica, **{settings.PHARMACY_NAME: "Asha Pharmacy (demo)"})
     configuration.save(replica, {**SAMPLE_CONFIG_JSON, "tiers": TIERS}, performed_by="demo")
     numbers: list[str] = []
     for index, (name, phone, referrer, opening) in enumerate(CUSTOMERS):

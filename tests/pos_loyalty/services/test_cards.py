@@ -62,3 +62,20 @@ def test_tier_and_progress_are_shown(replica):
     )
     issued = cards.issue(replica, name="Tiered", phone="9000000500")
     assert (issued.tier, issued.next_tier, issued.points_to_next_tier) == ("Silver", "Gold", 10000)
+
+
+def test_lookup_takes_a_card_number_or_a_phone_and_explains_a_miss(replica):
+    issued = cards.issue(replica, name="Looked Up", phone="+91 98450 12345")
+    assert cards.lookup(replica, issued.card_number).id == issued.id
+    assert cards.lookup(replica, f" {issued.card_number[:4]} {issued.card_number[4:]} ").id == issued.id
+    assert cards.lookup(replica, "+919845012345").id == issued.id
+    mistyped = issued.card_number[:-1] + str((int(issued.card_number[-1]) + 1) % 10)
+    with pytest.raises(LoyaltyError) as caught:
+        cards.lookup(replica, mistyped)
+    assert caught.value.code == errors.INVALID_INPUT and "check digit" in caught.value.message
+    with pytest.raises(LoyaltyError) as caught:
+        cards.lookup(replica, "9845099999")
+    assert caught.value.code == errors.CARD_NOT_FOUND and "phone" in caught.value.message
+    with pytest.raises(LoyaltyError) as caught:
+        cards.lookup(replica, "2999999999991")
+    assert caught.value.code == errors.CARD_NOT_FOUND

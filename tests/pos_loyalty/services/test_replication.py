@@ -12,7 +12,7 @@ from pos_loyalty import errors
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.rules.config import SAMPLE_CONFIG_JSON
-from pos_loyalty.services import bills, cards, configuration, open_replica, replication
+from pos_loyalty.services import bills, cards, configuration, replication
 from support import make_bill
 
 D = Decimal

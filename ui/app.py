@@ -1,0 +1,44 @@
+"""`pos-loyalty` / `pos-loyalty till [--demo]`: start the counter app on a data folder."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger("pos_loyalty.ui")
+
+
+def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int | None = None) -> int:
+    """Open the replica (a new one gets a working configuration), then the window; its exit code."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from pos_loyalty.services import demo as sample
+    from pos_loyalty.services import open_replica, settings
+    from ui.main_window import MainWindow
+    from ui.style import STYLE_SHEET
+    from ui.sync_runner import SyncRunner
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("pos-loyalty")
+    app.setStyleSheet(STYLE_SHEET)
+    replica = open_replica(data_dir)
+    if demo and sample.fill(replica):
+        log.info("filled %s with the sample pharmacy", data_dir)
+    chosen = settings.read(replica)
+    window = MainWindow(
+        replica, data_dir, operator, pharmacy=chosen[settings.PHARMACY_NAME], currency=chosen[settings.CURRENCY]
+    )
+    runner = SyncRunner(replica, data_dir)
+    runner.synced.connect(window.synced)
+    log.info("background sync: %s", runner.start())
+    window.show()
+    if quit_after_ms is not None:  # a smoke test: start, show, close by itself
+        QTimer.singleShot(quit_after_ms, window.close)
+    try:
+        return app.exec()
+    finally:
+        runner.stop()
+        replica.checkpoint()
+        replica.close()

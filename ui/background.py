@@ -1,0 +1,60 @@
+"""Slow work off the UI thread: `run(work, on_done, on_failed)`.
+
+`work` runs on Qt's thread pool; its result or exception comes back to the UI thread
+through queued signals, so the callbacks may touch widgets. A finalize that waits for
+the sync daemon's write lock, a long history, a sync round: none of them freezes the
+screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+_alive: set["_Relay"] = set()  # relays whose work is still running (kept from the collector)
+
+
+class _Relay(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.work = work
+        self.relay = relay
+
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except Exception as error:  # delivered to the UI thread; nothing escapes the pool
+            self._deliver(self.relay.failed, error)
+        else:
+            self._deliver(self.relay.done, result)
+
+    @staticmethod
+    def _deliver(signal: Signal, value: Any) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the app is closing and the relay is gone: nobody to tell
+            pass
+
+
+def run(
+    work: Callable[[], Any],
+    on_done: Callable[[Any], None],
+    on_failed: Callable[[Exception], None],
+) -> None:
+    relay = _Relay()  # made here, so it lives on the UI thread and its signals queue to it
+    _alive.add(relay)
+
+    def finish(callback: Callable[[Any], None], value: Any) -> None:
+        _alive.discard(relay)
+        callback(value)
+
+    relay.done.connect(lambda value: finish(on_done, value))
+    relay.failed.connect(lambda error: finish(on_failed, error))
+    QThreadPool.globalInstance().start(_Job(work, relay))

@@ -1,0 +1,1 @@
+"""The checkout screen: scan, ring up, redeem, finalize."""

@@ -1,0 +1,85 @@
+"""The customer on the bill: name, masked phone, tier and progress, balance, what may be redeemed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QPushButton
+
+from pos_loyalty.amounts import points
+from pos_loyalty.phone import masked
+from pos_loyalty.services.cards import CardView
+from ui.style import figure
+
+
+class CardPanel(QFrame):
+    issue_requested = Signal(str)  # the number or phone that was not found, to start from
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("panel")
+        layout = QGridLayout(self)
+        self.name = QLabel(objectName="cardName")
+        self.details = QLabel(objectName="hint")
+        self.balance = QLabel(objectName="balance")
+        self.redeemable = QLabel()
+        self.tier = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(10)
+        self.problem = QLabel(objectName="problem")
+        self.problem.setWordWrap(True)
+        self.issue = QPushButton("Issue a card (Ctrl+I)")
+        self.issue.clicked.connect(lambda: self.issue_requested.emit(self._missing))
+        layout.addWidget(self.name, 0, 0, 1, 2)
+        layout.addWidget(self.details, 1, 0, 1, 2)
+        layout.addWidget(self.tier, 2, 0)
+        layout.addWidget(self.progress, 3, 0, 1, 2)
+        layout.addWidget(self.balance, 4, 0)
+        layout.addWidget(self.redeemable, 4, 1)
+        layout.addWidget(self.problem, 5, 0, 1, 2)
+        layout.addWidget(self.issue, 6, 0)
+        self._missing = ""
+        self.show_walk_in()
+
+    def show_walk_in(self) -> None:
+        self._show(name="No card on this bill", details="Scan the customer's card, or type their phone number")
+
+    def show_card(self, card: CardView, max_redeemable: int | None) -> None:
+        referrer = f"   referred by {card.referrer_number}" if card.referrer_number else ""
+        self._show(
+            name=card.customer_name + ("" if card.is_active else "  (card not active)"),
+            details=f"Card {card.card_number}   phone {masked(card.customer_phone)}{referrer}",
+        )
+        self.balance.setText(f"{figure(points(card.points_balance))} points")
+        if card.tier:
+            lifetime = card.total_points_earned + card.total_referral_points_earned
+            if card.next_tier and card.points_to_next_tier is not None:
+                self.tier.setText(f"Tier {card.tier}: {figure(points(card.points_to_next_tier))} points to {card.next_tier}")
+                self.progress.setRange(0, lifetime + card.points_to_next_tier)
+                self.progress.setValue(lifetime)
+                self.progress.show()
+            else:
+                self.tier.setText(f"Tier {card.tier} (the highest)")
+        if max_redeemable is not None:
+            self.redeemable.setText(f"May redeem {figure(points(max_redeemable))} on this bill")
+
+    def show_problem(self, message: str, *, offer_issue: str | None = None) -> None:
+        """An unknown, inactive or mistyped number: say so; offer to issue a card for it."""
+        self.problem.setText(message)
+        self.problem.show()
+        self._missing = offer_issue or ""
+        self.issue.setVisible(offer_issue is not None)
+
+    def set_redeemable(self, max_redeemable: int | None) -> None:
+        self.redeemable.setText(
+            "" if max_redeemable is None else f"May redeem {figure(points(max_redeemable))} on this bill"
+        )
+
+    def _show(self, *, name: str, details: str) -> None:
+        self.name.setText(name)
+        self.details.setText(details)
+        for label in (self.balance, self.redeemable, self.tier, self.problem):
+            label.clear()
+        self.problem.hide()
+        self.progress.hide()
+        self.issue.hide()

@@ -1,0 +1,121 @@
+"""Ringing up a line from the keyboard: category (number or name, completed), Tab, amount, Enter.
+
+The amount may be `250.00` or a quantity times a unit price, `2x125.00`. A category is
+found by its number or by the start of its name ("med" -> Medicines); anything else is
+said next to the field and nothing is added.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtWidgets import QCompleter, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from pos_loyalty.amounts import MONEY_PLACES, QUANTITY_PLACES, parse_money, parse_scaled, to_decimal
+from pos_loyalty.errors import InvalidInput
+from pos_loyalty.rules.config import LoyaltyConfig
+from ui.bill_draft import Line
+
+_UNITS = re.compile(r"\s*(?P<quantity>[0-9.]+)\s*[xX*×]\s*(?P<price>[0-9.]+)\s*")
+
+
+class LineEntry(QWidget):
+    line_entered = Signal(object)  # a Line
+    done = Signal()  # Enter on an empty category: the cashier has finished the lines
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.category = QLineEdit(objectName="categoryField")
+        self.category.setPlaceholderText("Category: number or name (F3)")
+        self.amount = QLineEdit(objectName="amountField")
+        self.amount.setPlaceholderText("Amount, or 2x125.00")
+        self.problem = QLabel(objectName="problem")
+        self._names = QStringListModel()
+        completer = QCompleter(self._names, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.category.setCompleter(completer)
+        row = QHBoxLayout()
+        row.addWidget(self.category, 3)
+        row.addWidget(self.amount, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.problem)
+        self.category.returnPressed.connect(self._category_entered)
+        self.amount.returnPressed.connect(self._add)
+        self._config = LoyaltyConfig()
+
+    def set_config(self, config: LoyaltyConfig) -> None:
+        self._config = config
+        self._names.setStringList([f"{cid} {name}" for cid, name in sorted(self._categories().items())])
+
+    def _categories(self) -> dict[int, str]:
+        names = {d.category_id: d.category_name for d in self._config.category_discounts}
+        names.update({c.category_id: c.category_name for c in self._config.category_points})
+        return names
+
+    def load(self, line: Line) -> None:
+        """Put a line back in the entry, to be changed and entered again."""
+        self.category.setText(f"{line.category_id} {self._config.category_name(line.category_id)}")
+        if line.quantity is not None:
+            self.amount.setText(f"{line.quantity}x{line.unit_price}")
+        else:
+            self.amount.setText(str(line.amount))
+        self.amount.setFocus()
+
+    def start(self) -> None:
+        self.category.clear()
+        self.amount.clear()
+        self.problem.clear()
+        self.category.setFocus()
+
+    def _category_entered(self) -> None:
+        if not self.category.text().strip():
+            self.done.emit()
+            return
+        try:
+            self._category_id()
+        except InvalidInput as error:
+            self.problem.setText(error.message)
+            return
+        self.problem.clear()
+        self.amount.setFocus()
+
+    def _add(self) -> None:
+        try:
+            line = Line(self._category_id(), *self._money())
+        except InvalidInput as error:
+            self.problem.setText(error.message)
+            return
+        self.start()  # first: what the screen says about the new line must not be wiped
+        self.line_entered.emit(line)
+
+    def _category_id(self) -> int:
+        text = self.category.text().strip()
+        first = text.split(" ", 1)[0]
+        if first.isdigit():
+            category_id = int(first)
+            if not self._config.knows_category(category_id):
+                raise InvalidInput("category", f"There is no category {category_id} at this pharmacy")
+            return category_id
+        wanted = text.lower()
+        names = self._categories()
+        exact = [cid for cid, name in names.items() if name.lower() == wanted]
+        matches = exact or [cid for cid, name in names.items() if wanted in name.lower()]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise InvalidInput("category", f"No category is called {text!r}")
+        raise InvalidInput("category", f"{text!r} could be several categories: type more of the name, or its number")
+
+    def _money(self) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+        text = self.amount.text().strip()
+        units = _UNITS.fullmatch(text)
+        if units:
+            quantity = parse_scaled(units["quantity"], field="quantity", places=QUANTITY_PLACES, minimum=1, what="a quantity")
+            price = parse_money(units["price"], "unit price", minimum=1)
+            return None, to_decimal(quantity, QUANTITY_PLACES).normalize(), to_decimal(price, MONEY_PLACES)
+        return to_decimal(parse_money(text, "amount", minimum=1), MONEY_PLACES), None, None

@@ -1,0 +1,274 @@
+"""The checkout screen: scan a card, ring up lines, redeem, finalize; park or cancel a bill.
+
+It edits a `BillDraft` and asks the core for a quote after every change; it shows what
+comes back and never works a figure out itself. Finalizing runs off the UI thread (it
+may wait for the sync daemon's write lock) with the bill id fixed when the bill began.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from pos_loyalty import errors
+from pos_loyalty.errors import InvalidInput, LoyaltyError
+from pos_loyalty.replica.db import Replica
+from pos_loyalty.services import bills, cards, configuration
+from pos_loyalty.services.cards import CardView
+from ui import background, messages
+from ui.bill_draft import BillDraft, Line
+from ui.changes import BILL, CARDS, CONFIG, SYNC, Changes
+from ui.checkout.card_panel import CardPanel
+from ui.checkout.line_entry import LineEntry
+from ui.checkout.lines_table import LinesTable
+from ui.checkout.scan_field import ScanField
+from ui.checkout.totals import TotalsPanel
+
+_REDEMPTION_CODES = {
+    errors.MIN_POINTS_NOT_MET,
+    errors.INSUFFICIENT_POINTS,
+    errors.EXCEEDS_MAX_REDEMPTION,
+    errors.OFFLINE_LIMIT,
+    errors.PROGRAM_DISABLED,
+}
+
+
+class CheckoutScreen(QWidget):
+    finalized = Signal(dict, object)  # the result the customer saw, and the card (or None)
+    issue_card_requested = Signal(str)
+
+    def __init__(self, replica: Replica, changes: Changes, operator: str, currency: str = "") -> None:
+        super().__init__()
+        self.replica, self.changes, self.operator, self.currency = replica, changes, operator, currency
+        self.draft = BillDraft()
+        self.card: CardView | None = None
+        self.quote: dict[str, Any] | None = None
+        self.problems: dict[str, str] = {}
+        self.busy = False
+
+        self.scan = ScanField()
+        self.card_panel = CardPanel()
+        self.entry = LineEntry()
+        self.lines = LinesTable()
+        self.totals = TotalsPanel()
+        self.notice = QLabel(objectName="hint")
+        left = QVBoxLayout()
+        for widget in (self.scan, self.card_panel, self.entry, self.lines, self.notice):
+            left.addWidget(widget)
+        layout = QHBoxLayout(self)
+        layout.addLayout(left, 3)
+        layout.addWidget(self.totals, 2)
+
+        self.scan.submitted.connect(self.find_card)
+        self.card_panel.issue_requested.connect(self.issue_card_requested)
+        self.entry.line_entered.connect(self.add_line)
+        self.entry.done.connect(self.totals.redeem.setFocus)
+        self.lines.remove_requested.connect(self.remove_line)
+        self.lines.edit_requested.connect(self.edit_line)
+        self.totals.redeem_changed.connect(self._redeem_typed)
+        self.totals.flat_changed.connect(self._flat_typed)
+        self.totals.redeem_max_requested.connect(self.redeem_max)
+        self.totals.finalize_requested.connect(self.finalize)
+        changes.changed.connect(self._elsewhere)
+        self._load_config()
+
+    # --- the customer -------------------------------------------------------------------
+
+    def find_card(self, text: str) -> None:
+        try:
+            card = cards.lookup(self.replica, text)
+        except LoyaltyError as error:
+            offer = text if error.code in (errors.CARD_NOT_FOUND, errors.INVALID_INPUT) else None
+            self.card_panel.show_problem(error.message, offer_issue=offer)
+            self.scan.setFocus()
+            return
+        except Exception as error:
+            messages.show(self, error)
+            return
+        if not card.is_active:
+            self.card_panel.show_problem(
+                f"Card {card.card_number} ({card.customer_name}) is not active: it can neither earn nor redeem.",
+                offer_issue=card.customer_phone,
+            )
+            self.scan.setFocus()
+            return
+        self.use_card(card)
+
+    def use_card(self, card: CardView) -> None:
+        self.card = card
+        self.draft.card_number = card.card_number
+        self.refresh()
+        self.entry.start()
+
+    def drop_card(self) -> None:
+        self.card = None
+        self.draft.card_number = None
+        self.draft.redeem_points = None
+        self.totals.set_redeem("")
+        self.refresh()
+
+    # --- lines --------------------------------------------------------------------------
+
+    def add_line(self, line: Line) -> None:
+        self.draft.lines.append(line)
+        self.refresh()
+
+    def remove_line(self, row: int) -> None:
+        if 0 <= row < len(self.draft.lines):
+            del self.draft.lines[row]
+            self.refresh()
+            self.entry.start()
+
+    def edit_line(self, row: int) -> None:
+        if 0 <= row < len(self.draft.lines):
+            line = self.draft.lines.pop(row)
+            self.refresh()
+            self.entry.load(line)
+
+    # --- redemption and discount -----------------------------------------------------------
+
+    def _redeem_typed(self, text: str) -> None:
+        self.draft.redeem_points = self._decimal(text, "redeem")
+        self.refresh()
+
+    def _flat_typed(self, text: str) -> None:
+        self.draft.flat_discount = self._decimal(text, "flat")
+        self.refresh()
+
+    def redeem_max(self) -> None:
+        if self.quote and self.card is not None:
+            most = Decimal(self.quote["maxRedeemablePoints"])
+            self.totals.set_redeem(f"{most:.2f}" if most else "")
+            self.draft.redeem_points = most or None
+            self.refresh()
+
+    def _decimal(self, text: str, where: str) -> Decimal | None:
+        text = text.strip()
+        if not text:
+            self.problems.pop(f"{where}-text", None)
+            return None
+        try:
+            value = Decimal(text)
+            if not value.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            self.problems[f"{where}-text"] = f"{text!r} is not a number"
+            return None
+        self.problems.pop(f"{where}-text", None)
+        return value
+
+    # --- the quote ------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Ask the core again, and show the answer; called after every change."""
+        problems = {k: v for k, v in self.problems.items() if k.endswith("-text")}
+        self.quote = None
+        if self.draft.lines:
+            self.quote = self._quote(self.draft, problems)
+            if self.quote is None and self.draft.redeem_points:
+                self.quote = self._quote(dataclasses.replace(self.draft, redeem_points=None), {})
+        self.problems = problems
+        self.lines.show_lines(self.draft.lines, self.quote["lines"] if self.quote else None)
+        self.totals.show_quote(self.quote, self.currency)
+        self.totals.show_problems(
+            redeem=problems.get("redeem") or problems.get("redeem-text", ""),
+            flat=problems.get("flat") or problems.get("flat-text", ""),
+        )
+        self.entry.problem.setText(problems.get("lines", self.entry.problem.text()))
+        if self.card is not None:
+            most = int(Decimal(self.quote["maxRedeemablePoints"]) * 100) if self.quote else None
+            self.card_panel.show_card(self.card, most)
+        elif not self.card_panel.problem.text():
+            self.card_panel.show_walk_in()
+        self.totals.finalize.setEnabled(self.can_finalize())
+
+    def _quote(self, draft: BillDraft, problems: dict[str, str]) -> dict[str, Any] | None:
+        try:
+            return bills.quote(self.replica, draft.card_number, draft.request()).to_json()
+        except InvalidInput as error:
+            field = error.field
+            where = "flat" if field == "flatDiscount" else "redeem" if field == "redeemPoints" else "lines"
+            problems[where] = error.message
+        except LoyaltyError as error:
+            problems["redeem" if error.code in _REDEMPTION_CODES else "lines"] = error.message
+        except Exception as error:
+            problems["lines"] = messages.sentence(error)
+        return None
+
+    def can_finalize(self) -> bool:
+        return bool(self.draft.lines) and not self.problems and self.quote is not None and not self.busy
+
+    # --- finalize, park, cancel ------------------------------------------------------------------
+
+    def finalize(self) -> None:
+        if not self.can_finalize():
+            return
+        self.busy = True
+        self.totals.finalize.setEnabled(False)
+        self.notice.setText("Finalizing…")
+        draft, card = self.draft, self.card
+        background.run(
+            lambda: bills.finalize(self.replica, draft.card_number, draft.request(), bill_id=draft.bill_id, performed_by=self.operator),
+            lambda done: self._finalized(done.result, card),
+            self._finalize_failed,
+        )
+
+    def _finalized(self, result: dict[str, Any], card: CardView | None) -> None:
+        self.busy = False
+        self.notice.clear()
+        self.changes.announce(BILL)
+        self.new_bill()
+        self.finalized.emit(result, card)
+
+    def _finalize_failed(self, error: Exception) -> None:
+        self.busy = False
+        self.notice.clear()
+        messages.show(self, error, "The bill was not finalized")
+        self.refresh()
+
+    def new_bill(self) -> None:
+        self.draft = BillDraft()
+        self.card = None
+        self.problems = {}
+        self.totals.reset()
+        self.entry.start()
+        self.card_panel.show_walk_in()
+        self.refresh()
+        self.scan.setFocus()
+
+    def load_draft(self, document: dict[str, Any]) -> None:
+        """A parked bill back at the counter."""
+        self.new_bill()
+        self.draft = BillDraft.from_document(document)
+        if self.draft.card_number:
+            try:
+                self.card = cards.find(self.replica, self.draft.card_number)
+            except LoyaltyError as error:
+                self.card_panel.show_problem(error.message)
+                self.draft.card_number = None
+        if self.draft.redeem_points is not None:
+            self.totals.set_redeem(str(self.draft.redeem_points))
+        if self.draft.flat_discount is not None:
+            self.totals.flat.setText(str(self.draft.flat_discount))
+        self.refresh()
+
+    # --- the rest of the till changed ----------------------------------------------------------------
+
+    def _load_config(self) -> None:
+        with self.replica.reading() as uow:
+            self.entry.set_config(configuration.current(uow))
+
+    def _elsewhere(self, kind: str) -> None:
+        if kind in (CONFIG, SYNC):
+            self._load_config()
+        if kind in (CARDS, SYNC) and self.card is not None:
+            try:
+                self.card = cards.find(self.replica, self.card.card_number)
+            except LoyaltyError:
+                pass
+        if kind in (CONFIG, CARDS, SYNC):
+            self.refresh()

@@ -1,0 +1,114 @@
+"""The live quote: what the customer pays and earns, with the redemption and flat discount inputs.
+
+A rule's refusal (too few points, over the cap, offline limit...) is shown next to the
+field it is about, in the core's own sentence, and finalizing waits until it is fixed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
+
+from ui.style import figure
+
+
+def _minus(value: object) -> str:
+    shown = figure(value)
+    return shown if shown == "0.00" else f"-{shown}"
+
+
+def _amount() -> QLabel:
+    label = QLabel()
+    label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return label
+
+
+class TotalsPanel(QFrame):
+    redeem_changed = Signal(str)
+    flat_changed = Signal(str)
+    redeem_max_requested = Signal()
+    finalize_requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("panel")
+        self.gross, self.member_discount, self.flat_amount, self.points_amount = (_amount() for _ in range(4))
+        self.payable = QLabel(objectName="payable")
+        self.payable.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.earned = QLabel(objectName="hint")
+        self.earned.setWordWrap(True)
+        self.flat = QLineEdit(objectName="flatField")
+        self.flat.setPlaceholderText("0.00")
+        self.redeem = QLineEdit(objectName="redeemField")
+        self.redeem.setPlaceholderText("points")
+        self.redeem.setMinimumWidth(110)
+        self.max_button = QPushButton("Max (F5)")
+        self.flat_problem = QLabel(objectName="problem")
+        self.redeem_problem = QLabel(objectName="problem")
+        for label in (self.flat_problem, self.redeem_problem):
+            label.setWordWrap(True)
+        self.finalize = QPushButton("Finalize (F12)", objectName="primary")
+
+        redeem_row = QHBoxLayout()
+        redeem_row.addWidget(self.redeem)
+        redeem_row.addWidget(self.max_button)
+        redeem_row.addWidget(self.points_amount)
+        flat_row = QHBoxLayout()
+        flat_row.addWidget(self.flat)
+        flat_row.addWidget(self.flat_amount)
+        form = QFormLayout()
+        form.addRow("Bill amount", self.gross)
+        form.addRow("Member discount", self.member_discount)
+        form.addRow("Flat discount (F6)", flat_row)
+        form.addRow("", self.flat_problem)
+        form.addRow("Redeem points (F4)", redeem_row)
+        form.addRow("", self.redeem_problem)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel("To pay"))
+        layout.addWidget(self.payable)
+        layout.addWidget(self.earned)
+        layout.addWidget(self.finalize)
+
+        self.redeem.textEdited.connect(self.redeem_changed)
+        self.flat.textEdited.connect(self.flat_changed)
+        self.max_button.clicked.connect(self.redeem_max_requested)
+        self.finalize.clicked.connect(self.finalize_requested)
+        self.show_quote(None)
+
+    def show_quote(self, quote: dict[str, Any] | None, currency: str = "") -> None:
+        if quote is None:
+            for label in (self.gross, self.member_discount, self.flat_amount, self.points_amount, self.earned):
+                label.clear()
+            self.payable.setText(f"{currency}0.00")
+            return
+        self.gross.setText(figure(quote["billAmount"]))
+        self.member_discount.setText(_minus(quote["categoryDiscount"]))
+        self.flat_amount.setText(_minus(quote["flatDiscount"]))
+        self.points_amount.setText(_minus(quote["amountDeducted"]))
+        self.payable.setText(f"{currency}{figure(quote['payable'])}")
+        if quote.get("cardNumber") is None:
+            self.earned.setText("No card: no points on this bill")
+            return
+        parts = [f"{e['categoryName']} {figure(e['points'])}" for e in quote["earnBreakdown"] if e["points"]]
+        text = f"Earns {figure(quote['pointsEarned'])} points" + (f" ({', '.join(parts)})" if parts else "")
+        if quote["referrerPointsEarned"]:
+            text += f"; the referrer earns {figure(quote['referrerPointsEarned'])}"
+        if not quote.get("programEnabled", True):
+            text = "The loyalty programme is switched off: no points"
+        self.earned.setText(text)
+
+    def show_problems(self, *, redeem: str = "", flat: str = "") -> None:
+        self.redeem_problem.setText(redeem)
+        self.flat_problem.setText(flat)
+
+    def set_redeem(self, text: str) -> None:
+        self.redeem.setText(text)
+
+    def reset(self) -> None:
+        self.redeem.clear()
+        self.flat.clear()
+        self.show_problems()
+        self.show_quote(None)

@@ -1,0 +1,1 @@
+"""Dialogs opened from the checkout screen: receipts, history, manager tasks."""

@@ -1,0 +1,59 @@
+"""A customer's ledger, newest first: loaded off the UI thread (a long history never freezes the till)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from pos_loyalty.replica.db import Replica
+from pos_loyalty.services import cards
+from pos_loyalty.services.cards import CardView
+from ui import background, messages
+from ui.style import figure
+
+COLUMNS = ("When", "What", "Points", "Balance", "Reference")
+SHOWN = 500
+
+
+class HistoryDialog(QDialog):
+    def __init__(self, replica: Replica, card: CardView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"History of {card.customer_name} ({card.card_number})")
+        self.resize(900, 560)
+        self.table = QTableWidget(0, len(COLUMNS), objectName="history")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.note = QLabel("Loading…", objectName="hint")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(self.note)
+        layout.addWidget(buttons)
+        background.run(lambda: cards.history(replica, card.card_number, limit=SHOWN), self.show_rows, self.failed)
+
+    def show_rows(self, rows: list[dict]) -> None:
+        self.table.setRowCount(len(rows))
+        for index, row in enumerate(rows):
+            what = row["transactionType"].replace("_", " ").lower()
+            detail = row.get("categoryName") or row.get("description") or ""
+            cells = (
+                f"{row['createdAt']:%Y-%m-%d %H:%M}",
+                f"{what} {detail}".strip(),
+                figure(row["points"]),
+                figure(row["balanceAfter"]),
+                f"{row['referenceType']} {row['referenceId'] or ''}".strip(),
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column in (2, 3):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(index, column, item)
+        self.note.setText(
+            f"{len(rows)} movements at this till" + (f" (the newest {SHOWN})" if len(rows) == SHOWN else "")
+        )
+
+    def failed(self, error: Exception) -> None:
+        self.note.setText(messages.sentence(error))

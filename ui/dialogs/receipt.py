@@ -1,0 +1,69 @@
+"""The receipt after a bill is finalized: shown at once, printed on a printer, or saved as PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QFont, QFontDatabase, QTextDocument
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+
+from ui.receipt_text import receipt_text
+
+
+def monospace() -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setPointSize(12)
+    return font
+
+
+def save_pdf(text: str, path: Path) -> Path:
+    """The text as a one-page PDF (what a till without a printer hands the customer)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(path))
+    _document(text).print_(printer)
+    return path
+
+
+def _document(text: str) -> QTextDocument:
+    document = QTextDocument()
+    document.setDefaultFont(monospace())
+    document.setPlainText(text)
+    return document
+
+
+class ReceiptDialog(QDialog):
+    def __init__(
+        self, result: dict[str, Any], customer: str | None, pharmacy: str, currency: str, receipts: Path, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Receipt: bill {result['billId'][:8]}")
+        self.text = receipt_text(result, customer, pharmacy, currency)
+        self.path = receipts / f"{result['billId']}.pdf"
+        view = QPlainTextEdit(self.text, readOnly=True)
+        view.setFont(monospace())
+        view.setMinimumSize(480, 420)
+        self.note = QLabel(objectName="hint")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.print_button = buttons.addButton("Print (Ctrl+P)", QDialogButtonBox.ButtonRole.ActionRole)
+        self.print_button.setShortcut("Ctrl+P")
+        self.print_button.clicked.connect(self.print_receipt)
+        buttons.rejected.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(view)
+        layout.addWidget(self.note)
+        layout.addWidget(buttons)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setDefault(True)
+
+    def print_receipt(self) -> None:
+        if not QPrinterInfo.availablePrinters():
+            saved = save_pdf(self.text, self.path)
+            self.note.setText(f"No printer here: saved as {saved}")
+            return
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        if QPrintDialog(printer, self).exec() == QDialog.DialogCode.Accepted:
+            _document(self.text).print_(printer)
+            self.note.setText("Sent to the printer.")

@@ -1,0 +1,109 @@
+"""The newest bills at this till, and reversing one (with the manager's PIN, and a confirmation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_loyalty.errors import LoyaltyError
+from pos_loyalty.replica.db import Replica
+from pos_loyalty.services import bills
+from ui import messages
+from ui.changes import BILL, Changes
+from ui.style import figure
+from ui.sync_status import ago
+
+COLUMNS = ("When", "Bill", "Card", "To pay", "Points", "State")
+
+
+class RecentBillsDialog(QDialog):
+    def __init__(
+        self, replica: Replica, changes: Changes, operator: str, manager_ok: Callable[[], bool], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.replica, self.changes, self.operator, self.manager_ok = replica, changes, operator, manager_ok
+        self.setWindowTitle("Recent bills")
+        self.resize(900, 520)
+        self.table = QTableWidget(0, len(COLUMNS), objectName="recentBills")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.note = QLabel(objectName="hint")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.reverse_button = buttons.addButton("Reverse bill (Ctrl+Z)", QDialogButtonBox.ButtonRole.ActionRole)
+        self.reverse_button.setShortcut("Ctrl+Z")
+        self.reverse_button.clicked.connect(self.reverse_selected)
+        buttons.rejected.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(self.note)
+        layout.addWidget(buttons)
+        self.rows: list[dict] = []
+        self.load()
+
+    def load(self) -> None:
+        from datetime import datetime, timezone
+
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        self.rows = bills.recent(self.replica, limit=50)
+        self.table.setRowCount(len(self.rows))
+        for row, bill in enumerate(self.rows):
+            earned = figure(bill["pointsEarned"])
+            redeemed = figure(bill["pointsRedeemed"])
+            cells = (
+                ago(bill["finalizedAt"], now),
+                bill["billId"],
+                bill["cardNumber"] or "(no card)",
+                figure(bill["payable"]),
+                f"+{earned} / -{redeemed}",
+                "reversed" if bill["status"] == bills.REVERSED else "",
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column in (3, 4):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, item)
+        if self.rows:
+            self.table.selectRow(0)
+
+    def reverse_selected(self, *, confirm: bool = True) -> None:
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.rows):
+            return
+        bill = self.rows[row]
+        if confirm:
+            asked = QMessageBox.question(
+                self,
+                "Reverse this bill?",
+                f"Reverse bill {bill['billId']}? Every point it earned or redeemed is put back; this cannot be undone.",
+            )
+            if asked != QMessageBox.StandardButton.Yes:
+                return
+        if not self.manager_ok():
+            return
+        try:
+            done = bills.reverse(self.replica, bill["billId"], performed_by=self.operator)
+        except LoyaltyError as error:
+            self.note.setText(error.message)
+            return
+        except Exception as error:
+            messages.show(self, error)
+            return
+        self.note.setText(f"Bill {bill['billId']} reversed: {len(done['rows'])} ledger rows written.")
+        self.changes.announce(BILL)
+        self.load()

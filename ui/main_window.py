@@ -1,0 +1,189 @@
+"""The till's window: the checkout screen, every action a shortcut away, the sync state below.
+
+Actions open dialogs from `ui/dialogs/`; manager actions ask for the PIN first. The
+window listens to the one change signal and passes it on; it computes nothing itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
+
+from pos_loyalty.replica.db import Replica
+from pos_loyalty.services import parked
+from pos_loyalty.services.cards import CardView
+from ui import messages
+from ui.changes import CARDS, CONFIG, SYNC, Changes
+from ui.checkout.screen import CheckoutScreen
+from ui.dialogs.pin import require_manager
+from ui.sync_status import SyncStatus
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, replica: Replica, data_dir: Path, operator: str, *, pharmacy: str = "Pharmacy", currency: str = "₹") -> None:
+        super().__init__()
+        self.replica, self.data_dir, self.operator = replica, data_dir, operator
+        self.pharmacy, self.currency = pharmacy, currency
+        self.changes = Changes()
+        self.setWindowTitle(f"{pharmacy}: loyalty till")
+        self.resize(1024, 768)
+        self.checkout = CheckoutScreen(replica, self.changes, operator, currency)
+        self.setCentralWidget(self.checkout)
+        self.sync_status = SyncStatus(replica)
+        self.statusBar().addWidget(self.sync_status)
+        self.statusBar().addPermanentWidget(QLabel(f"Cashier: {operator}   F1: keys"))
+        self.checkout.finalized.connect(self.show_receipt)
+        self.checkout.issue_card_requested.connect(self.issue_card)
+        self.sync_status.problems_requested.connect(self.sync_problems)
+        self.changes.changed.connect(lambda _kind: self.sync_status.refresh())
+        self.shortcuts: list[tuple[str, str]] = []
+        self._build_actions()
+        self.checkout.scan.setFocus()
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        screen = self.checkout
+        menus: dict[str, Any] = {name: self.menuBar().addMenu(name) for name in ("&Bill", "&Customer", "&Manager", "&Help")}
+        table: list[tuple[str, str, str, Callable[[], None]]] = [
+            ("&Bill", "F2", "Next customer: scan a card", lambda: (screen.scan.setFocus(), screen.scan.selectAll())),
+            ("&Bill", "F3", "Add a line", screen.entry.start),
+            ("&Bill", "F4", "Points to redeem", lambda: (screen.totals.redeem.setFocus(), screen.totals.redeem.selectAll())),
+            ("&Bill", "F5", "Redeem the most this bill allows", screen.redeem_max),
+            ("&Bill", "F6", "Flat discount", lambda: (screen.totals.flat.setFocus(), screen.totals.flat.selectAll())),
+            ("&Bill", "F12", "Finalize the bill", screen.finalize),
+            ("&Bill", "Ctrl+Return", "Finalize the bill", screen.finalize),
+            ("&Bill", "F8", "Park this bill", self.park),
+            ("&Bill", "Shift+F8", "Parked bills", self.show_parked),
+            ("&Bill", "F9", "Take the card off this bill", screen.drop_card),
+            ("&Bill", "Ctrl+Delete", "Cancel this bill", self.cancel_bill),
+            ("&Bill", "F10", "Recent bills (reverse one)", self.recent_bills),
+            ("&Customer", "F11", "The customer's history", self.history),
+            ("&Customer", "Ctrl+I", "Issue a card", lambda: self.issue_card("")),
+            ("&Customer", "Ctrl+R", "Print the customer's card again", self.reprint_card),
+            ("&Manager", "Ctrl+J", "Adjust the customer's balance", self.adjust),
+            ("&Manager", "Ctrl+K", "Loyalty configuration", self.configure),
+            ("&Manager", "Ctrl+Y", "Sync problems (rejected changes)", self.sync_problems),
+            ("&Help", "F1", "These keys", self.show_help),
+            ("&Help", "Ctrl+Q", "Close the till", self.close),
+        ]
+        for menu, key, text, handler in table:
+            action = QAction(text, self, shortcut=QKeySequence(key))
+            action.triggered.connect(lambda _checked=False, run=handler: self._safely(run))
+            menus[menu].addAction(action)
+            self.addAction(action)
+            self.shortcuts.append((key, text))
+
+    def _safely(self, run: Callable[[], None]) -> None:
+        try:
+            run()
+        except Exception as error:  # one sentence for the cashier; a bug's traceback goes to the log
+            messages.show(self, error)
+
+    def _manager(self, reason: str) -> bool:
+        return require_manager(self.replica, self, reason)
+
+    # --- the bill ---------------------------------------------------------------------------------
+
+    def show_receipt(self, result: dict, card: CardView | None) -> None:
+        from ui.dialogs.receipt import ReceiptDialog
+
+        ReceiptDialog(result, card.customer_name if card else None, self.pharmacy, self.currency, self.data_dir / "receipts", self).exec()
+        self.checkout.scan.setFocus()
+
+    def park(self) -> None:
+        draft = self.checkout.draft
+        if not draft.lines:
+            return
+        label = self.checkout.card.customer_name if self.checkout.card else "Walk-in customer"
+        parked.park(self.replica, draft.document(), label)
+        self.checkout.new_bill()
+        self.statusBar().showMessage(f"Bill of {label} parked (Shift+F8 to take it back)", 8000)
+
+    def show_parked(self) -> None:
+        from ui.dialogs.parked import ParkedDialog
+
+        dialog = ParkedDialog(self.replica, self)
+        if dialog.exec() and dialog.chosen is not None:
+            if self.checkout.draft.lines:
+                self.park()
+            self.checkout.load_draft(dialog.chosen)
+
+    def cancel_bill(self) -> None:
+        if self.checkout.draft.lines:
+            answer = QMessageBox.question(self, "Cancel this bill?", "Throw away this bill's lines? Nothing was finalized.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.checkout.new_bill()
+
+    def recent_bills(self) -> None:
+        from ui.dialogs.recent_bills import RecentBillsDialog
+
+        RecentBillsDialog(self.replica, self.changes, self.operator, lambda: self._manager("Reversing a bill needs the manager."), self).exec()
+
+    # --- the customer -------------------------------------------------------------------------------
+
+    def history(self) -> None:
+        from ui.dialogs.history import HistoryDialog
+
+        card = self.checkout.card
+        if card is None:
+            self.statusBar().showMessage("Scan the customer's card first", 5000)
+            return
+        HistoryDialog(self.replica, card, self).exec()
+
+    def issue_card(self, start_from: str) -> None:
+        from ui.dialogs.issue_card import IssueCardDialog
+
+        if not self._manager("Issuing a card needs the manager."):
+            return
+        dialog = IssueCardDialog(self.replica, self.changes, self.operator, self.pharmacy, self.data_dir, start_from, self)
+        if dialog.exec() and dialog.issued is not None:
+            self.checkout.use_card(dialog.issued)
+
+    def reprint_card(self) -> None:
+        from ui.dialogs.issue_card import print_card
+
+        card = self.checkout.card
+        if card is None:
+            self.statusBar().showMessage("Scan the customer's card first", 5000)
+            return
+        self.statusBar().showMessage(print_card(card, self.pharmacy, self.data_dir, self), 8000)
+
+    # --- the manager -------------------------------------------------------------------------------------
+
+    def adjust(self) -> None:
+        from ui.dialogs.adjust import AdjustDialog
+
+        card = self.checkout.card
+        if card is None:
+            self.statusBar().showMessage("Scan the customer's card first", 5000)
+            return
+        if self._manager("Adjusting a balance needs the manager.") and AdjustDialog(self.replica, card, self.operator, self).exec():
+            self.changes.announce(CARDS)
+
+    def configure(self) -> None:
+        from ui.dialogs.config_editor import ConfigEditor
+
+        if self._manager("The loyalty configuration needs the manager.") and ConfigEditor(self.replica, self.operator, self).exec():
+            self.changes.announce(CONFIG)
+
+    def sync_problems(self) -> None:
+        from ui.dialogs.sync_problems import SyncProblemsDialog
+
+        if self._manager("Sync problems are for the manager."):
+            SyncProblemsDialog(self.replica, self).exec()
+
+    def show_help(self) -> None:
+        from ui.dialogs.help import HelpDialog
+
+        HelpDialog(self.shortcuts, self).exec()
+
+    # --- sync ----------------------------------------------------------------------------------------------
+
+    def synced(self) -> None:
+        self.changes.announce(SYNC)

@@ -1,0 +1,49 @@
+"""The receipt's text, from the result the core returned when the bill was finalized."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ui.style import figure
+
+WIDTH = 42
+
+
+def _row(label: str, value: str) -> str:
+    return f"{label[: WIDTH - len(value) - 1]:<{WIDTH - len(value)}}{value}"
+
+
+def receipt_text(result: dict[str, Any], customer: str | None, pharmacy: str, currency: str = "") -> str:
+    when = result.get("finalizedAt")
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when.rstrip("Z"))
+    rule = "-" * WIDTH
+    lines = [pharmacy.upper().center(WIDTH), f"Bill {result['billId'][:18]}".center(WIDTH)]
+    if when is not None:
+        lines.append(f"{when:%d %b %Y %H:%M} UTC".center(WIDTH))
+    if result.get("cardNumber"):
+        lines.append(f"Card {result['cardNumber']}" + (f" ({customer})" if customer else ""))
+    lines.append(rule)
+    for line in result["lines"]:
+        lines.append(_row(line["categoryName"], figure(line["gross"])))
+        if Decimal(line["categoryDiscount"]):
+            lines.append(_row("  member discount", "-" + figure(line["categoryDiscount"])))
+    lines.append(rule)
+    lines.append(_row("Bill amount", figure(result["billAmount"])))
+    if Decimal(result["categoryDiscount"]):
+        lines.append(_row("Member discount", "-" + figure(result["categoryDiscount"])))
+    if Decimal(result["flatDiscount"]):
+        lines.append(_row("Discount", "-" + figure(result["flatDiscount"])))
+    if Decimal(result["pointsRedeemed"]):
+        lines.append(_row(f"Points redeemed {figure(result['pointsRedeemed'])}", "-" + figure(result["amountDeducted"])))
+    lines.append(_row("TO PAY", f"{currency}{figure(result['payable'])}"))
+    if result.get("cardNumber"):
+        lines.append(rule)
+        lines.append(_row("Points earned", figure(result["pointsEarned"])))
+        if result.get("newBalance") is not None:
+            lines.append(_row("Points balance now", figure(result["newBalance"])))
+    lines.append(rule)
+    lines.append("Thank you".center(WIDTH))
+    return "\n".join(lines)
