@@ -173,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:  # a bug: one sentence here, the traceback in the log
         log.exception("unexpected error")
         return _failure("Something went wrong inside pos-loyalty.", log_file, as_json, "INTERNAL")
-    print(jsonio.dumps(output.doc, indent=2) if as_json else output.text)
+    try:
+        print(jsonio.dumps(output.doc, indent=2) if as_json else output.text, flush=True)
+    except BrokenPipeError:  # `pos-loyalty status | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     context.idle()
     return EXIT_OK
 

@@ -27,7 +27,8 @@ class CardPanel(QFrame):
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(10)
         self.problem = QLabel(objectName="problem")
-        self.problem.setWordWrap(True)
+        for label in (self.details, self.redeemable, self.tier, self.problem):
+            label.setWordWrap(True)
         self.issue = QPushButton("Issue a card (Ctrl+I)")
         self.issue.clicked.connect(lambda: self.issue_requested.emit(self._missing))
         layout.addWidget(self.name, 0, 0, 1, 2)

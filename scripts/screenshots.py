@@ -1,0 +1,121 @@
+"""Render the counter app's main screens as PNGs (for the README), on a virtual screen.
+
+    xvfb-run -a -s "-screen 0 1280x900x24" .venv/bin/python scripts/screenshots.py [docs/screenshots]
+
+It opens the demo pharmacy in a temporary data folder, puts each screen in a telling
+state (a customer with lines and points, a refusal, a receipt, the manager's dialogs)
+and saves what Qt draws, at the till's own size (1024x768).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pos_loyalty.services import bills, demo, open_replica, settings  # noqa: E402
+from ui.bill_draft import Line  # noqa: E402
+from ui.dialogs import pin  # noqa: E402
+from ui.main_window import MainWindow  # noqa: E402
+from ui.style import STYLE_SHEET  # noqa: E402
+
+
+def settle(app: QApplication, milliseconds: int = 300) -> None:
+    """Let Qt lay out and paint (and background work finish) before a grab."""
+    loop = QEventLoop()
+    QTimer.singleShot(milliseconds, loop.quit)
+    loop.exec()
+
+
+def save(app: QApplication, widget: QWidget, folder: Path, name: str) -> None:
+    settle(app)
+    widget.grab().save(str(folder / f"{name}.png"))
+    print(f"wrote {folder / name}.png")
+
+
+def main() -> int:
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "docs" / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    app.setStyleSheet(STYLE_SHEET)
+    data = Path(tempfile.mkdtemp(prefix="pos-loyalty-screens-"))
+    replica = open_replica(data)
+    demo.fill(replica)
+    window = MainWindow(replica, data, "asha", pharmacy=settings.read(replica)[settings.PHARMACY_NAME])
+    window.resize(1024, 768)
+    window.show()
+    screen = window.checkout
+
+    screen.find_card("9845012345")
+    screen.add_line(Line(1, Decimal("500.00")))
+    screen.add_line(Line(3, None, Decimal("2"), Decimal("125.00")))
+    screen.redeem_max()
+    save(app, window, folder, "checkout")
+
+    screen.totals.set_redeem("5000")
+    screen._redeem_typed("5000")
+    screen.find_card("2800000000008")
+    save(app, window, folder, "checkout-problems")
+
+    from ui.dialogs.receipt import ReceiptDialog
+
+    asha = screen.card
+    screen.new_bill()
+    done = bills.finalize(replica, asha.card_number, _bill_for_the_receipt(), performed_by="asha")
+    receipt = ReceiptDialog(done.result, asha.customer_name, "Asha Pharmacy (demo)", "₹", data / "receipts", window)
+    receipt.show()
+    save(app, receipt, folder, "receipt")
+    receipt.close()
+
+    dialogs: list[tuple[str, Callable[[], QWidget]]] = [
+        ("recent-bills", lambda: _recent(window)),
+        ("history", lambda: _history(window)),
+        ("help", lambda: _help(window)),
+    ]
+    pin._unlocked_until = float("inf")
+    for name, make in dialogs:
+        dialog = make()
+        dialog.show()
+        save(app, dialog, folder, name)
+        dialog.close()
+    window.close()
+    replica.close()
+    return 0
+
+
+def _bill_for_the_receipt():  # type: ignore[no-untyped-def]
+    from pos_loyalty.rules import bill_from_json
+
+    items = [{"categoryId": 1, "amount": "640.00"}, {"categoryId": 3, "amount": "185.50"}]
+    return bill_from_json({"items": items, "redeemPoints": "200", "flatDiscount": "25.50"})
+
+
+def _recent(window: MainWindow) -> QWidget:
+    from ui.dialogs.recent_bills import RecentBillsDialog
+
+    return RecentBillsDialog(window.replica, window.changes, "asha", lambda: True, window)
+
+
+def _history(window: MainWindow) -> QWidget:
+    from pos_loyalty.services import cards
+    from ui.dialogs.history import HistoryDialog
+
+    return HistoryDialog(window.replica, cards.lookup(window.replica, "9845045678"), window)
+
+
+def _help(window: MainWindow) -> QWidget:
+    from ui.dialogs.help import HelpDialog
+
+    return HelpDialog(window.shortcuts, window)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
