@@ -47,6 +47,10 @@ class CentralService:
     def pull(self, cursor: str, limit: int) -> Answer:
         return self._send("GET", "/api/v1/sync/pull", params={"cursor": cursor, "limit": limit})
 
+    def flags(self) -> Answer:
+        """The flags the central service raised about this till's mutations."""
+        return self._send("GET", "/api/v1/sync/flags")
+
     def more_card_numbers(self) -> Answer:
         return self._send("POST", "/api/v1/sync/card-blocks")
 

@@ -31,3 +31,20 @@ def referred_pair(replica: Replica) -> tuple[str, str]:
     a = cards.issue(replica, name="Asha Customer", phone="9000000002", referrer=b.card_number)
     cards.adjust(replica, a.card_number, "1000.00", reason="opening balance")
     return a.card_number, b.card_number
+
+
+@pytest.fixture(scope="session")
+def sqlite_central(tmp_path_factory):
+    """A real `pos-loyalty central serve` on SQLite, shared by the session: (server, store)."""
+    from central.store.db import Store
+    from central.store.migrate import upgrade
+    from central_harness import Server
+
+    folder = tmp_path_factory.mktemp("central")
+    server = Server(f"sqlite:///{folder / 'central.sqlite3'}", folder / "serve.log")
+    store = Store(server.database)
+    upgrade(store.engine)
+    server.start()
+    yield server, store
+    server.stop()
+    store.dispose()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from central.auth import Principal, device
 from central.http import json_body, reply
+from central.store import flags as flag_store
 from central.store import pull as pulls
 from central.store import push as pushes
 from central.store.db import Unit
@@ -55,3 +56,19 @@ def more_card_numbers(request: Request, principal: Principal = Depends(device)) 
         return {"prefix": block.prefix, "block": block.block}
 
     return reply(request.app.state.store.run(work, write=True, tenant_id=principal.tenant_id), 201)
+
+
+@router.get("/flags")
+def my_flags(
+    request: Request,
+    page: int = Query(0, ge=0),
+    size: int = Query(50, ge=1, le=500),
+    principal: Principal = Depends(device),
+) -> Any:
+    """The flags raised about this till's own mutations (its manager sees them at the till)."""
+    answer = request.app.state.store.run(
+        lambda unit: flag_store.listing(unit, kind=None, page=page, size=size, device_id=principal.device_id),
+        write=False,
+        tenant_id=principal.tenant_id,
+    )
+    return reply(answer)

@@ -64,11 +64,13 @@ class Flags:
             self.pending = []
 
 
-def listing(unit: Unit, *, kind: str | None, page: int, size: int) -> dict[str, Any]:
-    """A page of the tenant's flags, newest first."""
+def listing(unit: Unit, *, kind: str | None, page: int, size: int, device_id: int | None = None) -> dict[str, Any]:
+    """A page of the tenant's flags (or of one till's), newest first."""
     where = [Flag.tenant_id == unit.tenant]
     if kind:
         where.append(Flag.kind == kind)
+    if device_id is not None:
+        where.append(Flag.device_id == device_id)
     total = unit.connection.execute(select(func.count()).select_from(Flag).where(*where)).scalar_one()
     rows = unit.connection.execute(
         select(Flag, Card.card_number)

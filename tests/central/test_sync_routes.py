@@ -241,3 +241,17 @@ def test_a_till_can_ask_for_another_block_of_card_numbers(tenant):
 def test_flags_need_an_admin(tenant):
     assert tenant.device.get("/api/v1/flags").status_code == 403
     assert body(tenant.admin.get("/api/v1/flags"))["content"] == []
+
+
+def test_a_till_sees_the_flags_about_its_own_mutations(tenant, tmp_path):
+    first, second = open_replica(tmp_path / "one"), open_replica(tmp_path / "two")
+    other_till = tenant.new_device("Counter 2")
+    cards.issue(first, name="Same Person", phone="9000000500")
+    cards.issue(second, name="Same Person", phone="9000000500")
+    tenant.device.post("/api/v1/sync/push", till_batch(first))
+    other_till.post("/api/v1/sync/push", till_batch(second))
+    assert body(tenant.device.get("/api/v1/sync/flags"))["content"] == []  # the first card raised nothing
+    mine = body(other_till.get("/api/v1/sync/flags"))["content"]
+    assert [f["kind"] for f in mine] == ["DUPLICATE_CUSTOMER"]
+    assert tenant.admin.get("/api/v1/sync/flags").status_code == 403
+    first.close(), second.close()

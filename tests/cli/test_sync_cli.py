@@ -12,24 +12,16 @@ from pathlib import Path
 import pytest
 
 from central.store.db import Store
-from central.store.migrate import upgrade
 from central.store.tenants import add_device, create_tenant
-from central_harness import Client, Server, body
+from central_harness import Client, body
 from pgcluster import free_port
 
 SCRIPT = Path(sys.executable).with_name("pos-loyalty")
 
 
-@pytest.fixture(scope="module")
-def central(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("central")
-    server = Server(f"sqlite:///{folder / 'central.sqlite3'}", folder / "serve.log")
-    store = Store(server.database)
-    upgrade(store.engine)
-    server.start()
-    yield server, store
-    server.stop()
-    store.dispose()
+@pytest.fixture
+def central(sqlite_central):
+    return sqlite_central
 
 
 @pytest.fixture
