@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 _alive: set["_Relay"] = set()  # relays whose work is still running (kept from the collector)
@@ -47,12 +48,21 @@ def run(
     work: Callable[[], Any],
     on_done: Callable[[Any], None],
     on_failed: Callable[[Exception], None],
+    *,
+    owner: QObject | None = None,
 ) -> None:
+    """Run `work` off the UI thread; then `on_done(result)` or `on_failed(error)` on it.
+
+    `owner`: the widget the callbacks update; if it was closed and deleted meanwhile,
+    they are not called (there is nothing left to show the answer in).
+    """
     relay = _Relay()  # made here, so it lives on the UI thread and its signals queue to it
     _alive.add(relay)
 
     def finish(callback: Callable[[Any], None], value: Any) -> None:
         _alive.discard(relay)
+        if owner is not None and not shiboken6.isValid(owner):
+            return
         callback(value)
 
     relay.done.connect(lambda value: finish(on_done, value))

@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 
 from pos_loyalty.replica.db import Replica
-from pos_loyalty.services import parked
+from pos_loyalty.services import parked, settings
 from pos_loyalty.services.cards import CardView
 from ui import messages
 from ui.changes import CARDS, CONFIG, SYNC, Changes
@@ -39,7 +39,7 @@ class MainWindow(QMainWindow):
         self.checkout.finalized.connect(self.show_receipt)
         self.checkout.issue_card_requested.connect(self.issue_card)
         self.sync_status.problems_requested.connect(self.sync_problems)
-        self.changes.changed.connect(lambda _kind: self.sync_status.refresh())
+        self.changes.changed.connect(self._elsewhere)
         self.shortcuts: list[tuple[str, str]] = []
         self._build_actions()
         self.checkout.scan.setFocus()
@@ -169,8 +169,12 @@ class MainWindow(QMainWindow):
     def configure(self) -> None:
         from ui.dialogs.config_editor import ConfigEditor
 
-        if self._manager("The loyalty configuration needs the manager.") and ConfigEditor(self.replica, self.operator, self).exec():
+        if not self._manager("The loyalty configuration needs the manager."):
+            return
+        editor = ConfigEditor(self.replica, self.operator, self)
+        if editor.exec():
             self.changes.announce(CONFIG)
+            self.statusBar().showMessage(editor.outcome, 10_000)
 
     def sync_problems(self) -> None:
         from ui.dialogs.sync_problems import SyncProblemsDialog
@@ -187,3 +191,11 @@ class MainWindow(QMainWindow):
 
     def synced(self) -> None:
         self.changes.announce(SYNC)
+
+    def _elsewhere(self, kind: str) -> None:
+        self.sync_status.refresh()
+        if kind == CONFIG:  # the pharmacy's name and currency sign may have changed
+            chosen = settings.read(self.replica)
+            self.pharmacy, self.currency = chosen[settings.PHARMACY_NAME], chosen[settings.CURRENCY]
+            self.checkout.currency = self.currency
+            self.setWindowTitle(f"{self.pharmacy}: loyalty till")

@@ -54,7 +54,7 @@ class SyncStatus(QWidget):
         if self._reading:
             return
         self._reading = True
-        background.run(lambda: status.status(self.replica), self._show, self._unreadable)
+        background.run(lambda: status.status(self.replica), self._show, self._unreadable, owner=self)
 
     def _show(self, state: dict[str, Any]) -> None:
         self._reading = False

@@ -203,7 +203,7 @@ def config_from_json(document: object, *, version: int = 0) -> LoyaltyConfig:
         for d in discounts
     ]
     tiers = _parse_list(problems, document, "tiers", _parse_tier)
-    _check_tiers(problems, tiers)
+    _check_tiers(problems, tiers, _positions(document.get("tiers"), tiers))
 
     if problems.items:
         raise ConfigInvalid(problems.items)
@@ -362,18 +362,28 @@ def _parse_tier(problems: _Problems, item: dict, where: str) -> Tier | None:
     return Tier(name, threshold, multiplier, max_pct)
 
 
-def _check_tiers(problems: _Problems, tiers: list[Tier]) -> None:
+def _positions(raw: object, parsed: list[Tier]) -> list[int]:
+    """Each parsed tier's row in the document (rows that failed to parse are skipped)."""
+    if not isinstance(raw, list) or len(raw) == len(parsed):
+        return list(range(len(parsed)))
+    names = [t.name for t in parsed]
+    rows = [i for i, item in enumerate(raw) if isinstance(item, dict) and isinstance(item.get("name"), str)]
+    found = [i for i in rows if raw[i]["name"].strip() in names]
+    return found if len(found) == len(parsed) else list(range(len(parsed)))
+
+
+def _check_tiers(problems: _Problems, tiers: list[Tier], rows: list[int]) -> None:
     if not tiers:
         return
     if tiers[0].min_lifetime_points != 0:
         problems.add(
-            "tiers[0].minLifetimePoints",
+            f"tiers[{rows[0]}].minLifetimePoints",
             "must be 0: the first tier is where every new card starts",
         )
     for index in range(1, len(tiers)):
         if tiers[index].min_lifetime_points <= tiers[index - 1].min_lifetime_points:
             problems.add(
-                f"tiers[{index}].minLifetimePoints",
+                f"tiers[{rows[index]}].minLifetimePoints",
                 "must be greater than the tier before it (list tiers from lowest to highest)",
             )
 

@@ -74,8 +74,9 @@ def load(uow: UnitOfWork, number: object, *, field: str = "cardNumber") -> CardR
     normalized = cardnumber.validate(number, field)
     row = uow.connection.execute(_BY_NUMBER, {"number": normalized}).first()
     if row is None:
+        where = {"field": field} if field != "cardNumber" else {}  # a referrer, say: name the field
         raise LoyaltyError(
-            errors.CARD_NOT_FOUND, f"No card {normalized} at this pharmacy", cardNumber=normalized
+            errors.CARD_NOT_FOUND, f"No card {normalized} at this pharmacy", cardNumber=normalized, **where
         )
     return CardRecord(**row._mapping)
 

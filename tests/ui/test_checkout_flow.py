@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -273,3 +272,30 @@ def test_every_action_has_a_shortcut_listed_in_help(window):
     keys = {key for key, _text in window.shortcuts}
     assert {"F1", "F2", "F5", "F12", "F8", "F10", "Ctrl+I", "Ctrl+J", "Ctrl+K"} <= keys
     assert all(action.shortcut().toString() for action in window.actions())
+
+
+def test_the_configuration_needs_the_manager(qtbot, window, replica):
+    from pos_loyalty.services import manager
+    from ui.dialogs import pin
+
+    pin.lock()
+    manager.set_pin(replica, "2468")
+    seen: list[str] = []
+
+    def wrong(dialog: QWidget) -> None:
+        seen.append(type(dialog).__name__)
+        enter_pin("0000")(dialog)
+
+    answer_dialog(wrong)
+    press(window, "Ctrl+K")
+    assert seen == ["PinDialog"]  # refused: the editor never opened
+
+    def right(dialog: QWidget) -> None:
+        seen.append(type(dialog).__name__)
+        answer_dialog(lambda editor: (seen.append(type(editor).__name__), editor.reject()))
+        enter_pin("2468")(dialog)
+
+    answer_dialog(right)
+    press(window, "Ctrl+K")
+    assert seen == ["PinDialog", "PinDialog", "ConfigEditor"]
+    pin.lock()

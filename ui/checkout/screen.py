@@ -215,6 +215,7 @@ class CheckoutScreen(QWidget):
             lambda: bills.finalize(self.replica, draft.card_number, draft.request(), bill_id=draft.bill_id, performed_by=self.operator),
             lambda done: self._finalized(done.result, card),
             self._finalize_failed,
+            owner=self,
         )
 
     def _finalized(self, result: dict[str, Any], card: CardView | None) -> None:

@@ -32,7 +32,9 @@ class HistoryDialog(QDialog):
         layout.addWidget(self.table)
         layout.addWidget(self.note)
         layout.addWidget(buttons)
-        background.run(lambda: cards.history(replica, card.card_number, limit=SHOWN), self.show_rows, self.failed)
+        background.run(
+            lambda: cards.history(replica, card.card_number, limit=SHOWN), self.show_rows, self.failed, owner=self
+        )
 
     def show_rows(self, rows: list[dict]) -> None:
         self.table.setRowCount(len(rows))

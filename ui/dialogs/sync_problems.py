@@ -55,7 +55,9 @@ class SyncProblemsDialog(QDialog):
             self.flags_note.setText("This till is not connected to a central service.")
         else:
             self.flags_note.setText("Asking the central service…")
-            background.run(lambda: _fetch_flags(central.url, central.token), self.show_flags, self.flags_unavailable)
+            background.run(
+                lambda: _fetch_flags(central.url, central.token), self.show_flags, self.flags_unavailable, owner=self
+            )
 
     def show_flags(self, flags: list[dict[str, Any]]) -> None:
         self.flags.setRowCount(len(flags))

@@ -128,3 +128,15 @@ def test_per_field_merge_takes_untouched_fields_and_reports_conflicts():
     assert conflicts == [
         {"field": "maxRedemptionPercent", "serverValue": Decimal("30"), "tillValue": Decimal("40.00"), "baseValue": Decimal("50.00")}
     ]
+
+
+def test_a_tier_problem_names_its_row_in_the_document_even_after_a_bad_row():
+    problems = problems_of({
+        **SAMPLE_CONFIG_JSON,
+        "tiers": [
+            {"name": "Silver", "minLifetimePoints": 0},
+            {"name": "Broken", "minLifetimePoints": "lots"},
+            {"name": "Gold", "minLifetimePoints": 0},
+        ],
+    })
+    assert "tiers[1].minLifetimePoints" in problems and "tiers[2].minLifetimePoints" in problems

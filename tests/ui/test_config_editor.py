@@ -1,0 +1,302 @@
+"""The manager's configuration editor, driven with keys and clicks on a real replica.
+
+A bad value is named next to its field (or cell) as soon as it is typed, Save stays off
+and nothing is written; a good edit is a new version with its config.changed mutation.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QLineEdit, QPushButton
+
+from pos_loyalty.services import configuration, outbox, settings
+from ui.dialogs.config_editor import ConfigEditor, EntryTable
+from ui.dialogs.entry_table import PROBLEM_CELL
+from ui.style import STYLE_SHEET
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture
+def editor(qtbot, replica) -> ConfigEditor:
+    shown = ConfigEditor(replica, "manager-1")
+    qtbot.addWidget(shown)
+    shown.show()
+    qtbot.waitExposed(shown)
+    shown.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is shown)
+    return shown
+
+
+def config_changes(replica) -> list[dict]:
+    with replica.reading() as uow:
+        return [m for m in outbox.batch(uow, from_seq=1, limit=1000) if m["kind"] == "config.changed"]
+
+
+def retype(qtbot, field: QLineEdit, text: str) -> None:
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_A, CTRL)
+    qtbot.keyClick(field, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(field, text)
+
+
+def cell_editor(qtbot, table) -> QLineEdit:
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit) and table.isAncestorOf(QApplication.focusWidget()))
+    return QApplication.focusWidget()
+
+
+def type_in_cell(qtbot, entry: EntryTable, row: int, column: int, text: str, *, then=Qt.Key.Key_Return) -> None:
+    """Move to the cell, F2 to edit it, replace its text, Enter (or `then`, or nothing)."""
+    table = entry.table
+    table.setFocus()
+    table.setCurrentCell(row, column)
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    cell = cell_editor(qtbot, table)
+    qtbot.keyClick(cell, Qt.Key.Key_A, CTRL)
+    qtbot.keyClicks(cell, text)
+    if then is not None:
+        qtbot.keyClick(cell, then)
+        qtbot.waitUntil(lambda: table.state() != QAbstractItemView.State.EditingState)
+
+
+def add_row(qtbot, entry: EntryTable, *values: str) -> None:
+    """'Add a row', then type each value and Tab to the next cell, Enter after the last."""
+    click(qtbot, entry, "&Add a row")
+    for index, value in enumerate(values):
+        cell = cell_editor(qtbot, entry.table)
+        qtbot.keyClicks(cell, value)
+        qtbot.keyClick(cell, Qt.Key.Key_Tab if index < len(values) - 1 else Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: entry.table.state() != QAbstractItemView.State.EditingState)
+
+
+def click(qtbot, widget, text: str) -> None:
+    button = next(b for b in widget.findChildren(QPushButton) if b.text() == text)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def save_with_keys(qtbot, editor: ConfigEditor) -> None:
+    qtbot.keyClick(QApplication.focusWidget() or editor, Qt.Key.Key_S, CTRL)
+
+
+def test_opens_on_the_saved_configuration_with_nothing_to_save(editor):
+    assert editor.windowTitle() == "Loyalty configuration (version 1)"
+    assert editor.enabled.isChecked()
+    assert editor.inputs["pointsToAmountRate"].text() == "0.10"
+    assert (editor.grace.text(), editor.grace_unit.currentText()) == ("24", "hours")
+    categories = editor.tables["categoryPointConfigs"].table
+    assert [categories.item(row, 1).text() for row in range(categories.rowCount())] == ["Medicines", "General", "Baby Care", "Cosmetics"]
+    assert editor.pharmacy_name.text() == "Pharmacy"
+    assert not editor.save_button.isEnabled()
+    assert editor.summary.text() == "No changes yet"
+
+
+def test_a_category_percentage_over_100_is_named_on_its_cell_and_nothing_is_saved(qtbot, editor, replica):
+    before = configuration.export(replica)
+    points = editor.tables["categoryPointConfigs"]
+    editor.tabs.setCurrentIndex(1)
+    type_in_cell(qtbot, points, 1, 2, "101")
+
+    cell = points.table.item(1, 2)
+    assert cell.background().color() == PROBLEM_CELL
+    assert cell.toolTip() == "must be at most 100.00 (got 101)"
+    assert points.problem.isVisible()
+    assert points.problem.text() == "Row 2, Points %: must be at most 100.00 (got 101)"
+    assert editor.tabs.tabText(1) == "Points by category (1 to fix)"
+    assert not editor.save_button.isEnabled()
+
+    save_with_keys(qtbot, editor)
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    assert editor.isVisible() and editor.result() != QDialog.DialogCode.Accepted
+    assert configuration.export(replica) == before
+    assert config_changes(replica) == []
+
+    type_in_cell(qtbot, points, 1, 2, "3.5")  # fixed: the mark goes, Save comes back
+    assert points.table.item(1, 2).toolTip() == ""
+    assert not points.problem.isVisible()
+    assert editor.tabs.tabText(1) == "Points by category"
+    assert editor.save_button.isEnabled()
+
+
+def test_a_rate_of_zero_is_named_next_to_the_field(qtbot, editor, replica):
+    before = configuration.export(replica)
+    rate = editor.inputs["pointsToAmountRate"]
+    retype(qtbot, rate, "0")
+    assert editor.labels["pointsToAmountRate"].isVisible()
+    assert editor.labels["pointsToAmountRate"].text() == "must be greater than zero (got 0)"
+    assert "c62828" in rate.styleSheet()
+    assert editor.tabs.tabText(0) == "Programme (1 to fix)"
+    assert editor.summary.text() == "1 problem: fix what is marked in red"
+    assert not editor.save_button.isEnabled()
+
+    retype(qtbot, rate, "0.00001")  # more decimals than a rate has: refused, not rounded
+    assert "too many decimals" in editor.labels["pointsToAmountRate"].text()
+    save_with_keys(qtbot, editor)
+    assert configuration.export(replica) == before
+    assert config_changes(replica) == []
+
+
+def test_a_good_edit_saves_a_new_version_that_syncs_with_ctrl_s(qtbot, editor, replica):
+    retype(qtbot, editor.inputs["pointsToAmountRate"], "0.25")
+    points = editor.tables["categoryPointConfigs"]
+    points.table.setFocus()
+    points.table.setCurrentCell(3, 3)
+    qtbot.keyClick(points.table, Qt.Key.Key_Space)  # Cosmetics: no longer active
+    assert editor.save_button.isEnabled()
+
+    editor.inputs["pointsToAmountRate"].setFocus()
+    with qtbot.waitSignal(editor.saved) as saved:
+        save_with_keys(qtbot, editor)
+    assert saved.args == [2]
+    assert editor.result() == QDialog.DialogCode.Accepted
+    assert editor.summary.text() == editor.outcome
+    assert "version 2" in editor.outcome
+
+    document = configuration.export(replica)
+    assert document["version"] == 2
+    assert document["pointsToAmountRate"] == Decimal("0.25")
+    assert [c["isActive"] for c in document["categoryPointConfigs"]] == [True, True, True, False]
+    (change,) = config_changes(replica)
+    assert change["payload"]["version"] == 2 and change["payload"]["baseVersion"] == 1
+    assert change["payload"]["changes"]["pointsToAmountRate"] == Decimal("0.25")
+
+
+def test_a_cell_still_being_typed_in_counts_when_ctrl_s_is_pressed_in_it(qtbot, editor, replica):
+    type_in_cell(qtbot, editor.tables["categoryDiscounts"], 0, 2, "7.5", then=None)
+    with qtbot.waitSignal(editor.saved):
+        save_with_keys(qtbot, editor)
+    assert configuration.export(replica)["categoryDiscounts"][0]["discountPercentage"] == Decimal("7.50")
+
+
+def test_unordered_tiers_are_refused_then_moved_into_order(qtbot, editor, replica):
+    tiers = editor.tables["tiers"]
+    editor.tabs.setCurrentIndex(3)
+    add_row(qtbot, tiers, "Silver", "0", "1")
+    add_row(qtbot, tiers, "Gold", "1000", "2")
+    add_row(qtbot, tiers, "Plus", "500", "1.5")
+    assert tiers.table.item(2, 1).background().color() == PROBLEM_CELL
+    assert tiers.problem.text() == (
+        "Row 3, From lifetime points: must be greater than the tier before it (list tiers from lowest to highest)"
+    )
+    assert not editor.save_button.isEnabled()
+    save_with_keys(qtbot, editor)
+    assert configuration.export(replica)["tiers"] == []
+
+    tiers.table.setCurrentCell(2, 0)
+    click(qtbot, tiers, "Move &up")
+    assert [tiers.table.item(row, 0).text() for row in range(3)] == ["Silver", "Plus", "Gold"]
+    assert tiers.problem.text() == ""
+    with qtbot.waitSignal(editor.saved):
+        save_with_keys(qtbot, editor)
+    saved = configuration.export(replica)["tiers"]
+    assert [(t["name"], t["minLifetimePoints"], t["earnMultiplier"]) for t in saved] == [
+        ("Silver", Decimal("0.00"), Decimal("1.00")),
+        ("Plus", Decimal("500.00"), Decimal("1.50")),
+        ("Gold", Decimal("1000.00"), Decimal("2.00")),
+    ]
+
+
+def test_tiers_are_added_and_removed(qtbot, editor, replica):
+    tiers = editor.tables["tiers"]
+    editor.tabs.setCurrentIndex(3)
+    add_row(qtbot, tiers, "Silver", "0")
+    assert tiers.table.item(0, 2).text() == "1.00"  # a new tier earns x1 until told otherwise
+    click(qtbot, tiers, "&Remove this row")
+    assert tiers.table.rowCount() == 0
+    assert editor.summary.text() == "No changes yet"
+
+    add_row(qtbot, tiers, "Silver", "0", "1", "40")
+    with qtbot.waitSignal(editor.saved):
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    assert configuration.export(replica)["tiers"][0]["maxRedemptionPercent"] == Decimal("40.00")
+
+    again = ConfigEditor(replica, "manager-1")
+    qtbot.addWidget(again)
+    again.show()
+    assert again.tables["tiers"].table.item(0, 0).text() == "Silver"
+    again.tables["tiers"].table.setCurrentCell(0, 0)
+    click(qtbot, again.tables["tiers"], "&Remove this row")
+    with qtbot.waitSignal(again.saved) as saved:
+        qtbot.mouseClick(again.save_button, Qt.MouseButton.LeftButton)
+    assert saved.args == [3]
+    assert configuration.export(replica)["tiers"] == []
+
+
+def test_a_new_category_row_is_checked_as_it_is_typed(qtbot, editor, replica):
+    points = editor.tables["categoryPointConfigs"]
+    editor.tabs.setCurrentIndex(1)
+    add_row(qtbot, points, "2", "Vitamins", "4")  # 2 is General's id
+    assert points.problem.text() == "Row 5, Id: duplicates an earlier entry (2)"
+    type_in_cell(qtbot, points, 4, 0, "5")
+    assert points.problem.text() == ""
+    with qtbot.waitSignal(editor.saved):
+        save_with_keys(qtbot, editor)
+    assert configuration.export(replica)["categoryPointConfigs"][4] == {
+        "categoryId": 5,
+        "categoryName": "Vitamins",
+        "pointPercentage": Decimal("4.00"),
+        "isActive": True,
+    }
+
+
+def test_offline_grace_is_shown_in_hours_or_minutes_and_stored_in_seconds(qtbot, editor, replica):
+    retype(qtbot, editor.grace, "1.5")
+    assert "too many decimals" in editor.labels["offlineGraceSeconds"].text()
+    retype(qtbot, editor.grace, "90")
+    editor.grace_unit.setFocus()
+    qtbot.keyClick(editor.grace_unit, Qt.Key.Key_Down)  # hours -> minutes
+    assert editor.grace_unit.currentText() == "minutes"
+    with qtbot.waitSignal(editor.saved):
+        save_with_keys(qtbot, editor)
+    assert configuration.export(replica)["offlineGraceSeconds"] == 5400
+
+    again = ConfigEditor(replica, "manager-1")
+    qtbot.addWidget(again)
+    assert (again.grace.text(), again.grace_unit.currentText()) == ("90", "minutes")
+
+
+def test_the_tills_name_and_currency_are_saved_as_settings(qtbot, editor, replica):
+    retype(qtbot, editor.pharmacy_name, "")
+    assert editor.labels["till.name"].text().startswith("The pharmacy's name is needed")
+    assert not editor.save_button.isEnabled()
+    retype(qtbot, editor.pharmacy_name, "Asha Medicals")
+    retype(qtbot, editor.currency, "Rs")
+    with qtbot.waitSignal(editor.saved) as saved:
+        save_with_keys(qtbot, editor)
+    assert saved.args == [1]  # the configuration itself did not change: no new version
+    assert "still version 1" in editor.outcome
+    current = settings.read(replica)
+    assert (current[settings.PHARMACY_NAME], current[settings.CURRENCY]) == ("Asha Medicals", "Rs")
+    assert config_changes(replica) == []
+
+
+def test_escape_cancels_and_saves_nothing(qtbot, editor, replica):
+    before = configuration.export(replica)
+    retype(qtbot, editor.inputs["minPointsToRedeem"], "250")
+    qtbot.keyClick(editor.inputs["minPointsToRedeem"], Qt.Key.Key_Escape)
+    assert editor.result() == QDialog.DialogCode.Rejected and not editor.isVisible()
+    assert configuration.export(replica) == before
+
+
+def test_a_version_pulled_while_editing_is_not_undone(qtbot, editor, replica):
+    pulled = configuration.export(replica) | {"maxRedemptionPercent": 30}
+    configuration.save(replica, pulled)  # as if the sync daemon had brought version 2
+    retype(qtbot, editor.inputs["minPointsToRedeem"], "250")
+    save_with_keys(qtbot, editor)
+    assert "Version 2 arrived" in editor.summary.text()
+    assert editor.result() != QDialog.DialogCode.Accepted
+    document = configuration.export(replica)
+    assert (document["version"], document["maxRedemptionPercent"], document["minPointsToRedeem"]) == (2, 30, 100)
+
+
+def test_fits_a_1024_by_768_screen(qtbot, editor):
+    app = QApplication.instance()
+    app.setStyleSheet(STYLE_SHEET)  # the counter app's large type
+    try:
+        hint = editor.minimumSizeHint()
+        assert hint.width() <= 1024 and hint.height() <= 768
+        assert editor.width() <= 1024 and editor.height() <= 768
+    finally:
+        app.setStyleSheet("")

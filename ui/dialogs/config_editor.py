@@ -1,0 +1,280 @@
+"""The store manager's loyalty configuration: every field checked as it is typed, saved whole.
+
+The draft is the configuration document (`config_to_json`'s shape), built from the widgets
+after every edit and checked by the core's own `config_from_json`; each problem it names
+(`categoryPointConfigs[1].pointPercentage`) is shown on its widget (row 2's % cell), and
+Save waits until there are none and something changed. Saving is `configuration.save`: a
+new version and a `config.changed` mutation the sync daemon takes to the central service.
+The till's own name and currency sign (`services.settings`) are edited here too; they
+stay on this till.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QFormLayout, QGroupBox,
+    QHBoxLayout, QLabel, QLineEdit, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from pos_loyalty.amounts import parse_scaled
+from pos_loyalty.errors import ConfigInvalid, InvalidInput
+from pos_loyalty.replica.db import Replica
+from pos_loyalty.rules.config import LoyaltyConfig, config_from_json, config_to_json
+from pos_loyalty.services import configuration, settings
+from ui import messages
+from ui.dialogs.entry_table import EntryTable, button, problem_label
+
+PROBLEM_FIELD = "background: #ffebee; border: 2px solid #c62828;"
+_LIST_PATH = re.compile(r"(\w+)\[(\d+)\](?:\.(\w+))?")
+
+#: (JSON key, header, kind): "id" a whole number, "name"/"number" text the core checks,
+#: "name?"/"number?" left out of the document when blank, "check" a tick box.
+CATEGORY_COLUMNS = (
+    ("categoryId", "Id", "id"),
+    ("categoryName", "Name", "name"),
+    ("pointPercentage", "Points %", "number"),
+    ("isActive", "Active", "check"),
+)
+DISCOUNT_COLUMNS = (
+    ("categoryId", "Id", "id"),
+    ("categoryName", "Name", "name?"),
+    ("discountPercentage", "Discount %", "number"),
+    ("isActive", "Active", "check"),
+)
+TIER_COLUMNS = (
+    ("name", "Name", "name"),
+    ("minLifetimePoints", "From lifetime points", "number"),
+    ("earnMultiplier", "Earn ×", "number"),
+    ("maxRedemptionPercent", "Max redemption %", "number?"),
+)
+CATEGORY_NOTE = "Points earned: this % of the money paid in the category (an inactive category earns nothing)."
+DISCOUNT_NOTE = "Members' discount on the category's lines. A blank name takes the name from Points by category."
+TIER_NOTE = (
+    "Lowest tier first; the first starts at 0. A blank max redemption % uses the pharmacy's own. "
+    "No tiers: every card earns x1."
+)
+SCALARS = (
+    ("pointsToAmountRate", "Money per point", "1 point pays this much, e.g. 0.10"),
+    ("maxRedemptionPercent", "Most of a bill paid with points (%)", "e.g. 50"),
+    ("referralPointsPercent", "Referrer earns (% of the bill paid)", "e.g. 0.5"),
+    ("minPointsToRedeem", "Fewest points redeemed at once", "e.g. 100"),
+    ("offlineRedemptionLimitPoints", "Offline: most points per card per day", "e.g. 500"),
+)
+GRACE_UNITS = {"hours": 3600, "minutes": 60, "seconds": 1}
+TILL_NAME, TILL_CURRENCY = "till.name", "till.currency"
+
+
+class ConfigEditor(QDialog):
+    saved = Signal(int)  # the configuration version the save made (or kept)
+
+    def __init__(self, replica: Replica, operator: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.replica, self.operator = replica, operator
+        self.outcome = ""  # what the save did, in a sentence (for the status bar)
+        self.problems: dict[str, str] = {}
+        with replica.reading() as uow:
+            self.base: LoyaltyConfig = configuration.current(uow)
+        self.till = settings.read(replica)
+        self.setWindowTitle(f"Loyalty configuration (version {self.base.version})")
+        self.resize(920, 700)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._programme_page(), "Programme")
+        self.tables = {
+            "categoryPointConfigs": EntryTable(CATEGORY_COLUMNS, {"isActive": True}, CATEGORY_NOTE),
+            "categoryDiscounts": EntryTable(DISCOUNT_COLUMNS, {"isActive": True}, DISCOUNT_NOTE),
+            "tiers": EntryTable(TIER_COLUMNS, {"earnMultiplier": "1.00"}, TIER_NOTE, ordered=True),
+        }
+        self.tab_titles = ["Programme", "Points by category", "Category discounts", "Tiers"]
+        for title, table in zip(self.tab_titles[1:], self.tables.values()):
+            self.tabs.addTab(table, title)
+        self.summary = QLabel(objectName="hint")
+        self.summary.setWordWrap(True)
+        self.save_button = button("Save (Ctrl+S)", self.save, "primary")
+        cancel = button("Cancel (Esc)", self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.summary, 1)
+        bottom.addWidget(cancel)
+        bottom.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(QLabel("Ctrl+Tab: next page    arrows: move in a table, type to change a cell", objectName="hint"))
+        layout.addLayout(bottom)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+
+        self._load(config_to_json(self.base))
+        for widget in (*self.inputs.values(), self.grace, self.pharmacy_name, self.currency):
+            widget.textChanged.connect(self.validate)
+        self.enabled.toggled.connect(self.validate)
+        self.grace_unit.currentIndexChanged.connect(self.validate)
+        for table in self.tables.values():
+            table.edited.connect(self.validate)
+        self.validate()
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _programme_page(self) -> QScrollArea:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.fields: dict[str, QWidget] = {}  # a problem's path -> the widget it colours
+        self.labels: dict[str, QLabel] = {}  # a problem's path -> the label that says it
+        self.enabled = QCheckBox("Loyalty programme on (cards earn and redeem points)", objectName="isEnabled")
+        form.addRow(self.enabled)
+        self.inputs = {key: QLineEdit(objectName=key, placeholderText=hint) for key, _label, hint in SCALARS}
+        for key, label, _hint in SCALARS:
+            form.addRow(label, self._with_problem(key, self.inputs[key]))
+        self.grace = QLineEdit(objectName="offlineGraceSeconds", placeholderText="e.g. 24")
+        self.grace_unit = QComboBox(objectName="graceUnit")
+        self.grace_unit.addItems(list(GRACE_UNITS))
+        grace_row = QHBoxLayout()
+        grace_row.addWidget(self.grace, 1)
+        grace_row.addWidget(self.grace_unit)
+        form.addRow("Offline after no sync for", self._with_problem("offlineGraceSeconds", self.grace, grace_row))
+        till = QGroupBox("Till (on receipts and cards; not sent to other tills)")
+        till_form = QFormLayout(till)
+        self.pharmacy_name = QLineEdit(objectName="pharmacyName")
+        self.currency = QLineEdit(objectName="currency", maxLength=8)
+        till_form.addRow("Pharmacy's name", self._with_problem(TILL_NAME, self.pharmacy_name))
+        till_form.addRow("Currency sign", self._with_problem(TILL_CURRENCY, self.currency))
+        form.addRow(till)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(page)
+        return scroll
+
+    def _with_problem(self, path: str, field: QWidget, row: QHBoxLayout | None = None) -> QWidget:
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        if row is None:
+            column.addWidget(field)
+        else:
+            column.addLayout(row)
+        self.fields[path], self.labels[path] = field, problem_label()
+        column.addWidget(self.labels[path])
+        return box
+
+    def _load(self, document: dict[str, Any]) -> None:
+        self.enabled.setChecked(document["isEnabled"])
+        for key, field in self.inputs.items():
+            field.setText(str(document[key]))
+        seconds = document["offlineGraceSeconds"]
+        unit = next(name for name, size in GRACE_UNITS.items() if seconds % size == 0)
+        self.grace.setText(str(seconds // GRACE_UNITS[unit]))
+        self.grace_unit.setCurrentText(unit)
+        for key, table in self.tables.items():
+            table.load(document[key])
+        self.pharmacy_name.setText(self.till[settings.PHARMACY_NAME])
+        self.currency.setText(self.till[settings.CURRENCY])
+
+    # --- the draft ------------------------------------------------------------------------------
+
+    def document(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """The draft configuration document, and problems found before the core sees it."""
+        early: dict[str, str] = {}
+        document: dict[str, Any] = {"isEnabled": self.enabled.isChecked()}
+        for key, field in self.inputs.items():
+            document[key] = field.text().strip()
+        unit = self.grace_unit.currentText()
+        try:
+            count = parse_scaled(self.grace.text(), field="offlineGraceSeconds", places=0, what=f"a whole number of {unit}")
+            document["offlineGraceSeconds"] = count * GRACE_UNITS[unit]
+        except InvalidInput as error:
+            early["offlineGraceSeconds"] = error.message.removeprefix("offlineGraceSeconds ")
+        for key, table in self.tables.items():
+            document[key] = table.entries()
+        return document, early
+
+    def _till_values(self) -> dict[str, str]:
+        return {settings.PHARMACY_NAME: self.pharmacy_name.text().strip(), settings.CURRENCY: self.currency.text().strip()}
+
+    def _till_changed(self) -> bool:
+        return any(value != self.till[key] for key, value in self._till_values().items())
+
+    def _till_problems(self) -> dict[str, str]:
+        values, problems = self._till_values(), {}
+        if not values[settings.PHARMACY_NAME]:
+            problems[TILL_NAME] = "The pharmacy's name is needed (it heads every receipt)"
+        elif len(values[settings.PHARMACY_NAME]) > 60:
+            problems[TILL_NAME] = "At most 60 characters (it must fit a receipt's width)"
+        if not values[settings.CURRENCY]:
+            problems[TILL_CURRENCY] = "A currency sign is needed, e.g. ₹"
+        return problems
+
+    def validate(self) -> None:
+        """Check the whole draft with the core and show each problem where it belongs."""
+        document, problems = self.document()
+        draft = None
+        try:
+            draft = config_from_json(document)
+        except ConfigInvalid as invalid:
+            for path, message in invalid.problems:
+                problems.setdefault(path, message)
+        problems.update(self._till_problems())
+        self.problems = problems
+        unplaced = self._show(problems)
+        changed = draft is not None and (draft != self.base or self._till_changed())
+        self.save_button.setEnabled(not problems and changed)
+        if problems:
+            count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+            self.summary.setText("; ".join([f"{count}: fix what is marked in red", *unplaced]))
+        else:
+            self.summary.setText("Ready to save: a new version, sent to the other tills at the next sync" if changed else "No changes yet")
+
+    def _show(self, problems: dict[str, str]) -> list[str]:
+        """Problems onto their fields, cells and tab titles; those with no widget are returned."""
+        for path, label in self.labels.items():
+            message = problems.get(path, "")
+            label.setText(message)
+            label.setVisible(bool(message))
+            self.fields[path].setStyleSheet(PROBLEM_FIELD if message else "")
+        by_table: dict[str, list[tuple[int, str | None, str]]] = {key: [] for key in self.tables}
+        unplaced = []
+        for path, message in problems.items():
+            match = _LIST_PATH.fullmatch(path)
+            if match and match[1] in by_table:
+                by_table[match[1]].append((int(match[2]), match[3], message))
+            elif path not in self.labels:
+                unplaced.append(f"{path}: {message}")
+        for key, table in self.tables.items():
+            table.show_problems(by_table[key])
+        counts = [sum(1 for path in problems if path in self.labels), *(len(by_table[key]) for key in self.tables)]
+        for index, (title, count) in enumerate(zip(self.tab_titles, counts)):
+            self.tabs.setTabText(index, f"{title} ({count} to fix)" if count else title)
+        return unplaced
+
+    # --- saving ------------------------------------------------------------------------------------
+
+    def save(self) -> None:
+        for table in self.tables.values():
+            table.commit_pending()
+        self.validate()
+        if not self.save_button.isEnabled():
+            return
+        try:
+            with self.replica.reading() as uow:
+                newest = configuration.current(uow).version
+            if newest != self.base.version:  # pulled by sync while this was open: saving would undo it
+                self.summary.setText(
+                    f"Version {newest} arrived from the central service while you were editing. "
+                    "Nothing was saved: close this window and open it again to edit the newest version."
+                )
+                return
+            saved = configuration.save(self.replica, self.document()[0], performed_by=self.operator)
+            if self._till_changed():
+                settings.write(self.replica, **self._till_values())
+        except Exception as error:  # a locked or full disk: one sentence, the dialog stays open
+            self.summary.setText(messages.sentence(error))
+            return
+        if saved.changed:
+            self.outcome = f"Configuration saved as version {saved.version}; the other tills get it at the next sync."
+        else:
+            self.outcome = f"The till's name and currency sign were saved (configuration still version {saved.version})."
+        self.summary.setText(self.outcome)
+        self.saved.emit(saved.version)
+        self.accept()
