@@ -187,10 +187,13 @@ def bill_list(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def counter_app(args: argparse.Namespace, ctx: Context) -> Output:
-    from ui.app import run
+    from ui.app import NoScreen, run
 
     quit_after = int(args.quit_after * 1000) if args.quit_after else None
-    code = run(ctx.data_dir, ctx.operator, demo=args.demo, quit_after_ms=quit_after)
+    try:
+        code = run(ctx.data_dir, ctx.operator, demo=args.demo, quit_after_ms=quit_after)
+    except NoScreen as error:
+        raise Unavailable(str(error)) from None
     return Output({"exitCode": code}, "The till was closed.")
 
 

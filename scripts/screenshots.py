@@ -78,6 +78,8 @@ def main() -> int:
     dialogs: list[tuple[str, Callable[[], QWidget]]] = [
         ("recent-bills", lambda: _recent(window)),
         ("history", lambda: _history(window)),
+        ("configuration", lambda: _configuration(window)),
+        ("issue-card", lambda: _issued_card(window)),
         ("help", lambda: _help(window)),
     ]
     pin._unlocked_until = float("inf")
@@ -109,6 +111,23 @@ def _history(window: MainWindow) -> QWidget:
     from ui.dialogs.history import HistoryDialog
 
     return HistoryDialog(window.replica, cards.lookup(window.replica, "9845045678"), window)
+
+
+def _configuration(window: MainWindow) -> QWidget:
+    from ui.dialogs.config_editor import ConfigEditor
+
+    editor = ConfigEditor(window.replica, "asha", window)
+    editor.resize(1000, 720)
+    return editor
+
+
+def _issued_card(window: MainWindow) -> QWidget:
+    from ui.dialogs.issue_card import IssueCardDialog
+
+    dialog = IssueCardDialog(window.replica, window.changes, "asha", window.pharmacy, window.data_dir, "9845077777", window)
+    dialog.name.setText("Harini Raman")
+    dialog.issue()
+    return dialog
 
 
 def _help(window: MainWindow) -> QWidget:

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
 log = logging.getLogger("pos_loyalty.ui")
 
 
+class NoScreen(Exception):
+    """The counter app needs a display."""
+
+
 def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int | None = None) -> int:
     """Open the replica (a new one gets a working configuration), then the window; its exit code."""
+    no_screen = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
+    )
+    if no_screen:  # Qt would abort the whole process; say it in a sentence instead
+        raise NoScreen(
+            "There is no screen here (no DISPLAY): start the till on the counter's desktop, "
+            "or use the pos-loyalty command line (pos-loyalty --help)."
+        )
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
