@@ -20,7 +20,7 @@ from typing import NoReturn
 
 from sqlalchemy.exc import OperationalError
 
-from cli import central_commands, sync_commands
+from cli import central_commands, device_commands, sync_commands
 from cli import till_commands as till
 from pos_loyalty import __version__, jsonio
 from pos_loyalty.errors import INVALID_INPUT, LoyaltyError
@@ -105,9 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     adjust.add_argument("card")
     adjust.add_argument("points", help="points to add (negative to take away)")
     adjust.add_argument("--reason", required=True)
-    barcode = command(card, "barcode", till.card_barcode, "write the card's barcode as SVG or PNG")
+    barcode = command(card, "barcode", till.card_barcode, "the card's barcode (SVG, PNG) or printable card (PDF)")
     barcode.add_argument("card")
-    barcode.add_argument("--out", required=True, metavar="FILE.svg|FILE.png")
+    barcode.add_argument("--out", required=True, metavar="FILE.svg|FILE.png|FILE.pdf")
 
     bill = group("bill", "bills: quote, finalize, reverse")
     for name, handler, help_text in (
@@ -136,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     counter.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
     command(commands, "status", till.till_status, "replica and queue: pending, rejected, last sync")
     sync_commands.add_parsers(commands, common)
+    device_commands.add_parsers(commands, common, _Parser)
     central_commands.add_parsers(commands, common, _Parser)
     return parser
 

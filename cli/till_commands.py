@@ -20,7 +20,7 @@ from pos_loyalty.errors import InvalidInput
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.rules import bill_from_json
 from pos_loyalty.rules.bill import BillRequest
-from pos_loyalty.services import bills, cards, configuration, open_replica, status
+from pos_loyalty.services import bills, cards, configuration, open_replica, settings, status
 
 
 @dataclass
@@ -136,6 +136,13 @@ def card_barcode(args: argparse.Namespace, ctx: Context) -> Output:
     from devices import barcodes  # python-barcode stays out of the core and of start-up
 
     view = cards.find(ctx.replica, args.card)
+    if Path(args.out).suffix.lower() == ".pdf":  # the printable card, as the counter app prints it
+        from devices.card_sheet import write_card_sheet
+
+        pharmacy = settings.read(ctx.replica)[settings.PHARMACY_NAME]
+        path = write_card_sheet(view.card_number, view.customer_name, pharmacy, Path(args.out))
+        doc = {"cardNumber": view.card_number, "symbology": barcodes.symbology_for(view.card_number), "file": str(path)}
+        return Output(doc, f"Wrote the printable card of {view.card_number} to {path}.")
     written = barcodes.write_card_barcode(view.card_number, Path(args.out))
     doc = {"cardNumber": view.card_number, "symbology": written.symbology, "file": str(written.path)}
     return Output(doc, f"Wrote the {written.symbology} barcode of {view.card_number} to {written.path}.")

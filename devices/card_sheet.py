@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import barcode
 from PIL import Image, ImageDraw, ImageFont
 
 from devices import barcodes
@@ -26,7 +25,7 @@ INK, PALE, PAPER = (0, 0, 0), (90, 90, 90), (255, 255, 255)
 
 _SANS = ("DejaVuSans.ttf", "Arial.ttf", "arial.ttf")
 _SANS_BOLD = ("DejaVuSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf")
-_MONO = str(Path(barcode.__file__).parent / "fonts" / "DejaVuSansMono.ttf")  # ships with python-barcode
+_MONO = barcodes._MONO
 
 
 def _font(names: tuple[str, ...], size: int) -> ImageFont.FreeTypeFont:
@@ -58,9 +57,7 @@ def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, names: tuple[str, ...
     draw.text((SIZE[0] // 2, y), shown, font=font, fill=fill, anchor="mt")
 
 
-def modules(number: str) -> str:
-    """The card's bars as python-barcode encodes them: '1' a dark module, '0' a light one."""
-    return barcodes.make(number, None).build()[0]
+modules = barcodes.modules
 
 
 def module_px(pattern: str) -> int:
@@ -71,11 +68,7 @@ def module_px(pattern: str) -> int:
 
 def _draw_bars(draw: ImageDraw.ImageDraw, pattern: str) -> None:
     width = module_px(pattern)
-    left = (SIZE[0] - len(pattern) * width) // 2
-    for index, module in enumerate(pattern):
-        if module != "0":
-            x = left + index * width
-            draw.rectangle((x, BARS_TOP, x + width - 1, BARS_TOP + BARS_HEIGHT - 1), fill=INK)
+    barcodes.draw_bars(draw, pattern, (SIZE[0] - len(pattern) * width) // 2, BARS_TOP, width, BARS_HEIGHT, INK)
 
 
 def card_image(number: str, customer: str, pharmacy: str) -> Image.Image:

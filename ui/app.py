@@ -40,9 +40,16 @@ def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int
     if demo and sample.fill(replica):
         log.info("filled %s with the sample pharmacy", data_dir)
     chosen = settings.read(replica)
+    scanners = _scanners(chosen)
     window = MainWindow(
-        replica, data_dir, operator, pharmacy=chosen[settings.PHARMACY_NAME], currency=chosen[settings.CURRENCY]
+        replica,
+        data_dir,
+        operator,
+        pharmacy=chosen[settings.PHARMACY_NAME],
+        currency=chosen[settings.CURRENCY],
+        scanners=scanners,
     )
+    scanners.start()
     runner = SyncRunner(replica, data_dir)
     runner.synced.connect(window.synced)
     log.info("background sync: %s", runner.start())
@@ -52,6 +59,20 @@ def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int
     try:
         return app.exec()
     finally:
+        scanners.stop()
         runner.stop()
         replica.checkpoint()
         replica.close()
+
+
+def _scanners(chosen: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The keyboard-wedge filter, and the serial scanner if the till has one set up."""
+    from devices.qt_scanner import Scanners
+    from devices.settings import port_settings
+
+    try:
+        port = port_settings(chosen)
+    except ValueError as error:
+        log.error("the scanner settings are wrong (%s); serial scanner not started", error)
+        port = None
+    return Scanners(port)

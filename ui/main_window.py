@@ -24,7 +24,16 @@ from ui.sync_status import SyncStatus
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, replica: Replica, data_dir: Path, operator: str, *, pharmacy: str = "Pharmacy", currency: str = "₹") -> None:
+    def __init__(
+        self,
+        replica: Replica,
+        data_dir: Path,
+        operator: str,
+        *,
+        pharmacy: str = "Pharmacy",
+        currency: str = "₹",
+        scanners: Any = None,
+    ) -> None:
         super().__init__()
         self.replica, self.data_dir, self.operator = replica, data_dir, operator
         self.pharmacy, self.currency = pharmacy, currency
@@ -35,7 +44,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.checkout)
         self.sync_status = SyncStatus(replica)
         self.statusBar().addWidget(self.sync_status)
+        self.scanner_state = QLabel(objectName="scannerState")
+        self.statusBar().addPermanentWidget(self.scanner_state)
         self.statusBar().addPermanentWidget(QLabel(f"Cashier: {operator}   F1: keys"))
+        if scanners is not None:  # devices.qt_scanner.Scanners: the wedge and the serial scanner
+            scanners.scanned.connect(self.checkout.scanned)
+            scanners.status.connect(lambda state: self.scanner_state.setText(f"Scanner: {state}"))
         self.checkout.finalized.connect(self.show_receipt)
         self.checkout.issue_card_requested.connect(self.issue_card)
         self.sync_status.problems_requested.connect(self.sync_problems)

@@ -3,7 +3,7 @@ sign, the scanner's port... Plain text values by key."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.replica.models import TillSetting
@@ -23,4 +23,11 @@ def write(replica: Replica, **values: str) -> None:
     with replica.writing() as uow:
         for key, value in values.items():
             uow.session.merge(TillSetting(key=key, value=value))
+        uow.commit()
+
+
+def forget(replica: Replica, *keys: str) -> None:
+    """Remove settings (those with defaults go back to them)."""
+    with replica.writing() as uow:
+        uow.connection.execute(delete(TillSetting).where(TillSetting.key.in_(keys)))
         uow.commit()

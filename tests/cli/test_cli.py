@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from cli.main import main
+from cli_runs import in_process, ok_json, run
 
-SCRIPT = Path(sys.executable).with_name("pos-loyalty")
 SEED_CONFIG = {
     "tenantId": 1,
     "isEnabled": True,
@@ -32,24 +27,6 @@ SEED_CONFIG = {
         {"categoryId": 3, "categoryName": "Baby Care", "discountPercentage": 10.0},
     ],
 }
-
-
-def run(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """The installed console script, in its own process, as a shell would run it."""
-    return subprocess.run(
-        [str(SCRIPT), "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        env={**os.environ, "POS_LOYALTY_OPERATOR": "test-cashier"},
-        timeout=60,
-    )
-
-
-def ok_json(data_dir: Path, *args: str) -> dict:
-    done = run(data_dir, *args, "--json")
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout, parse_float=Decimal)
 
 
 def test_a_day_at_the_till(tmp_path):
@@ -114,12 +91,6 @@ def test_a_user_error_exits_2_with_the_error_envelope_and_no_traceback(tmp_path)
     assert "Traceback" not in done.stderr and done.stdout == ""
     plain = run(tmp_path / "till", "card", "show", "2999999999991")
     assert plain.returncode == 2 and plain.stderr.startswith("pos-loyalty: No card 2999999999991")
-
-
-def in_process(capsys, data_dir: Path, *args: str) -> tuple[int, str, str]:
-    code = main(["--data-dir", str(data_dir), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.mark.parametrize(

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from central.store.db import Store
+from cli_runs import ok_json, run
 from central.store.tenants import add_device, create_tenant
 from central_harness import Client, body
 from pgcluster import free_port
 
-SCRIPT = Path(sys.executable).with_name("pos-loyalty")
 
 
 @pytest.fixture
@@ -32,46 +28,30 @@ def pharmacy(central):
     return server, tenant, till
 
 
-def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(SCRIPT), "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "POS_LOYALTY_OPERATOR": "cashier"},
-    )
-
-
-def ok(data_dir: Path, *args: str) -> dict:
-    done = run(data_dir, *args, "--json")
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout, parse_float=Decimal)
-
-
 def test_connect_sells_and_syncs(pharmacy, tmp_path):
     server, tenant, till = pharmacy
     data = tmp_path / "till"
     # Sales made before the till was connected go up when it connects.
-    card = ok(data, "card", "issue", "--name", "Before Connect", "--phone", "9000000101")["cardNumber"]
-    ok(data, "card", "adjust", card, "300", "--reason", "welcome")
-    connected = ok(data, "connect", server.base, "--token", till.token)
+    card = ok_json(data, "card", "issue", "--name", "Before Connect", "--phone", "9000000101")["cardNumber"]
+    ok_json(data, "card", "adjust", card, "300", "--reason", "welcome")
+    connected = ok_json(data, "connect", server.base, "--token", till.token)
     assert connected["pushed"]["applied"] == 2 and connected["deviceName"] == "Counter 1"
     assert connected["tenantId"] == str(tenant.tenant_id)
 
-    ok(data, "bill", "finalize", "--card", card, "--item", "2:1000", "--redeem", "100")
-    status = ok(data, "status")
+    ok_json(data, "bill", "finalize", "--card", card, "--item", "2:1000", "--redeem", "100")
+    status = ok_json(data, "status")
     assert status["pendingMutations"] == 1 and status["online"] is True
 
-    synced = ok(data, "sync", "--once")
+    synced = ok_json(data, "sync", "--once")
     assert synced["pushed"]["applied"] == 1
-    assert ok(data, "status")["pendingMutations"] == 0
+    assert ok_json(data, "status")["pendingMutations"] == 0
 
     admin = Client(server.base, tenant.admin_token)
     on_server = body(admin.get(f"/api/v1/cards/by-number/{card}"))
     # 300 - 100 redeemed + 3 % of the 990.00 paid = 229.70, on the till and on the server alike
-    assert on_server["pointsBalance"] == ok(data, "card", "show", card)["pointsBalance"] == Decimal("229.70")
+    assert on_server["pointsBalance"] == ok_json(data, "card", "show", card)["pointsBalance"] == Decimal("229.70")
     # A card issued now takes its number from the block the server gave this till.
-    fresh = ok(data, "card", "issue", "--name", "After Connect", "--phone", "9000000102")["cardNumber"]
+    fresh = ok_json(data, "card", "issue", "--name", "After Connect", "--phone", "9000000102")["cardNumber"]
     assert fresh.startswith("29")
 
 
@@ -84,7 +64,7 @@ def test_connect_with_a_refused_token_or_no_server_changes_nothing(pharmacy, tmp
     assert nowhere.returncode == 1 and "could not be reached" in nowhere.stderr and "Traceback" not in nowhere.stderr
     bad_url = run(data, "connect", "ftp://somewhere", "--token", "plt_x", "--json")
     assert bad_url.returncode == 2 and json.loads(bad_url.stderr)["error"]["field"] == "url"
-    assert ok(data, "status")["centralUrl"] is None
+    assert ok_json(data, "status")["centralUrl"] is None
 
 
 def test_sync_before_connect_is_a_clear_user_error(tmp_path):
@@ -97,7 +77,7 @@ def test_a_till_of_one_pharmacy_cannot_connect_to_another(central, tmp_path):
     first = create_tenant(store, "First", sample_config=True)
     second = create_tenant(store, "Second", sample_config=True)
     data = tmp_path / "till"
-    ok(data, "connect", server.base, "--token", add_device(store, first.tenant_id, "T").token)
+    ok_json(data, "connect", server.base, "--token", add_device(store, first.tenant_id, "T").token)
     done = run(data, "connect", server.base, "--token", add_device(store, second.tenant_id, "T").token, "--json")
     assert done.returncode == 2 and json.loads(done.stderr)["error"]["code"] == "OTHER_TENANT"
 
@@ -105,17 +85,17 @@ def test_a_till_of_one_pharmacy_cannot_connect_to_another(central, tmp_path):
 def test_status_shows_what_the_server_rejected(pharmacy, tmp_path):
     server, _tenant, till = pharmacy
     data = tmp_path / "till"
-    ok(data, "connect", server.base, "--token", till.token)
+    ok_json(data, "connect", server.base, "--token", till.token)
     # A card the server has never heard of (pre-printed, issued here, its card.issued lost):
     # simulate by finalizing on a card whose issue was rejected server-side (duplicate number).
-    number = ok(data, "card", "issue", "--name", "Clash", "--phone", "9000000201", "--number", "4006381333931")["cardNumber"]
+    number = ok_json(data, "card", "issue", "--name", "Clash", "--phone", "9000000201", "--number", "4006381333931")["cardNumber"]
     other = tmp_path / "other"
     other_till = add_device(Store(server.database), _tenant.tenant_id, "Counter 2")
-    ok(other, "connect", server.base, "--token", other_till.token)
-    ok(other, "card", "issue", "--name", "Clash Too", "--phone", "9000000202", "--number", number)
-    ok(other, "sync", "--once")
-    synced = ok(data, "sync", "--once")
+    ok_json(other, "connect", server.base, "--token", other_till.token)
+    ok_json(other, "card", "issue", "--name", "Clash Too", "--phone", "9000000202", "--number", number)
+    ok_json(other, "sync", "--once")
+    synced = ok_json(data, "sync", "--once")
     assert synced["pushed"]["rejected"] == 1
     text = run(data, "status")
     assert "Rejected by the central service" in text.stdout and "DUPLICATE_CARD" in text.stdout
-    assert ok(data, "status")["rejectedMutations"] == 1
+    assert ok_json(data, "status")["rejectedMutations"] == 1

@@ -78,6 +78,17 @@ class CheckoutScreen(QWidget):
 
     # --- the customer -------------------------------------------------------------------
 
+    def scanned(self, code: str) -> None:
+        """A code from a scanner: a card opens it here, whatever had the focus; anything else
+        is said plainly (product codes come later)."""
+        from devices.routing import route
+
+        found = route(code)
+        if found.card_number is None:
+            self.card_panel.show_problem(f"Scanned {code!r}: not a loyalty card. {found.reason}")
+            return
+        self.find_card(found.card_number)
+
     def find_card(self, text: str) -> None:
         try:
             card = cards.lookup(self.replica, text)
