@@ -26,7 +26,7 @@ RETRY_SECONDS = 1.0
 #: scanner sends a whole code in one burst: 14 bytes take 117 ms even at 1,200 baud.
 READ_TIMEOUT = 0.25
 CONNECTED = "connected"
-UNPLUGGED = "unplugged; waiting for it to come back"
+UNPLUGGED = "unplugged, waiting"  # and it tries the port every second
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class SerialScanner:
             if self.status != UNPLUGGED:  # once unplugged, the reason it stays away is no news
                 # pyserial's SerialException is an OSError whose text repeats the path
                 reason = os.strerror(error.errno) if isinstance(error.errno, int) else str(error)
-                self._say(f"cannot open {self.settings.port} ({reason}); trying again every second")
+                self._say(f"cannot open {self.settings.port} ({reason})")
             return None
 
     def _run(self) -> None:

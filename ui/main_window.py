@@ -49,7 +49,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(QLabel(f"Cashier: {operator}   F1: keys"))
         if scanners is not None:  # devices.qt_scanner.Scanners: the wedge and the serial scanner
             scanners.scanned.connect(self.checkout.scanned)
-            scanners.status.connect(lambda state: self.scanner_state.setText(f"Scanner: {state}"))
+            scanners.status.connect(self._scanner_state)
         self.checkout.finalized.connect(self.show_receipt)
         self.checkout.issue_card_requested.connect(self.issue_card)
         self.sync_status.problems_requested.connect(self.sync_problems)
@@ -202,6 +202,14 @@ class MainWindow(QMainWindow):
         HelpDialog(self.shortcuts, self).exec()
 
     # --- sync ----------------------------------------------------------------------------------------------
+
+    def _scanner_state(self, state: str) -> None:
+        self.scanner_state.setText(f"Scanner: {state}")
+        self.scanner_state.setToolTip(
+            "The serial scanner is read; scan a card." if state == "connected"
+            else f"Serial scanner: {state}. The till tries the port every second and carries on when it is back; "
+                 "a USB scanner that types works meanwhile."
+        )
 
     def synced(self) -> None:
         self.changes.announce(SYNC)
