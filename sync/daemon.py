@@ -92,28 +92,34 @@ class Syncer:
         return report
 
     def push_all(self, report: RoundReport) -> None:
+        """Push batches until none is left; read the next batch while this one is being applied
+        (a mutation queued after that read goes in the next round)."""
         position = replication.first_unsent(self.replica)
+        if position is None:
+            return
+        batch = replication.batch_from(self.replica, position, self.push_batch)
         resends = 0
-        while position is not None:
-            batch = replication.batch_from(self.replica, position, self.push_batch)
-            if not batch:
-                return
-            answer = self._ask(lambda: self.central.push(batch))
-            step = classify(answer.status)
-            if step is Next.OK:
-                counts = replication.record_push(self.replica, answer.body["results"], answer.body["lastAppliedSeq"])
-                for outcome, count in counts.items():
-                    report.pushed[outcome] += count
-                position = batch[-1]["deviceSeq"] + 1
-            elif step is Next.RESEND_FROM:
-                resends += 1
-                if resends > 3:
-                    raise SyncFailed("the central service keeps asking for mutations it then refuses (409)")
-                last = answer.body.get("lastAppliedSeq") if isinstance(answer.body, dict) else None
-                position = resend_position(last)
-                log.warning("the central service has applied up to %s; pushing again from %s", last, position)
-            else:
-                self._refuse(step, answer, "push")
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="push") as sender:
+            while batch:
+                pending: Future = sender.submit(self.central.push, batch)
+                following = replication.batch_from(self.replica, batch[-1]["deviceSeq"] + 1, self.push_batch)
+                answer = self._wait(pending)
+                step = classify(answer.status)
+                if step is Next.OK:
+                    counts = replication.record_push(self.replica, answer.body["results"], answer.body["lastAppliedSeq"])
+                    for outcome, count in counts.items():
+                        report.pushed[outcome] += count
+                    batch = following
+                elif step is Next.RESEND_FROM:
+                    resends += 1
+                    if resends > 3:
+                        raise SyncFailed("the central service keeps asking for mutations it then refuses (409)")
+                    last = answer.body.get("lastAppliedSeq") if isinstance(answer.body, dict) else None
+                    position = resend_position(last)
+                    log.warning("the central service has applied up to %s; pushing again from %s", last, position)
+                    batch = replication.batch_from(self.replica, position, self.push_batch)
+                else:
+                    self._refuse(step, answer, "push")
 
     def pull_all(self, report: RoundReport, on_page: Callable[[RoundReport], None] | None = None) -> None:
         """Pull pages until the last; fetch the next page while this one is being stored."""
@@ -150,12 +156,6 @@ class Syncer:
                     return
 
     # --- answers ---------------------------------------------------------------------------
-
-    def _ask(self, call: Callable[[], Answer]) -> Answer:
-        try:
-            return call()
-        except Unreachable as error:
-            raise SyncFailed(str(error)) from None
 
     def _wait(self, pending: Future) -> Answer:
         try:

@@ -8,7 +8,7 @@ each other), nothing more on SQLite where the whole write transaction is exclusi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -116,17 +116,21 @@ def query(unit: Unit) -> Select:
     )
 
 
+if [column.key for column in _COLUMNS] != [field.name for field in fields(CardRow)]:
+    raise AssertionError("_COLUMNS must list CardRow's fields in order: rows() reads them by position")
+
+
 def rows(unit: Unit, statement: Select, extra: tuple[str, ...] = ()) -> list:
-    """The cards a statement selects; with `extra` column names, (card, (extras...)) pairs."""
-    result = []
-    for row in unit.connection.execute(statement):
-        fields = dict(row._mapping)
-        if not extra:
-            result.append(CardRow(**fields))
-        else:
-            more = tuple(fields.pop(name) for name in extra)
-            result.append((CardRow(**fields), more))
-    return result
+    """The cards a statement selects; with `extra` column names, (card, (extras...)) pairs.
+
+    A card is made from its row by position (a pull reads a million of them; going
+    through each row's mapping of names took a quarter of the time).
+    """
+    width = len(_COLUMNS)
+    result = unit.connection.execute(statement)
+    if not extra:
+        return [CardRow(*row[:width]) for row in result]
+    return [(CardRow(*row[:width]), tuple(getattr(row, name) for name in extra)) for row in result]
 
 
 def by_number(unit: Unit, number: object, *, lock: bool = False, field: str = "cardNumber") -> CardRow:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import Select, select, text
 
 from central.store import cards as card_store
 from central.store import config as configs
@@ -101,18 +101,7 @@ def pull(unit: Unit, device_id: int, cursor: str | None, limit: int) -> dict[str
         if position > after and (horizon is None or position.change_seq < horizon):
             feed.append((position, {"type": "config", "op": "upsert", "version": config.version, "config": configs.document(unit, config)}))
 
-    first_card_id = after.id if after.kind == CARD else 0
-    statement = (
-        card_store.query(unit)
-        .add_columns(Card.change_seq)
-        .where(tuple_(Card.change_seq, Card.id) > tuple_(after.change_seq, first_card_id))
-        .order_by(Card.change_seq, Card.id)
-        .limit(limit + 1)
-    )
-    if horizon is not None:
-        statement = statement.where(Card.change_seq < horizon)
-    rows = card_store.rows(unit, statement, extra=("change_seq",))
-    for card, (change_seq,) in rows:
+    for card, (change_seq,) in _cards_after(unit, after, limit + 1, horizon):
         feed.append((Position(change_seq, CARD, card.id), {"type": "card", "op": "upsert", "card": card.to_json(config)}))
 
     feed.sort(key=lambda item: item[0])
@@ -130,3 +119,26 @@ def pull(unit: Unit, device_id: int, cursor: str | None, limit: int) -> dict[str
             "cardBlocks": device_blocks(unit, device_id),
         },
     }
+
+
+def _cards_after(unit: Unit, after: Position, count: int, horizon: int | None) -> list:
+    """Up to `count` cards after the cursor in (change_seq, id) order, with their change_seq.
+
+    Two range scans of the (tenant, change_seq, id) index: the rest of the cursor's own
+    change number, then the later ones. One `(change_seq, id) > (a, b)` comparison is
+    the same set, but SQLite seeks only on `change_seq >= a` and skips the ids one by
+    one: when many cards share a change number (a bulk import), each page re-read every
+    card before the cursor, and a bootstrap took time quadratic in the cards.
+    """
+    first_card_id = after.id if after.kind == CARD else 0
+    same = _card_feed(unit, horizon).where(Card.change_seq == after.change_seq, Card.id > first_card_id)
+    found = card_store.rows(unit, same.limit(count), extra=("change_seq",))
+    if len(found) < count:
+        later = _card_feed(unit, horizon).where(Card.change_seq > after.change_seq)
+        found += card_store.rows(unit, later.limit(count - len(found)), extra=("change_seq",))
+    return found
+
+
+def _card_feed(unit: Unit, horizon: int | None) -> Select:
+    statement = card_store.query(unit).add_columns(Card.change_seq).order_by(Card.change_seq, Card.id)
+    return statement if horizon is None else statement.where(Card.change_seq < horizon)
