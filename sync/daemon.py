@@ -20,7 +20,17 @@ from dataclasses import dataclass, field
 from pos_loyalty.errors import InvalidInput
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.services import replication
-from sync.protocol import PULL_PAGE, PUSH_BATCH, Backoff, Next, classify, resend_position, retry_after_seconds
+from sync.protocol import (
+    PULL_PAGE,
+    PUSH_BATCH,
+    Backoff,
+    Next,
+    classify,
+    pull_page_problem,
+    push_answer_problem,
+    resend_position,
+    retry_after_seconds,
+)
 from sync.transport import Answer, CentralService, Unreachable
 
 log = logging.getLogger("pos_loyalty.sync")
@@ -106,18 +116,31 @@ class Syncer:
                 answer = self._wait(pending)
                 step = classify(answer.status)
                 if step is Next.OK:
+                    problem = push_answer_problem(answer.body, [mutation["deviceSeq"] for mutation in batch])
+                    if problem is not None:
+                        raise SyncFailed(problem)
                     counts = replication.record_push(self.replica, answer.body["results"], answer.body["lastAppliedSeq"])
+                    renumbered = counts.pop("renumbered")
                     for outcome, count in counts.items():
                         report.pushed[outcome] += count
+                    if renumbered:  # what was read ahead has new numbers now
+                        position = replication.first_unsent(self.replica)
+                        following = [] if position is None else replication.batch_from(self.replica, position, self.push_batch)
                     batch = following
                 elif step is Next.RESEND_FROM:
                     resends += 1
                     if resends > 3:
                         raise SyncFailed("the central service keeps asking for mutations it then refuses (409)")
                     last = answer.body.get("lastAppliedSeq") if isinstance(answer.body, dict) else None
-                    position = resend_position(last)
+                    try:
+                        position = resend_position(last)
+                    except ValueError as error:
+                        raise SyncFailed(str(error)) from None
                     log.warning("the central service has applied up to %s; pushing again from %s", last, position)
                     batch = replication.batch_from(self.replica, position, self.push_batch)
+                    if not batch or batch[0]["deviceSeq"] != position:  # this till has no such change
+                        replication.realign(self.replica, last)
+                        batch = replication.batch_from(self.replica, position, self.push_batch)
                 else:
                     self._refuse(step, answer, "push")
 
@@ -140,6 +163,9 @@ class Syncer:
                     continue
                 if step is not Next.OK:
                     self._refuse(step, answer, "pull")
+                problem = pull_page_problem(answer.body)
+                if problem is not None:
+                    raise SyncFailed(problem)
                 page = answer.body
                 if page.get("hasMore"):
                     pending = fetcher.submit(self.central.pull, page["cursor"], self.page)
@@ -189,10 +215,24 @@ class Syncer:
                 log.warning("sync round failed: %s; next try in %.1f s", failure, delay)
                 stop.wait(delay)
                 continue
+            except SyncStopped:
+                raise
+            except Exception as error:  # a bug or a surprise: logged, and the daemon carries on
+                delay = backoff.next_delay(self.rng)
+                log.exception("sync round failed unexpectedly; next try in %.1f s", delay)
+                self._record_unexpected(error)
+                stop.wait(delay)
+                continue
             backoff.reset()
             if on_round is not None:
                 on_round(report)
             self._idle(stop)
+
+    def _record_unexpected(self, error: Exception) -> None:
+        try:
+            replication.record_failure(self.replica, f"unexpected {type(error).__name__}: {error}"[:500])
+        except Exception:  # the replica itself may be what failed; the log has it
+            log.debug("could not record the failure", exc_info=True)
 
     def _idle(self, stop: threading.Event) -> None:
         """Checkpoint, then wait for new mutations in the outbox, or for the next pull."""

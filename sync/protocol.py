@@ -82,3 +82,34 @@ def resend_position(last_applied_seq: object) -> int:
     if isinstance(last_applied_seq, bool) or not isinstance(last_applied_seq, int) or last_applied_seq < 0:
         raise ValueError(f"a 409 without a usable lastAppliedSeq ({last_applied_seq!r})")
     return last_applied_seq + 1
+
+
+def push_answer_problem(body: object, sent: list[int]) -> str | None:
+    """What is wrong with a 200 answer to a push of the deviceSeqs `sent`; None if nothing.
+
+    A 200 that is not a push answer (a Wi-Fi login page, a proxy's error page, a half
+    answer) must not be taken for one: the round fails and is tried again later.
+    """
+    if not isinstance(body, dict):
+        return "the central service's answer to a push is not a push answer (a login page or a proxy in the way?)"
+    results, last = body.get("results"), body.get("lastAppliedSeq")
+    if not isinstance(results, list) or isinstance(last, bool) or not isinstance(last, int) or last < 0:
+        return "the central service's answer to a push lacks its results or lastAppliedSeq"
+    expected = set(sent)
+    for result in results:
+        if not isinstance(result, dict) or result.get("deviceSeq") not in expected or not isinstance(result.get("status"), str):
+            return f"the central service answered a push with a result for no mutation it was sent: {str(result)[:80]}"
+    if len(results) != len(sent):
+        return f"the central service answered {len(results)} of the {len(sent)} mutations pushed"
+    return None
+
+
+def pull_page_problem(body: object) -> str | None:
+    """What is wrong with a 200 answer to a pull, at a glance (the replica checks the rest)."""
+    if not isinstance(body, dict):
+        return "the central service's answer to a pull is not a page of changes (a login page or a proxy in the way?)"
+    if not isinstance(body.get("changes"), list) or not isinstance(body.get("hasMore"), bool):
+        return "the central service's answer to a pull lacks its changes or hasMore"
+    if body["hasMore"] and not isinstance(body.get("cursor"), str | int):
+        return "the central service's answer to a pull has more to come but no cursor"
+    return None

@@ -9,6 +9,7 @@ the server's part is kept (`synced_*`, `synced_seq`) so the sum can always be ch
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,8 @@ from pos_loyalty.rules.config import config_from_json
 from pos_loyalty.services import configuration, outbox
 
 APPLIED = "APPLIED"
+log = logging.getLogger("pos_loyalty.sync")
+
 URL, TOKEN = "central.url", "central.token"
 TENANT, DEVICE_ID, DEVICE_NAME = "central.tenant_id", "central.device_id", "central.device_name"
 
@@ -97,15 +100,27 @@ _ACKNOWLEDGE = (
 )
 
 
+#: The server holds another mutation under this deviceSeq (see `realign`).
+MUTATION_MISMATCH = "MUTATION_MISMATCH"
+
+
 def record_push(replica: Replica, results: list[dict[str, Any]], last_applied: int) -> dict[str, int]:
-    """Mark what the server answered for each mutation; counts by outcome."""
-    counts = {"applied": 0, "duplicate": 0, "rejected": 0}
+    """Mark what the server answered for each mutation; counts by outcome.
+
+    A "duplicate" whose number the server had given to another mutation of this till
+    (MUTATION_MISMATCH: the till was restored from a backup, say) was not applied: it
+    stays queued, renumbered after the server's `lastAppliedSeq` (`renumbered` counts).
+    """
+    counts = {"applied": 0, "duplicate": 0, "rejected": 0, "renumbered": 0}
     with replica.writing() as uow:
         marks = []
         for result in results:
             status = result.get("status")
             outcome = result.get("originalStatus", status) if status == "duplicate" else status
             error = result.get("error") or {}
+            if error.get("code") == MUTATION_MISMATCH:
+                counts["renumbered"] += 1
+                continue
             if status in counts:
                 counts[status] += 1
             marks.append(
@@ -119,9 +134,56 @@ def record_push(replica: Replica, results: list[dict[str, Any]], last_applied: i
             )
         if marks:
             uow.connection.execute(_ACKNOWLEDGE, marks)
+        if counts["renumbered"]:
+            counts["renumbered"] = _realign(uow, last_applied)
         _touch(uow, last_push_at=uow.now, last_applied_seq=last_applied)
         uow.commit()
     return counts
+
+
+def realign(replica: Replica, last_applied: int) -> int:
+    """After a 409 the till cannot answer (it has no mutation numbered `last_applied` + 1,
+    e.g. unsent changes dropped by a restore): number the unsent ones from there."""
+    with replica.writing() as uow:
+        count = _realign(uow, last_applied)
+        uow.commit()
+    return count
+
+
+def _realign(uow: UnitOfWork, last_applied: int) -> int:
+    """Renumber every unsent mutation (and its ledger rows), in order, to follow both the
+    server's `last_applied` and every number already acknowledged; the count renumbered.
+
+    deviceSeq is how the server tells a new change from one it has: a change numbered
+    with a number the server already used would be taken for a duplicate and lost. Only
+    unsent mutations are renumbered; their ids and contents stay as they were.
+    """
+    connection = uow.connection
+    pending = [
+        seq
+        for (seq,) in connection.execute(
+            select(OutboxMutation.device_seq).where(OutboxMutation.status == outbox.PENDING).order_by(OutboxMutation.device_seq)
+        )
+    ]
+    (highest_sent,) = connection.execute(
+        select(func.coalesce(func.max(OutboxMutation.device_seq), 0)).where(OutboxMutation.status != outbox.PENDING)
+    ).one()
+    start = max(last_applied, highest_sent) + 1
+    moves = [(old, new) for new, old in enumerate(pending, start) if old != new]
+    if moves:
+        log.warning(
+            "the central service has other changes under this till's numbers up to %s (a restored backup?): "
+            "%d unsent changes numbered again from %s", last_applied, len(pending), start,
+        )
+        for table in ("outbox", "ledger"):  # through negative numbers: the new and old ranges may overlap
+            connection.exec_driver_sql(
+                f"UPDATE {table} SET device_seq = -? WHERE device_seq = ?", [(new, old) for old, new in moves]
+            )
+            connection.exec_driver_sql(f"UPDATE {table} SET device_seq = -device_seq WHERE device_seq < 0")
+    connection.execute(
+        update(SyncState).where(SyncState.id == 1).values(next_device_seq=func.max(SyncState.next_device_seq, start + len(pending)))
+    )
+    return len(moves)
 
 
 # --- pull ------------------------------------------------------------------------------------

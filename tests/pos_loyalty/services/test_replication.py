@@ -139,12 +139,63 @@ def test_acknowledgements_mark_applied_duplicates_and_rejections(connected):
         ],
         last_applied=3,
     )
-    assert counts == {"applied": 1, "duplicate": 1, "rejected": 1}
+    assert counts == {"applied": 1, "duplicate": 1, "rejected": 1, "renumbered": 0}
     with sqlite3.connect(connected.path) as connection:
         assert connection.execute("SELECT device_seq, status, error_code FROM outbox ORDER BY device_seq").fetchall() == [
             (1, "APPLIED", None), (2, "REJECTED", "CARD_NOT_FOUND"), (3, "REJECTED", "INVALID_INPUT"),
         ]
     assert replication.first_unsent(connected) is None
+
+
+def outbox_and_ledger(replica: Replica) -> tuple[list[tuple], list[tuple]]:
+    with sqlite3.connect(replica.path) as connection:
+        return (
+            connection.execute("SELECT device_seq, kind, status FROM outbox ORDER BY device_seq").fetchall(),
+            connection.execute("SELECT device_seq, points FROM ledger WHERE device_seq IS NOT NULL ORDER BY device_seq").fetchall(),
+        )
+
+
+def test_a_change_the_server_has_another_under_its_number_is_queued_again_after(connected):
+    """A restored till numbered a sale with a number the server had already used for
+    another: the server says MUTATION_MISMATCH, and the sale must not be taken as sent."""
+    number = cards.issue(connected, name="Renumbered", phone="9000000013").card_number
+    replication.record_push(connected, [{"deviceSeq": 1, "status": "applied"}], last_applied=1)
+    for points in ("5", "6", "7"):
+        cards.adjust(connected, number, points, reason="r")
+    counts = replication.record_push(
+        connected,
+        [
+            {"deviceSeq": 2, "status": "duplicate", "originalStatus": "applied",
+             "error": {"code": "MUTATION_MISMATCH", "message": "deviceSeq 2 was applied as mutation x"}},
+            {"deviceSeq": 3, "status": "applied"},
+            {"deviceSeq": 4, "status": "applied"},
+        ],
+        last_applied=4,
+    )
+    assert counts == {"applied": 2, "duplicate": 0, "rejected": 0, "renumbered": 1}
+    mutations, ledger = outbox_and_ledger(connected)
+    assert mutations == [(1, "card.issued", "APPLIED"), (3, "card.adjusted", "APPLIED"), (4, "card.adjusted", "APPLIED"),
+                         (5, "card.adjusted", "PENDING")]
+    assert ledger == [(3, 600), (4, 700), (5, 500)]  # the 5 points went with their mutation
+    assert replication.first_unsent(connected) == 5
+    assert cards.adjust(connected, number, "1", reason="next").points_balance == 1900
+    assert outbox_and_ledger(connected)[0][-1] == (6, "card.adjusted", "PENDING")
+
+
+def test_unsent_changes_after_a_gap_the_server_cannot_fill_are_numbered_on_from_it(connected):
+    number = cards.issue(connected, name="Gap", phone="9000000014").card_number
+    cards.adjust(connected, number, "5", reason="r")
+    replication.record_push(connected, [{"deviceSeq": 1, "status": "applied"}, {"deviceSeq": 2, "status": "applied"}],
+                            last_applied=2)
+    with sqlite3.connect(connected.path) as connection:  # as a restore that dropped 3 and 4 leaves it
+        connection.execute("UPDATE sync_state SET next_device_seq = 5")
+    cards.adjust(connected, number, "6", reason="after the restore")
+    assert outbox_and_ledger(connected)[0][-1] == (5, "card.adjusted", "PENDING")
+    assert replication.realign(connected, 2) == 1
+    assert outbox_and_ledger(connected) == (
+        [(1, "card.issued", "APPLIED"), (2, "card.adjusted", "APPLIED"), (3, "card.adjusted", "PENDING")],
+        [(2, 500), (3, 600)],
+    )
 
 
 def pretend_last_sync(replica: Replica, when: datetime | None) -> None:
