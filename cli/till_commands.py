@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from cli import render
 from pos_loyalty import jsonio
-from pos_loyalty.errors import InvalidInput
+from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.rules import bill_from_json
 from pos_loyalty.rules.bill import BillRequest
@@ -194,13 +194,15 @@ def bill_list(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def counter_app(args: argparse.Namespace, ctx: Context) -> Output:
-    from ui.app import NoScreen, run
+    from ui.app import CannotStart, NoScreen, run
 
     quit_after = int(args.quit_after * 1000) if args.quit_after else None
     try:
         code = run(ctx.data_dir, ctx.operator, demo=args.demo, quit_after_ms=quit_after)
     except NoScreen as error:
         raise Unavailable(str(error)) from None
+    except CannotStart as problem:
+        raise LoyaltyError(problem.code, str(problem)) from None
     return Output({"exitCode": code}, "The till was closed.")
 
 

@@ -32,9 +32,15 @@ else:
         return True
 
 
+APP = "app.lock"
+
+
 class SyncLock:
-    def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / "sync.lock"
+    """`SyncLock(data_dir)` is the sync's lock; `SyncLock(data_dir, APP)` the one the
+    counter app holds while it is open (a restore waits for both to be free)."""
+
+    def __init__(self, data_dir: Path, name: str = "sync.lock") -> None:
+        self.path = Path(data_dir) / name
         self._handle: IO | None = None
 
     def acquire(self) -> bool:

@@ -6,12 +6,26 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
+
+from pos_loyalty.errors import LoyaltyError
 
 log = logging.getLogger("pos_loyalty.ui")
 
 
 class NoScreen(Exception):
     """The counter app needs a display."""
+
+
+class CannotStart(Exception):
+    """The counter app will not open on this data folder; the message says why and what to do."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+ALREADY_OPEN = "TILL_ALREADY_OPEN"
 
 
 def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int | None = None) -> int:
@@ -29,6 +43,7 @@ def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int
 
     from pos_loyalty.services import demo as sample
     from pos_loyalty.services import open_replica, settings
+    from ui import messages
     from ui.main_window import MainWindow
     from ui.style import STYLE_SHEET
     from ui.sync_runner import SyncRunner
@@ -36,7 +51,16 @@ def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("pos-loyalty")
     app.setStyleSheet(STYLE_SHEET)
-    replica = open_replica(data_dir)
+    open_lock = _hold_the_till(data_dir)
+    try:
+        replica = open_replica(data_dir)
+    except LoyaltyError as error:  # a replica written by a newer version, a bad data folder
+        open_lock.release()
+        _refuse(CannotStart(error.message, error.code))
+    except Exception as error:  # a damaged or unreadable file
+        open_lock.release()
+        log.exception("cannot open the replica in %s", data_dir)
+        _refuse(CannotStart(f"The till's data in {data_dir} cannot be opened ({error}). {RESTORE_HINT}", "REPLICA_UNUSABLE"))
     if demo and sample.fill(replica):
         log.info("filled %s with the sample pharmacy", data_dir)
     chosen = settings.read(replica)
@@ -49,6 +73,7 @@ def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int
         currency=chosen[settings.CURRENCY],
         scanners=scanners,
     )
+    crashes = messages.catch_crashes(window)  # from here on a bug is logged and said, not fatal
     scanners.start()
     runner = SyncRunner(replica, data_dir)
     runner.synced.connect(window.synced)
@@ -61,8 +86,53 @@ def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int
     finally:
         scanners.stop()
         runner.stop()
+        crashes.uninstall()
         replica.checkpoint()
         replica.close()
+        open_lock.release()
+
+
+RESTORE_HINT = "Restore the latest backup (pos-loyalty restore FILE), or call support."
+
+
+def _hold_the_till(data_dir: Path):  # type: ignore[no-untyped-def]
+    """The app's lock on the data folder, held while the window is open: one counter app
+    per till, and `pos-loyalty restore` knows to wait for it to close."""
+    from sync.lock import APP, SyncLock
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = SyncLock(data_dir, APP)
+    if not lock.acquire():
+        _refuse(
+            CannotStart(
+                f"The till is already open on {data_dir} (process {lock.holder() or '?'}): use that window.",
+                ALREADY_OPEN,
+            )
+        )
+    return lock
+
+
+def refusal_box(problem: CannotStart):  # type: ignore[no-untyped-def]
+    """The message box that says why the till did not open (made, not shown)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Critical, "The till cannot start", str(problem))
+    box.setObjectName("cannotStart")
+    return box
+
+
+def _refuse(problem: CannotStart) -> NoReturn:
+    """Say it on the screen (someone started the till from its icon and has no terminal),
+    then raise it for the command line's error message and exit status."""
+    from PySide6.QtGui import QGuiApplication
+
+    log.error("the till cannot start: %s", problem)
+    if QGuiApplication.platformName() not in HEADLESS_PLATFORMS:
+        refusal_box(problem).exec()
+    raise problem
+
+
+HEADLESS_PLATFORMS = {"offscreen", "minimal"}  # nobody could close a box there
 
 
 def _scanners(chosen: dict[str, str]):  # type: ignore[no-untyped-def]

@@ -60,17 +60,24 @@ def alembic_config(connection=None):  # type: ignore[no-untyped-def]
     return config
 
 
+def is_known(revision: str) -> bool:
+    """Whether this version has the migration `revision` (False: a newer version wrote it)."""
+    if revision == HEAD:
+        return True
+    from alembic.script import ScriptDirectory
+
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except Exception:  # alembic's "no such revision" errors
+        return False
+
+
 def _run_alembic(connection, revision: str | None, target: str) -> None:  # type: ignore[no-untyped-def]
     from alembic import command
-    from alembic.script import ScriptDirectory
 
     config = alembic_config(connection)
     if revision is not None:
-        try:
-            known = ScriptDirectory.from_config(config).get_revision(revision)
-        except Exception:
-            known = None
-        if known is None:
+        if not is_known(revision):
             raise LoyaltyError(
                 errors.REPLICA_TOO_NEW,
                 f"This data was written by a newer pos-loyalty (schema {revision}); "
