@@ -101,8 +101,19 @@ def sync(args: argparse.Namespace, ctx: Context) -> Output:
     if settings is None:
         raise LoyaltyError(NOT_CONNECTED, "This till is not connected: run pos-loyalty connect URL --token TOKEN first")
     lock = SyncLock(ctx.data_dir)
+    stop = threading.Event()
     if not lock.acquire():
-        raise SyncUnavailable(f"Another sync is already running for this till (process {lock.holder() or '?'})")
+        busy = f"Another sync is already running for this till (process {lock.holder() or '?'})"
+        if args.once:
+            raise SyncUnavailable(busy)
+        # The daemon as a service: the counter app's own sync had the till first. It waits
+        # its turn rather than exit (systemd would restart it again and again).
+        _stop_on_signals(stop)
+        print(f"{busy}; waiting for it to stop", file=sys.stderr, flush=True)
+        log.info("%s; waiting for it to stop", busy)
+        while not lock.acquire():
+            if stop.wait(LOCK_POLL_S):
+                return Output({"stopped": True}, "Sync stopped.")
     central = CentralService(settings.url, settings.token)
     syncer = Syncer(replica, central)
     try:
@@ -114,9 +125,7 @@ def sync(args: argparse.Namespace, ctx: Context) -> Output:
             except SyncFailed as failure:
                 raise SyncUnavailable(f"Sync did not finish: {failure}") from None
             return Output({"pushed": report.pushed, "cardsPulled": report.cards_pulled, "configVersion": report.config_version}, f"Up to date: {report.sentence()}.")
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+        _stop_on_signals(stop)
         print(f"Syncing with {settings.url} (Ctrl+C stops)", file=sys.stderr, flush=True)
         try:
             syncer.run(stop, on_round=lambda report: log.info("sync round: %s", report.sentence()))
@@ -126,6 +135,15 @@ def sync(args: argparse.Namespace, ctx: Context) -> Output:
     finally:
         central.close()
         lock.release()
+
+
+LOCK_POLL_S = 2.0  # how often a waiting daemon tries the sync lock again
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    """SIGTERM (systemctl stop) and SIGINT (Ctrl+C) end the daemon after its current step."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
 
 
 def _url(raw: str) -> str:
