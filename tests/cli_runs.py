@@ -38,3 +38,15 @@ def in_process(capsys, data_dir: Path, *args: str) -> tuple[int, str, str]:  # t
     code = main(["--data-dir", str(data_dir), *args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def connect_new_pharmacy(central, data_dir: Path, name: str):  # type: ignore[no-untyped-def]
+    """A new pharmacy (sample configuration) on `central` (server, store), and the till in
+    `data_dir` connected to it as "Counter 1" with `pos-loyalty connect`: (tenant, device)."""
+    from central.store.tenants import add_device, create_tenant
+
+    server, store = central
+    tenant = create_tenant(store, name, sample_config=True)
+    device = add_device(store, tenant.tenant_id, "Counter 1")
+    ok_json(data_dir, "connect", server.base, "--token", device.token)
+    return tenant, device

@@ -48,3 +48,17 @@ def sqlite_central(tmp_path_factory):
     yield server, store
     server.stop()
     store.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A real PostgreSQL cluster of the tests' own (initdb as the postgres user, a loopback
+    port), shared by the session; skipped only where PostgreSQL is not installed."""
+    from pgcluster import Cluster, binaries
+
+    if binaries() is None:
+        pytest.skip("PostgreSQL is not installed here (no pg_ctl on PATH or in /usr/lib/postgresql); .ci/run installs it")
+    cluster = Cluster()
+    cluster.start()
+    yield cluster
+    cluster.stop()

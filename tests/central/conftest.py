@@ -14,19 +14,8 @@ import pytest
 from central.store.db import Store
 from central.store.tenants import add_device, create_tenant
 from central_harness import Client, Server, TenantAccess
-from pgcluster import Cluster, binaries
 
 _names = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def pg_cluster():
-    if binaries() is None:
-        pytest.skip("PostgreSQL is not installed here (no pg_ctl on PATH or in /usr/lib/postgresql); .ci/run installs it")
-    cluster = Cluster()
-    cluster.start()
-    yield cluster
-    cluster.stop()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

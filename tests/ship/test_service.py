@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from central.store.tenants import add_device, create_tenant
 from cli.main import EXIT_USER_ERROR
-from cli_runs import SCRIPT, ok_json
+from cli_runs import SCRIPT, connect_new_pharmacy, ok_json
 from sync.lock import SyncLock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,11 +77,8 @@ def test_systemd_accepts_the_unit(tmp_path):
 
 @pytest.fixture
 def connected_till(sqlite_central, tmp_path):
-    server, store = sqlite_central
-    tenant = create_tenant(store, "Service Pharmacy", sample_config=True)
-    device = add_device(store, tenant.tenant_id, "Counter 1")
     data = tmp_path / "var-lib-pos-loyalty"
-    ok_json(data, "connect", server.base, "--token", device.token)
+    connect_new_pharmacy(sqlite_central, data, "Service Pharmacy")
     return data
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from pgcluster import Cluster, binaries
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -23,16 +22,6 @@ from tills import CentralProcess, Pharmacy  # noqa: E402
 
 
 _databases = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def pg_cluster():
-    if binaries() is None:
-        pytest.skip("PostgreSQL is not installed here (no pg_ctl on PATH or in /usr/lib/postgresql)")
-    cluster = Cluster()
-    cluster.start()
-    yield cluster
-    cluster.stop()
 
 
 @pytest.fixture

@@ -243,15 +243,12 @@ def test_a_restore_into_an_empty_folder_or_over_a_damaged_replica(replica, custo
 
 
 def test_a_restored_till_resends_nothing_twice_and_loses_nothing(sqlite_central, tmp_path):
-    from central.store.tenants import add_device, create_tenant
     from central_harness import Client, body
-    from cli_runs import ok_json
+    from cli_runs import connect_new_pharmacy, ok_json
 
-    server, store = sqlite_central
-    tenant = create_tenant(store, "Backup Pharmacy", sample_config=True)
-    device = add_device(store, tenant.tenant_id, "Counter 1")
     till = tmp_path / "till"
-    ok_json(till, "connect", server.base, "--token", device.token)
+    tenant, _device = connect_new_pharmacy(sqlite_central, till, "Backup Pharmacy")
+    server, _store = sqlite_central
     card = ok_json(till, "card", "issue", "--name", "Restored Customer", "--phone", "9000000311")["cardNumber"]
     ok_json(till, "bill", "finalize", "--card", card, "--item", "2:1000")
     ok_json(till, "sync", "--once")
