@@ -26,7 +26,7 @@ def backup(args: argparse.Namespace, ctx: Context) -> Output:
         size = replica.path.stat().st_size
         print(f"Backing up {replica.path} ({size / 1e6:.1f} MB)...", file=sys.stderr, flush=True)
         started = time.perf_counter()
-        written = backups.backup(replica, args.file)
+        written = backups.backup(replica, args.file, keep=args.keep)
     finally:
         replica.close()
     seconds = time.perf_counter() - started
@@ -71,6 +71,7 @@ def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentP
     sub = commands.add_parser("backup", help="copy the till's data to FILE (safe while the app and sync run)",
                               parents=[common])
     sub.add_argument("file", metavar="FILE", help="the backup file, or a folder for a dated file in it")
+    sub.add_argument("--keep", type=int, metavar="N", help="with a folder: keep only its N newest dated backups")
     sub.set_defaults(handler=backup)
     sub = commands.add_parser("restore", help="put a backup back (the app and the sync daemon stopped)", parents=[common])
     sub.add_argument("file", metavar="FILE")

@@ -135,15 +135,43 @@ def _describe(connection: sqlite3.Connection, path: Path, field: str) -> Replica
     )
 
 
-def backup(replica: Replica, target: Path | str) -> ReplicaFile:
-    """Copy the live replica to `target` (a file, or a folder for a dated file in it)."""
+DATED = "pos-loyalty-*.sqlite3"  # the backups made into a folder
+
+
+def backup(replica: Replica, target: Path | str, *, keep: int | None = None) -> ReplicaFile:
+    """Copy the live replica to `target`: a file, or a folder for a dated file in it, of
+    which only the `keep` newest are kept (older dated backups there are deleted once
+    this one is complete)."""
     target = Path(target)
-    if target.is_dir():
-        target = target / f"pos-loyalty-{datetime.now():%Y%m%d-%H%M%S}.sqlite3"
+    folder = target if target.is_dir() else None
+    if keep is not None and (folder is None or keep < 1):
+        raise InvalidInput("keep", "--keep needs a folder to back up into, and a number of backups of at least 1")
+    if folder is not None:
+        target = _dated(folder)
     if target.resolve() in {replica.path.resolve(), *(Path(f"{replica.path}{s}").resolve() for s in ("-wal", "-shm"))}:
         raise InvalidInput("file", "A backup must go to another file than the replica itself")
     _copy(replica.path, target)
-    return describe(target)
+    made = describe(target)
+    if folder is not None and keep is not None:
+        for old in sorted(folder.glob(DATED), key=_age, reverse=True)[keep:]:
+            old.unlink(missing_ok=True)
+    return made
+
+
+def _age(path: Path) -> tuple[str, int]:
+    """Order of dated backups: pos-loyalty-DATE-TIME.sqlite3, then -002, -003... of that second."""
+    parts = path.name.removeprefix("pos-loyalty-").removesuffix(".sqlite3").split("-")
+    count = parts[2] if len(parts) > 2 else ""
+    return "-".join(parts[:2]), int(count) if count.isdigit() else 1
+
+
+def _dated(folder: Path) -> Path:
+    """A new file name in `folder` that sorts after every earlier dated backup."""
+    stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
+    same_second = [count for when, count in map(_age, folder.glob(f"pos-loyalty-{stamp}*.sqlite3")) if when == stamp]
+    if not same_second:
+        return folder / f"pos-loyalty-{stamp}.sqlite3"
+    return folder / f"pos-loyalty-{stamp}-{max(same_second) + 1:03d}.sqlite3"  # after the last of that second
 
 
 def restore(data_dir: Path | str, source: Path | str, *, discard_newer: bool = False) -> Restored:

@@ -21,21 +21,23 @@ from cli_runs import SCRIPT, connect_new_pharmacy, ok_json
 from sync.lock import SyncLock
 
 ROOT = Path(__file__).resolve().parents[2]
-UNIT = ROOT / "contrib" / "systemd" / "pos-loyalty-sync.service"
+CONTRIB = ROOT / "contrib" / "systemd"
+UNIT = CONTRIB / "pos-loyalty-sync.service"
+BACKUP = CONTRIB / "pos-loyalty-backup.service"
 
 
-def unit() -> configparser.ConfigParser:
+def unit(path: Path = UNIT) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(strict=False, interpolation=None)
     parser.optionxform = str  # systemd's keys are case-sensitive
-    parser.read(UNIT)
+    parser.read(path)
     return parser
 
 
-def service_environment(data_dir: Path) -> dict[str, str]:
+def service_environment(data_dir: Path, path: Path = UNIT) -> dict[str, str]:
     """The unit's Environment= lines, with its data folder moved to `data_dir`."""
-    service = unit()["Service"]
+    service = unit(path)["Service"]
     env = dict(line.split("=", 1) for line in shlex.split(service["Environment"]))
-    assert env["POS_LOYALTY_HOME"] == f"/var/lib/{service['StateDirectory']}"
+    assert env["POS_LOYALTY_HOME"] == f"/var/lib/{service['StateDirectory'].split()[0]}"
     return {**os.environ, **env, "POS_LOYALTY_HOME": str(data_dir)}
 
 
@@ -66,13 +68,39 @@ def test_the_unit_starts_at_boot_restarts_on_failure_and_runs_the_daemon():
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not installed (Debian: systemd)")
-def test_systemd_accepts_the_unit(tmp_path):
-    text = UNIT.read_text().replace("/opt/pos-loyalty/pos-loyalty", str(SCRIPT))
-    text = text.replace("User=pos\n", "User=root\n").replace("Group=pos\n", "Group=root\n")
-    checked = tmp_path / UNIT.name
-    checked.write_text(text)
-    done = subprocess.run(["systemd-analyze", "verify", str(checked)], capture_output=True, text=True, timeout=60)
+def test_systemd_accepts_the_units(tmp_path):
+    checked = []
+    for path in sorted(CONTRIB.iterdir()):
+        text = path.read_text().replace("/opt/pos-loyalty/pos-loyalty", str(SCRIPT))
+        text = text.replace("User=pos\n", "User=root\n").replace("Group=pos\n", "Group=root\n")
+        checked.append(tmp_path / path.name)
+        checked[-1].write_text(text)
+    assert [p.name for p in checked] == [
+        "pos-loyalty-backup.service", "pos-loyalty-backup.timer", "pos-loyalty-sync.service"
+    ]
+    done = subprocess.run(["systemd-analyze", "verify", *map(str, checked)], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout + done.stderr) == (0, "")
+
+
+def test_the_daily_backup_keeps_two_weeks_of_dated_copies(tmp_path):
+    timer = unit(CONTRIB / "pos-loyalty-backup.timer")
+    assert timer["Timer"]["OnCalendar"] == "daily" and timer["Timer"]["Persistent"] == "true"
+    assert timer["Install"]["WantedBy"] == "timers.target"
+    service = unit(BACKUP)["Service"]
+    program, *args = shlex.split(service["ExecStart"])
+    assert Path(program).name == "pos-loyalty" and args[0] == "backup" and args[-2:] == ["--keep", "14"]
+    assert service["StateDirectory"].split() == ["pos-loyalty", "pos-loyalty/daily-backups"]
+
+    data = tmp_path / "var-lib-pos-loyalty"
+    ok_json(data, "card", "issue", "--name", "Backed Up", "--phone", "9000000602")
+    folder = data / "daily-backups"
+    folder.mkdir()  # StateDirectory= makes it
+    args[1] = str(folder)  # the unit's folder, moved under the test's data folder
+    for _ in range(16):
+        done = subprocess.run([str(SCRIPT), *args], env=service_environment(data, BACKUP), capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+    assert len(list(folder.glob("pos-loyalty-*.sqlite3"))) == 14
 
 
 @pytest.fixture

@@ -115,6 +115,24 @@ def test_a_backup_into_a_folder_gets_a_dated_file_and_never_replaces_the_replica
     assert dump_replica(replica) == before
 
 
+def test_backups_into_a_folder_keep_the_newest_and_never_overwrite_each_other(replica, customer, tmp_path):
+    folder = tmp_path / "daily"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("the pharmacist's own file")
+    made = []
+    for amount in ("10.00", "20.00", "30.00", "40.00"):  # several in one second
+        sell(replica, customer, amount)
+        made.append(backup.backup(replica, folder, keep=2))
+    assert len({copy.path for copy in made}) == 4  # none overwrote another
+    kept = sorted(p.name for p in folder.glob("pos-loyalty-*.sqlite3"))
+    assert sorted(p.name for p in (made[2].path, made[3].path)) == kept  # the two newest
+    assert made[3].bills == 4 and (folder / "notes.txt").exists()  # nothing else touched
+
+    for wrong in ({"target": tmp_path / "one.sqlite3", "keep": 2}, {"target": folder, "keep": 0}):
+        with pytest.raises(InvalidInput, match="--keep"):
+            backup.backup(replica, wrong["target"], keep=wrong["keep"])
+
+
 def test_a_backup_that_cannot_be_written_says_why_and_leaves_nothing_behind(replica, customer, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
