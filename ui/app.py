@@ -38,6 +38,12 @@ def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int
             "There is no screen here (no DISPLAY): start the till on the counter's desktop, "
             "or use the pos-loyalty command line (pos-loyalty --help)."
         )
+    gone = _missing_local_display()
+    if gone:
+        raise NoScreen(
+            f"The screen DISPLAY={gone} is not there (no X server answers on it): start the till on the "
+            "counter's desktop, or use the pos-loyalty command line (pos-loyalty --help)."
+        )
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -90,6 +96,20 @@ def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int
         replica.checkpoint()
         replica.close()
         open_lock.release()
+
+
+def _missing_local_display() -> str | None:
+    """DISPLAY, if it names a local X server whose socket is not there (Qt would abort)."""
+    display = os.environ.get("DISPLAY", "")
+    platform = os.environ.get("QT_QPA_PLATFORM", "xcb")
+    if not sys.platform.startswith("linux") or not display.startswith(":") or not platform.startswith("xcb"):
+        return None
+    if os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    number = display[1:].split(".", 1)[0]
+    if not number.isdigit() or Path(f"/tmp/.X11-unix/X{number}").exists():
+        return None
+    return display
 
 
 RESTORE_HINT = "Restore the latest backup (pos-loyalty restore FILE), or call support."

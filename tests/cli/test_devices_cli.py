@@ -46,9 +46,10 @@ def test_scan_test_without_a_port_says_how_to_give_one(capsys, tmp_path):
 
 
 def read_line(stream, timeout: float = 5) -> str:
+    """The next line of an unbuffered pipe (a buffered one may hold a line select cannot see)."""
     ready, _, _ = select.select([stream], [], [], timeout)
     assert ready, "no line from scan-test"
-    return stream.readline()
+    return stream.readline().decode()  # raw: reads up to the newline and no further
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def test_scan_test_echoes_each_accepted_code_on_its_own_line(tmp_path, device):
     assert main(["--data-dir", str(till), "devices", "setup", "--port", str(device.link), "--baud", "9600"]) == 0
     process = subprocess.Popen(
         [str(SCRIPT), "--data-dir", str(till), "devices", "scan-test"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
     )
     try:
         assert "scan a card" in read_line(process.stderr)  # the port came from the till's settings
@@ -80,7 +81,7 @@ def test_scan_test_echoes_each_accepted_code_on_its_own_line(tmp_path, device):
         assert "stopped answering" in said[0] and "unplugged, waiting" in said[1]
         time.sleep(0.2)
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=10)
+        out, err = (text.decode() for text in process.communicate(timeout=10))
     finally:
         if process.poll() is None:
             process.kill()

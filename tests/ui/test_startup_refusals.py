@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from contextlib import closing
+from pathlib import Path
 
 from cli_runs import SCRIPT, ok_json
 from sync.lock import APP, SyncLock
@@ -57,3 +58,15 @@ def test_the_refusal_is_a_message_box_for_someone_without_a_terminal(qtbot):
     qtbot.addWidget(box)
     assert box.windowTitle() == "The till cannot start"
     assert box.text() == "This data was written by a newer pos-loyalty (schema 0099)."
+
+
+def test_no_screen_or_a_screen_that_is_gone_is_a_sentence_not_an_abort(tmp_path):
+    import subprocess
+
+    free = next(n for n in range(4000, 4100) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    base = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    for extra, says in (({}, "There is no screen here (no DISPLAY)"), ({"DISPLAY": f":{free}"}, f"DISPLAY=:{free} is not there")):
+        done = subprocess.run([str(SCRIPT), "--data-dir", str(tmp_path / "till"), "till"], capture_output=True,
+                              text=True, env={**base, **extra}, timeout=60)
+        assert done.returncode == 1 and says in done.stderr, done.stderr
+        assert "Aborted" not in done.stderr and "Traceback" not in done.stderr
