@@ -18,16 +18,16 @@ from sqlalchemy import select, update
 from central.store import config as configs
 from central.store.cards import CardRow
 from central.store.flags import OVERDRAFT, REFERRER_UNKNOWN, RULES_MISMATCH
-from central.store.ledger import BILL, REFERRAL, REVERSED
 from central.store.models import Bill, PointTransaction
 from central.store.mutations import SIGNED_LIMIT, Batch, _time
 from pos_loyalty import cardnumber, customer, errors, jsonio
 from pos_loyalty.amounts import MAX_FIGURE, parse_money, parse_percent, parse_points, points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules import bill_from_json, quote_bill
+from pos_loyalty.rules.ledger import BILL, EARNED, REDEEMED, REFERRAL, REFERRAL_EARNED, REVERSED
 from pos_loyalty.rules.quote import CardState
 
-_BILL_ROW_TYPES = {"EARNED", "REDEEMED", "REFERRAL_EARNED"}
+_BILL_ROW_TYPES = {EARNED, REDEEMED, REFERRAL_EARNED}
 #: The figures of a bill the service recomputes and compares with the till's.
 COMPARED = (
     "billAmount",
@@ -69,14 +69,14 @@ def bill_finalized(batch: Batch, mutation: Any) -> None:
             target,
             row["type"],
             row["amount"],
-            reference_type=REFERRAL if row["type"] == "REFERRAL_EARNED" else BILL,
+            reference_type=REFERRAL if row["type"] == REFERRAL_EARNED else BILL,
             reference_id=bill_id,
             bill_amount=row["bill_amount"],
             category_id=row["category_id"],
             category_name=row["category_name"],
             point_percentage=row["point_percentage"],
-            referred_card_id=card.id if row["type"] == "REFERRAL_EARNED" and card else None,
-            referred_bill_id=bill_id if row["type"] == "REFERRAL_EARNED" else None,
+            referred_card_id=card.id if row["type"] == REFERRAL_EARNED and card else None,
+            referred_bill_id=bill_id if row["type"] == REFERRAL_EARNED else None,
             description=row["description"],
             performed_by=row["performed_by"] or payload.get("performedBy") or batch.performed_by,
             device_id=batch.device_id,
@@ -114,10 +114,10 @@ def _bill_row(batch: Batch, row: Any, index: int, card: CardRow | None) -> tuple
     if kind not in _BILL_ROW_TYPES:
         raise InvalidInput(f"{where}.transactionType", f"{where} has no bill transaction type ({kind!r})")
     amount = parse_points(row.get("points"), f"{where}.points", minimum=SIGNED_LIMIT)
-    if (amount < 0) != (kind == "REDEEMED") or amount == 0:
+    if (amount < 0) != (kind == REDEEMED) or amount == 0:
         raise InvalidInput(f"{where}.points", f"{where}: {kind} points have the wrong sign ({amount / 100})")
     number = cardnumber.validate(row.get("cardNumber"), f"{where}.cardNumber")
-    if kind == "REFERRAL_EARNED":
+    if kind == REFERRAL_EARNED:
         target = batch.by_number.get(number)
         if target is None:
             try:

@@ -25,19 +25,11 @@ from central.store import cards
 from central.store import config as configs
 from central.store.cards import CardRow
 from central.store.db import Unit
-from central.store.ledger import (
-    BILL,
-    EARNED,
-    REDEEMED,
-    REFERRAL,
-    REFERRAL_EARNED,
-    REVERSED,
-    Postings,
-    row_json,
-)
+from central.store.ledger import Postings, row_json
 from central.store.models import Bill, PointTransaction
 from pos_loyalty import errors
 from pos_loyalty.amounts import money, points
+from pos_loyalty.rules.ledger import BILL, EARNED, REDEEMED, REFERRAL, REFERRAL_EARNED, REVERSED
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules import BillRequest, LoyaltyConfig, earning, quote_bill, redemption
 

@@ -17,15 +17,7 @@ from central.store.cards import CardRow
 from central.store.db import Unit, bulk_insert
 from central.store.models import Card, PointTransaction
 from pos_loyalty.amounts import money, percent, points
-
-EARNED = "EARNED"
-REDEEMED = "REDEEMED"
-REFERRAL_EARNED = "REFERRAL_EARNED"
-ADJUSTED = "ADJUSTED"
-REVERSED = "REVERSED"
-BILL = "BILL"
-MANUAL = "MANUAL"
-REFERRAL = "REFERRAL"
+from pos_loyalty.rules.ledger import totals_moved
 
 _OPTIONAL = (
     "reference_id",
@@ -71,14 +63,11 @@ class Postings:
         **columns: Any,
     ) -> dict[str, Any]:
         """Queue a row of `amount` points (signed) on `card`; `counts_as` for a reversal."""
+        earned, redeemed, referral = totals_moved(transaction_type, amount, reversing=counts_as)
         card.points_balance += amount
-        kind = counts_as or transaction_type
-        if kind == EARNED:
-            card.total_points_earned += amount
-        elif kind == REDEEMED:
-            card.total_points_redeemed -= amount
-        elif kind == REFERRAL_EARNED:
-            card.total_referral_points_earned += amount
+        card.total_points_earned += earned
+        card.total_points_redeemed += redeemed
+        card.total_referral_points_earned += referral
         row_time = columns.get("created_at") or self.unit.now  # a till's bill: when it was sold
         if card.last_transaction_at is None or row_time > card.last_transaction_at:
             card.last_transaction_at = row_time

@@ -27,7 +27,7 @@ from central.store.flags import (
     REFERRER_UNKNOWN,
     Flags,
 )
-from central.store.ledger import MANUAL, Postings
+from central.store.ledger import Postings
 from central.store.models import Bill, Card, PointTransaction
 from pos_loyalty import cardnumber, customer, errors, jsonio
 from pos_loyalty.amounts import MAX_FIGURE, POINTS_PLACES, parse_points, points
@@ -35,6 +35,7 @@ from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.phone import normalize_phone
 from pos_loyalty.rules import config_from_json, config_to_json
 from pos_loyalty.rules.config_fields import merge
+from pos_loyalty.rules.ledger import ADJUSTED, MANUAL
 
 #: The most points a row may take off (a signed figure).
 SIGNED_LIMIT = -MAX_FIGURE * 10**POINTS_PLACES
@@ -145,7 +146,7 @@ class Batch:
             raise InvalidInput("points", "An adjustment of zero points changes nothing")
         reason = customer.text(payload.get("reason"), "reason", required=True, limit=500)
         self.postings.post(
-            card, "ADJUSTED", amount, reference_type=MANUAL, description=reason,
+            card, ADJUSTED, amount, reference_type=MANUAL, description=reason,
             performed_by=customer.text(payload.get("performedBy"), "performedBy", required=False) or self.performed_by,
             device_id=self.device_id,
         )

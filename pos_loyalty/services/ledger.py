@@ -21,16 +21,18 @@ from pos_loyalty.replica.db import UnitOfWork
 from pos_loyalty.replica.models import Card, LedgerEntry
 from pos_loyalty.services.card_records import CardRecord
 
-EARNED = "EARNED"
-REDEEMED = "REDEEMED"
-REFERRAL_EARNED = "REFERRAL_EARNED"
-EXPIRED = "EXPIRED"
-ADJUSTED = "ADJUSTED"
-REVERSED = "REVERSED"
-
-BILL = "BILL"
-MANUAL = "MANUAL"
-REFERRAL = "REFERRAL"
+from pos_loyalty.rules.ledger import (  # noqa: F401  (the vocabulary, as ledger.BILL etc.)
+    ADJUSTED,
+    BILL,
+    EARNED,
+    EXPIRED,
+    MANUAL,
+    REDEEMED,
+    REFERRAL,
+    REFERRAL_EARNED,
+    REVERSED,
+    totals_moved,
+)
 
 #: The columns a caller of `post` may leave out (NULL in the row).
 _OPTIONAL = (
@@ -60,14 +62,12 @@ def post(
     **columns: Any,
 ) -> dict[str, Any]:
     """Append a row of `amount` points (signed) to `card` and move its figures with it."""
+    reversing = reverses["transaction_type"] if reverses is not None else None
+    earned, redeemed, referral = totals_moved(transaction_type, amount, reversing=reversing)
     card.points_balance += amount
-    counted_as = reverses["transaction_type"] if reverses is not None else transaction_type
-    if counted_as == EARNED:
-        card.total_points_earned += amount
-    elif counted_as == REDEEMED:
-        card.total_points_redeemed -= amount
-    elif counted_as == REFERRAL_EARNED:
-        card.total_referral_points_earned += amount
+    card.total_points_earned += earned
+    card.total_points_redeemed += redeemed
+    card.total_referral_points_earned += referral
     card.last_transaction_at = uow.now
     card.updated_at = uow.now
     uow.connection.execute(
@@ -113,17 +113,8 @@ def totals(uow: UnitOfWork, card_id: int) -> Totals:
         .outerjoin(original, LedgerEntry.reverses_id == original.id)
         .where(LedgerEntry.card_id == card_id)
     ).all()
-    balance = earned = redeemed = referral = 0
-    for kind, amount, reversed_kind in rows:
-        balance += amount
-        counted_as = reversed_kind if kind == REVERSED else kind
-        if counted_as == EARNED:
-            earned += amount
-        elif counted_as == REDEEMED:
-            redeemed -= amount
-        elif counted_as == REFERRAL_EARNED:
-            referral += amount
-    return Totals(balance, earned, redeemed, referral)
+    moves = [(amount, *totals_moved(kind, amount, reversing=reversed_kind)) for kind, amount, reversed_kind in rows]
+    return Totals(*([sum(column) for column in zip(*moves)] or [0, 0, 0, 0]))
 
 
 def entry_to_json(entry: Mapping[str, Any], card_numbers: Mapping[int, str]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from pos_loyalty.errors import InvalidInput
 from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import CardNumberBlock, OutboxMutation, SyncState, TillSetting
 from pos_loyalty.rules.config import config_from_json
+from pos_loyalty.rules.ledger import totals_moved
 from pos_loyalty.services import configuration, outbox
 
 APPLIED = "APPLIED"
@@ -301,14 +302,8 @@ def _store_cards(uow: UnitOfWork, rows: list[dict[str, Any]], applied_seq: int) 
     unseen: dict[str, list[int]] = {}
     for number, kind, reversed_kind, total in raw.execute(_UNSEEN_BY_SERVER, {"applied": applied_seq}):
         delta = unseen.setdefault(number, [0, 0, 0, 0])
-        delta[0] += total
-        counted_as = reversed_kind if kind == "REVERSED" else kind
-        if counted_as == "EARNED":
-            delta[1] += total
-        elif counted_as == "REDEEMED":
-            delta[2] -= total
-        elif counted_as == "REFERRAL_EARNED":
-            delta[3] += total
+        for index, amount in enumerate((total, *totals_moved(kind, total, reversing=reversed_kind))):
+            delta[index] += amount
     now = _sql_time(uow.now)
     for row in rows:
         delta = unseen.get(row["number"], (0, 0, 0, 0))

@@ -17,7 +17,8 @@ from sqlalchemy import func, select, update
 
 from central.store import cards
 from central.store.cards import NewCard, insert_card
-from central.store.ledger import ADJUSTED, MANUAL, Postings
+from central.store.ledger import Postings
+from pos_loyalty.rules.ledger import ADJUSTED, MANUAL
 from central.store.models import Bill, Card, IdempotencyRecord, PointTransaction
 from central.store.tenants import create_tenant
 from central_harness import Client, body

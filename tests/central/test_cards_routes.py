@@ -10,9 +10,10 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from central.store import cards
-from central.store.ledger import BILL, EARNED, REDEEMED, REFERRAL, REFERRAL_EARNED, Postings
+from central.store.ledger import Postings
 from central.store.models import Card, CardBlock, PointTransaction, Tenant
 from central.store.tenants import create_tenant
+from pos_loyalty.rules.ledger import BILL, EARNED, REDEEMED, REFERRAL, REFERRAL_EARNED
 from central_harness import Client, body
 from pos_loyalty import cardnumber
 

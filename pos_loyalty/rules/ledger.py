@@ -1,0 +1,34 @@
+"""The ledger's vocabulary (seed 002's `point_transactions`), and how a row moves a card's totals.
+
+Shared by the till's ledger, the central service's and the till's reading of pulled
+cards, so that a card's figures follow one rule wherever they are worked out.
+"""
+
+from __future__ import annotations
+
+# transaction_type
+EARNED = "EARNED"
+REDEEMED = "REDEEMED"
+REFERRAL_EARNED = "REFERRAL_EARNED"
+EXPIRED = "EXPIRED"
+ADJUSTED = "ADJUSTED"
+REVERSED = "REVERSED"
+
+# reference_type
+BILL = "BILL"
+MANUAL = "MANUAL"
+REFERRAL = "REFERRAL"
+
+
+def totals_moved(kind: str, amount: int, *, reversing: str | None = None) -> tuple[int, int, int]:
+    """How a row of `amount` points (signed) of type `kind` moves a card's totals:
+    (earned, redeemed, referral). A REVERSED row counts against the type of the row it
+    reverses (`reversing`); ADJUSTED and EXPIRED rows move the balance only."""
+    counted_as = reversing or kind
+    if counted_as == EARNED:
+        return amount, 0, 0
+    if counted_as == REDEEMED:
+        return 0, -amount, 0
+    if counted_as == REFERRAL_EARNED:
+        return 0, 0, amount
+    return 0, 0, 0
