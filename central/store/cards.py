@@ -218,27 +218,29 @@ def insert_card(
     with a concurrent request surfaces as the database's IntegrityError.
     """
     number = new.card_number or next_service_number(unit)
-    issued = issued_at or unit.now
+    fields = dict(  # both the new row's and the CardRow's
+        card_number=number,
+        customer_id=new.customer_id,
+        customer_name=new.customer_name,
+        customer_phone=new.customer_phone,
+        customer_email=new.customer_email,
+        referrer_card_id=referrer.id if referrer else None,
+        points_balance=0,
+        total_points_earned=0,
+        total_points_redeemed=0,
+        total_referral_points_earned=0,
+        is_active=True,
+        issued_at=issued_at or unit.now,
+    )
     statement = (
         insert(Card)
         .values(
             tenant_id=unit.tenant,
-            card_number=number,
-            customer_id=new.customer_id,
-            customer_name=new.customer_name,
-            customer_phone=new.customer_phone,
-            customer_email=new.customer_email,
-            referrer_card_id=referrer.id if referrer else None,
-            points_balance=0,
-            total_points_earned=0,
-            total_points_redeemed=0,
-            total_referral_points_earned=0,
-            is_active=True,
-            issued_at=issued,
             created_at=unit.now,
             updated_at=unit.now,
             issued_by_device_id=device_id,
             change_seq=unit.change_number(),
+            **fields,
         )
         .returning(Card.id)
     )
@@ -261,21 +263,10 @@ def insert_card(
     unit.stamped_cards.add(card_id)
     return CardRow(
         id=card_id,
-        card_number=number,
-        customer_id=new.customer_id,
-        customer_name=new.customer_name,
-        customer_phone=new.customer_phone,
-        customer_email=new.customer_email,
-        referrer_card_id=referrer.id if referrer else None,
-        points_balance=0,
-        total_points_earned=0,
-        total_points_redeemed=0,
-        total_referral_points_earned=0,
-        is_active=True,
-        issued_at=issued,
         last_transaction_at=None,
         referrer_number=referrer.card_number if referrer else None,
         referrer_active=referrer.is_active if referrer else None,
+        **fields,
     )
 
 
