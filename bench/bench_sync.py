@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "tests")]
 
-from sync_central import Server, Tenant, big_tenant, connect, new_tenant  # noqa: E402
+from sync_central import Tenant, big_tenant, connect, new_tenant, start_server  # noqa: E402
 
 from pos_loyalty import jsonio  # noqa: E402
 from pos_loyalty.amounts import parse_money, parse_percent, parse_points  # noqa: E402
@@ -163,7 +163,7 @@ class Drain:
 def drain(work: Path, card_count: int, bill_count: int, push_batch: int) -> Drain:
     chance = random.Random(SEED)
     tenant = new_tenant(work / "central", "Bench pharmacy")
-    server = Server(tenant.database)
+    server = start_server(tenant.database)
     try:
         connect_till(work / "till", server.base, tenant.token)
         replica = open_replica(work / "till")
@@ -306,7 +306,7 @@ class Bootstrap:
 
 def bootstrap(out: Path, work: Path, count: int) -> Bootstrap:
     tenant, built = big_tenant(out, count)
-    server = Server(tenant.database)
+    server = start_server(tenant.database)
     data_dir = work / "new-till"
     try:
         from cli.main import main as cli

@@ -2,7 +2,7 @@
 
 - `new_tenant` makes a central SQLite file with one tenant (seed 002's sample
   configuration) and one till, through the service's own code (`central.store.tenants`).
-- `Server` runs `pos-loyalty central serve --db FILE` on a free loopback port.
+- `start_server` runs `pos-loyalty central serve --db FILE` on a free loopback port.
 - `big_tenant` is a tenant of N cards loaded straight into the database with `sqlite3`
   executemany in one transaction, built once and cached (keyed by the card count, the
   fill format below and the text of the central migrations); every run gets a fresh copy.
@@ -15,22 +15,18 @@ import (the tenant's counter + 1, and the counter moved to it: `central/store/db
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import shutil
 import sqlite3
-import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
 
 from central.store.db import Store
 from central.store.migrate import upgrade
 from central.store.tenants import add_device, create_tenant
+from central_harness import Server
 from pos_loyalty import cardnumber
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,45 +73,12 @@ def connect(database: Path) -> sqlite3.Connection:
 # --- the server process -------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """`pos-loyalty central serve --db FILE` on 127.0.0.1, one worker (a pharmacy's server)."""
-
-    def __init__(self, database: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = database.parent / "serve.log"
-        self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("pos-loyalty")), "central", "serve", "--db", str(database),
-             "--port", str(self.port)],
-            stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
-            env={**os.environ, "POS_LOYALTY_HOME": tempfile.mkdtemp(prefix="bench-serve-")},
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"central serve exited: {self.log.read_text()[-2000:]}")
-            try:
-                if requests.get(self.base + "/health", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError("central serve did not answer /health within 60 s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+def start_server(database: Path) -> Server:
+    """`pos-loyalty central serve --db FILE` on a free loopback port, one worker (a
+    pharmacy's server): the tests' own harness (`tests/central_harness.py`)."""
+    server = Server(f"sqlite:///{database}", database.parent / "serve.log")
+    server.start()
+    return server
 
 
 # --- a big tenant ---------------------------------------------------------------------------
