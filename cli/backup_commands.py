@@ -9,7 +9,6 @@ import time
 from cli.till_commands import Context, Output
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.services import backup as backups
-from pos_loyalty.services import open_replica
 
 BUSY = "TILL_BUSY"
 
@@ -21,14 +20,11 @@ def counted(number: int, noun: str) -> str:
 
 def backup(args: argparse.Namespace, ctx: Context) -> Output:
     """Safe while the counter app and the sync daemon run."""
-    replica = open_replica(ctx.data_dir)
-    try:
-        size = replica.path.stat().st_size
-        print(f"Backing up {replica.path} ({size / 1e6:.1f} MB)...", file=sys.stderr, flush=True)
-        started = time.perf_counter()
-        written = backups.backup(replica, args.file, keep=args.keep)
-    finally:
-        replica.close()
+    replica = ctx.replica
+    size = replica.path.stat().st_size
+    print(f"Backing up {replica.path} ({size / 1e6:.1f} MB)...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    written = backups.backup(replica, args.file, keep=args.keep)
     seconds = time.perf_counter() - started
     return Output(
         {**written.to_json(), "milliseconds": round(seconds * 1000)},
@@ -38,11 +34,11 @@ def backup(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def restore(args: argparse.Namespace, ctx: Context) -> Output:
-    from sync.lock import APP, SyncLock
+    from sync.lock import APP, SYNC, SyncLock
 
     held = []
     try:
-        for name, who in (("sync.lock", "the sync daemon or the counter app's sync"), (APP, "the counter app")):
+        for name, who in ((SYNC, "the sync daemon or the counter app's sync"), (APP, "the counter app")):
             lock = SyncLock(ctx.data_dir, name)
             if not lock.acquire():
                 raise LoyaltyError(

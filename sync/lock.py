@@ -32,6 +32,7 @@ else:
         return True
 
 
+SYNC = "sync.lock"
 APP = "app.lock"
 
 
@@ -39,7 +40,7 @@ class SyncLock:
     """`SyncLock(data_dir)` is the sync's lock; `SyncLock(data_dir, APP)` the one the
     counter app holds while it is open (a restore waits for both to be free)."""
 
-    def __init__(self, data_dir: Path, name: str = "sync.lock") -> None:
+    def __init__(self, data_dir: Path, name: str = SYNC) -> None:
         self.path = Path(data_dir) / name
         self._handle: IO | None = None
 

@@ -72,6 +72,11 @@ class Backoff:
         self.failures = 0
 
 
+def _is_seq(value: object) -> bool:
+    """A deviceSeq position as the server states it: a whole number from 0 (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def resend_position(last_applied_seq: object) -> int:
     """Where to push from after a 409: the server's `lastAppliedSeq` + 1.
 
@@ -79,7 +84,7 @@ def resend_position(last_applied_seq: object) -> int:
     mutations it once acknowledged (restored from an older backup), so those go again,
     from the acknowledged ones kept in the outbox.
     """
-    if isinstance(last_applied_seq, bool) or not isinstance(last_applied_seq, int) or last_applied_seq < 0:
+    if not _is_seq(last_applied_seq):
         raise ValueError(f"a 409 without a usable lastAppliedSeq ({last_applied_seq!r})")
     return last_applied_seq + 1
 
@@ -93,7 +98,7 @@ def push_answer_problem(body: object, sent: list[int]) -> str | None:
     if not isinstance(body, dict):
         return "the central service's answer to a push is not a push answer (a login page or a proxy in the way?)"
     results, last = body.get("results"), body.get("lastAppliedSeq")
-    if not isinstance(results, list) or isinstance(last, bool) or not isinstance(last, int) or last < 0:
+    if not isinstance(results, list) or not _is_seq(last):
         return "the central service's answer to a push lacks its results or lastAppliedSeq"
     expected = set(sent)
     for result in results:

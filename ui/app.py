@@ -48,7 +48,7 @@ def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int
     from PySide6.QtWidgets import QApplication
 
     from pos_loyalty.services import demo as sample
-    from pos_loyalty.services import open_replica, settings
+    from pos_loyalty.services import settings
     from ui import messages
     from ui.main_window import MainWindow
     from ui.style import STYLE_SHEET
@@ -59,14 +59,10 @@ def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int
     app.setStyleSheet(STYLE_SHEET)
     open_lock = _hold_the_till(data_dir)
     try:
-        replica = open_replica(data_dir)
-    except LoyaltyError as error:  # a replica written by a newer version, a bad data folder
+        replica = _open_replica(data_dir)
+    except CannotStart:
         open_lock.release()
-        _refuse(CannotStart(error.message, error.code))
-    except Exception as error:  # a damaged or unreadable file
-        open_lock.release()
-        log.exception("cannot open the replica in %s", data_dir)
-        _refuse(CannotStart(f"The till's data in {data_dir} cannot be opened ({error}). {RESTORE_HINT}", "REPLICA_UNUSABLE"))
+        raise
     if demo and sample.fill(replica):
         log.info("filled %s with the sample pharmacy", data_dir)
     chosen = settings.read(replica)
@@ -110,6 +106,19 @@ def _missing_local_display() -> str | None:
     if not number.isdigit() or Path(f"/tmp/.X11-unix/X{number}").exists():
         return None
     return display
+
+
+def _open_replica(data_dir: Path):  # type: ignore[no-untyped-def]
+    """The till's replica, or CannotStart (said on the screen too) when it cannot be used."""
+    from pos_loyalty.services import open_replica
+
+    try:
+        return open_replica(data_dir)
+    except LoyaltyError as error:  # a replica written by a newer version, a bad data folder
+        _refuse(CannotStart(error.message, error.code))
+    except Exception as error:  # a damaged or unreadable file
+        log.exception("cannot open the replica in %s", data_dir)
+        _refuse(CannotStart(f"The till's data in {data_dir} cannot be opened ({error}). {RESTORE_HINT}", "REPLICA_UNUSABLE"))
 
 
 RESTORE_HINT = "Restore the latest backup (pos-loyalty restore FILE), or call support."

@@ -78,9 +78,10 @@ class Restored:
     discarded: int  # unsent changes dropped (only with discard_newer)
 
 
-def describe(path: Path | str, field: str = "file") -> ReplicaFile:
+def describe(path: Path | str, field: str = "file", *, checked: bool = False) -> ReplicaFile:
     """The replica in `path`, checked: InvalidInput (or REPLICA_TOO_NEW) if it is not one
-    this version can use."""
+    this version can use. `checked`: its pages were just checked (`_copy` made it), so
+    the integrity check, which reads the whole file, is not run again."""
     path = Path(path)
     if not path.is_file():
         raise InvalidInput(field, f"No file {path}")
@@ -92,15 +93,15 @@ def describe(path: Path | str, field: str = "file") -> ReplicaFile:
     except sqlite3.Error as error:
         raise InvalidInput(field, f"Cannot open {path}: {error}") from None
     try:
-        return _describe(connection, path, field)
+        return _describe(connection, path, field, checked)
     except sqlite3.DatabaseError as error:
         raise InvalidInput(field, f"{path} is damaged ({error}); use another backup") from None
     finally:
         connection.close()
 
 
-def _describe(connection: sqlite3.Connection, path: Path, field: str) -> ReplicaFile:
-    problems = connection.execute("PRAGMA quick_check").fetchall()
+def _describe(connection: sqlite3.Connection, path: Path, field: str, checked: bool) -> ReplicaFile:
+    problems = [("ok",)] if checked else connection.execute("PRAGMA quick_check").fetchall()
     if problems != [("ok",)]:
         raise InvalidInput(field, f"{path} is damaged ({problems[0][0]}); use another backup")
     names = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -151,7 +152,7 @@ def backup(replica: Replica, target: Path | str, *, keep: int | None = None) -> 
     if target.resolve() in {replica.path.resolve(), *(Path(f"{replica.path}{s}").resolve() for s in ("-wal", "-shm"))}:
         raise InvalidInput("file", "A backup must go to another file than the replica itself")
     _copy(replica.path, target)
-    made = describe(target)
+    made = describe(target, checked=True)
     if folder is not None and keep is not None:
         for old in sorted(folder.glob(DATED), key=_age, reverse=True)[keep:]:
             old.unlink(missing_ok=True)
