@@ -62,3 +62,15 @@ def pg_cluster():
     cluster.start()
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture
+def pty_scanner(tmp_path):
+    """A serial scanner on a pseudo-terminal, plugged in (`scanner_pty.PtyScanner`)."""
+    from scanner_pty import PtyScanner
+
+    device = PtyScanner(tmp_path / "scanner")
+    device.plug()
+    yield device
+    if device.master is not None:
+        device.unplug()

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.rules import bill_from_json
 from pos_loyalty.rules.bill import BillRequest
+
+#: Seed 002's configuration example, verbatim.
+SEED_EXAMPLE = """{
+  "tenantId": 1,
+  "isEnabled": true,
+  "pointsToAmountRate": 0.10,
+  "maxRedemptionPercent": 50,
+  "referralPointsPercent": 0.5,
+  "minPointsToRedeem": 100,
+  "categoryPointConfigs": [
+    {"categoryId": 1, "categoryName": "Medicines", "pointPercentage": 1.0},
+    {"categoryId": 2, "categoryName": "General", "pointPercentage": 3.0},
+    {"categoryId": 3, "categoryName": "Baby Care", "pointPercentage": 5.0},
+    {"categoryId": 4, "categoryName": "Cosmetics", "pointPercentage": 2.0}
+  ],
+  "categoryDiscounts": [
+    {"categoryId": 1, "categoryName": "Medicines", "discountPercentage": 5.0},
+    {"categoryId": 3, "categoryName": "Baby Care", "discountPercentage": 10.0}
+  ]
+}"""
 
 
 def make_bill(*items: tuple[int, str], redeem: str | None = None, flat: str | None = None) -> BillRequest:
@@ -34,3 +55,11 @@ def dump_replica(replica: Replica) -> dict[str, list[tuple]]:
         return {t: connection.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
     finally:
         connection.close()
+
+
+def wait_until(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Poll `condition` until it holds; fail naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
+        time.sleep(0.05)

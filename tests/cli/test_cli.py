@@ -8,25 +8,9 @@ from decimal import Decimal
 import pytest
 
 from cli_runs import in_process, ok_json, run
+from support import SEED_EXAMPLE
 
-SEED_CONFIG = {
-    "tenantId": 1,
-    "isEnabled": True,
-    "pointsToAmountRate": 0.10,
-    "maxRedemptionPercent": 50,
-    "referralPointsPercent": 0.5,
-    "minPointsToRedeem": 100,
-    "categoryPointConfigs": [
-        {"categoryId": 1, "categoryName": "Medicines", "pointPercentage": 1.0},
-        {"categoryId": 2, "categoryName": "General", "pointPercentage": 3.0},
-        {"categoryId": 3, "categoryName": "Baby Care", "pointPercentage": 5.0},
-        {"categoryId": 4, "categoryName": "Cosmetics", "pointPercentage": 2.0},
-    ],
-    "categoryDiscounts": [
-        {"categoryId": 1, "categoryName": "Medicines", "discountPercentage": 5.0},
-        {"categoryId": 3, "categoryName": "Baby Care", "discountPercentage": 10.0},
-    ],
-}
+SEED_CONFIG = json.loads(SEED_EXAMPLE)
 
 
 def test_a_day_at_the_till(tmp_path):

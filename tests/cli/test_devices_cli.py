@@ -10,12 +10,10 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 
 from cli.main import main
 from cli_runs import SCRIPT, in_process
 from pos_loyalty import cardnumber
-from scanner_pty import PtyScanner
 
 CARD = cardnumber.from_block("29", 1, 1)
 
@@ -52,31 +50,22 @@ def read_line(stream, timeout: float = 5) -> str:
     return stream.readline().decode()  # raw: reads up to the newline and no further
 
 
-@pytest.fixture
-def device(tmp_path):
-    scanner = PtyScanner(tmp_path / "scanner")
-    scanner.plug()
-    yield scanner
-    if scanner.master is not None:
-        scanner.unplug()
-
-
-def test_scan_test_echoes_each_accepted_code_on_its_own_line(tmp_path, device):
+def test_scan_test_echoes_each_accepted_code_on_its_own_line(tmp_path, pty_scanner):
     till = tmp_path / "till"
-    assert main(["--data-dir", str(till), "devices", "setup", "--port", str(device.link), "--baud", "9600"]) == 0
+    assert main(["--data-dir", str(till), "devices", "setup", "--port", str(pty_scanner.link), "--baud", "9600"]) == 0
     process = subprocess.Popen(
         [str(SCRIPT), "--data-dir", str(till), "devices", "scan-test"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
     )
     try:
         assert "scan a card" in read_line(process.stderr)  # the port came from the till's settings
-        device.send(f"]E0{CARD}\r\n".encode())
+        pty_scanner.send(f"]E0{CARD}\r\n".encode())
         assert read_line(process.stdout) == f"{CARD}\n"
-        device.send(b"\xff\xfe junk\r")
+        pty_scanner.send(b"\xff\xfe junk\r")
         assert "scanner noise dropped: not UTF-8" in read_line(process.stderr)
-        device.send(b"4006381333931\r")  # not a card, but a code: setup shows every code the scanner reads
+        pty_scanner.send(b"4006381333931\r")  # not a card, but a code: setup shows every code the scanner reads
         assert read_line(process.stdout) == "4006381333931\n"
-        device.unplug()
+        pty_scanner.unplug()
         said = [read_line(process.stderr), read_line(process.stderr)]  # why, in the log; and the state
         assert "stopped answering" in said[0] and "unplugged, waiting" in said[1]
         time.sleep(0.2)

@@ -46,15 +46,6 @@ class Reader:
 
 
 @pytest.fixture
-def pty_scanner(tmp_path):
-    device = PtyScanner(tmp_path / "scanner")
-    device.plug()
-    yield device
-    if device.master is not None:
-        device.unplug()
-
-
-@pytest.fixture
 def reader():
     started: list[Reader] = []
 

@@ -18,6 +18,7 @@ import pytest
 
 from cli.main import EXIT_USER_ERROR
 from cli_runs import SCRIPT, connect_new_pharmacy, ok_json
+from support import wait_until
 from sync.lock import SyncLock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,13 +111,6 @@ def connected_till(sqlite_central, tmp_path):
     return data
 
 
-def wait_until(condition, what: str, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting: {what}"
-        time.sleep(0.2)
-
-
 def pending(data: Path) -> int:
     return ok_json(data, "status")["pendingMutations"]
 
@@ -136,9 +130,9 @@ def test_the_service_waits_its_turn_syncs_logs_and_stops_cleanly(connected_till)
         assert pending(data) == 2
         app_sync.release()  # the counter app closed
 
-        wait_until(lambda: pending(data) == 0, "the daemon to push the sale")
+        wait_until(lambda: pending(data) == 0, 60, "the daemon to push the sale")
         ok_json(data, "bill", "finalize", "--card", card, "--item", "2:50")
-        wait_until(lambda: pending(data) == 0, "the daemon to push a sale made while it runs")
+        wait_until(lambda: pending(data) == 0, 60, "the daemon to push a sale made while it runs")
     finally:
         daemon.send_signal(signal.SIGTERM)
         out, err = daemon.communicate(timeout=30)

@@ -21,7 +21,7 @@ from convergence import assert_converged
 from pos_loyalty import errors
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.services import bills, configuration
-from support import make_bill
+from support import make_bill, wait_until
 from sync.daemon import SyncFailed
 from tills import Cashier
 
@@ -47,13 +47,6 @@ def applied_on_server(pharmacy, till) -> int:
         ).scalar_one(),
         write=False,
     )
-
-
-def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
-        time.sleep(0.05)
 
 
 class DaemonThread(threading.Thread):

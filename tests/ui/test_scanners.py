@@ -11,7 +11,6 @@ from PySide6.QtCore import Qt
 from devices.qt_scanner import Scanners
 from devices.serial_scanner import CONNECTED, UNPLUGGED, PortSettings
 from pos_loyalty.services import cards
-from scanner_pty import PtyScanner
 from ui.main_window import MainWindow
 
 
@@ -21,17 +20,8 @@ def customer(replica) -> str:
 
 
 @pytest.fixture
-def serial_device(tmp_path):
-    device = PtyScanner(tmp_path / "scanner")
-    device.plug()
-    yield device
-    if device.master is not None:
-        device.unplug()
-
-
-@pytest.fixture
-def window(qtbot, replica, data_dir: Path, serial_device):
-    scanners = Scanners(PortSettings(str(serial_device.link)))
+def window(qtbot, replica, data_dir: Path, pty_scanner):
+    scanners = Scanners(PortSettings(str(pty_scanner.link)))
     shown = MainWindow(replica, data_dir, "cashier-1", pharmacy="Test Pharmacy", scanners=scanners)
     qtbot.addWidget(shown)
     scanners.start()
@@ -56,21 +46,21 @@ def test_a_wedge_scan_opens_the_card_while_the_cashier_is_typing_an_amount(qtbot
     assert amount.text() == "" and window.checkout.draft.lines == []  # nothing typed into the bill
 
 
-def test_a_serial_scan_opens_the_card_and_unplugging_shows_in_the_status_bar(qtbot, window, serial_device, customer):
+def test_a_serial_scan_opens_the_card_and_unplugging_shows_in_the_status_bar(qtbot, window, pty_scanner, customer):
     qtbot.waitUntil(lambda: status_text(window) == f"Scanner: {CONNECTED}", timeout=5000)
-    serial_device.send(f"]E0{customer}\r\n".encode())
+    pty_scanner.send(f"]E0{customer}\r\n".encode())
     qtbot.waitUntil(lambda: window.checkout.card is not None, timeout=3000)
     assert window.checkout.card_panel.name.text() == "Asha Rao"
 
-    serial_device.unplug()
+    pty_scanner.unplug()
     qtbot.waitUntil(lambda: status_text(window) == f"Scanner: {UNPLUGGED}", timeout=5000)
-    serial_device.plug()
+    pty_scanner.plug()
     qtbot.waitUntil(lambda: status_text(window) == f"Scanner: {CONNECTED}", timeout=5000)
 
 
-def test_a_product_barcode_is_reported_as_not_a_card(qtbot, window, serial_device):
+def test_a_product_barcode_is_reported_as_not_a_card(qtbot, window, pty_scanner):
     qtbot.waitUntil(lambda: status_text(window) == f"Scanner: {CONNECTED}", timeout=5000)
-    serial_device.send(b"4006381333931\r")
+    pty_scanner.send(b"4006381333931\r")
     panel = window.checkout.card_panel
     qtbot.waitUntil(lambda: "not a loyalty card" in panel.problem.text(), timeout=3000)
     assert "product's barcode" in panel.problem.text() and window.checkout.card is None

@@ -7,21 +7,14 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from cli_runs import SCRIPT, ok_json
+from cli_runs import SCRIPT, ok_json, run
 from sync.lock import APP, SyncLock
 from ui.app import CannotStart, refusal_box
 
 
-def till(data_dir, *args):  # type: ignore[no-untyped-def]
-    import subprocess
-
-    return subprocess.run(
-        [str(SCRIPT), "--data-dir", str(data_dir), "till", "--quit-after", "1", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-        timeout=120,
-    )
+def till(data_dir):  # type: ignore[no-untyped-def]
+    """`pos-loyalty till`, offscreen (tests/ui/conftest.py), closing itself after a second."""
+    return run(data_dir, "till", "--quit-after", "1")
 
 
 def test_a_replica_from_a_newer_version_is_refused_and_left_alone(tmp_path):

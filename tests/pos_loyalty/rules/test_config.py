@@ -8,26 +8,7 @@ from pos_loyalty import jsonio
 from pos_loyalty.errors import ConfigInvalid
 from pos_loyalty.rules import config_from_json, config_to_json
 from pos_loyalty.rules.config import SAMPLE_CONFIG_JSON
-
-SEED_EXAMPLE = """{
-  "tenantId": 1,
-  "isEnabled": true,
-  "pointsToAmountRate": 0.10,
-  "maxRedemptionPercent": 50,
-  "referralPointsPercent": 0.5,
-  "minPointsToRedeem": 100,
-  "categoryPointConfigs": [
-    {"categoryId": 1, "categoryName": "Medicines", "pointPercentage": 1.0},
-    {"categoryId": 2, "categoryName": "General", "pointPercentage": 3.0},
-    {"categoryId": 3, "categoryName": "Baby Care", "pointPercentage": 5.0},
-    {"categoryId": 4, "categoryName": "Cosmetics", "pointPercentage": 2.0}
-  ],
-  "categoryDiscounts": [
-    {"categoryId": 1, "categoryName": "Medicines", "discountPercentage": 5.0},
-    {"categoryId": 3, "categoryName": "Baby Care", "discountPercentage": 10.0}
-  ]
-}"""
-
+from support import SEED_EXAMPLE
 
 def problems_of(document):
     with pytest.raises(ConfigInvalid) as caught:
