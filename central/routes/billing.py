@@ -12,7 +12,6 @@ a misspelt `billAmount` cannot silently switch off the redemption cap.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -29,11 +28,10 @@ from pos_loyalty import cardnumber
 from pos_loyalty.amounts import parse_money, parse_points
 from pos_loyalty.errors import InvalidInput
 from pos_loyalty.rules import bill_from_json
-from pos_loyalty.rules.bill import MAX_LINES, parse_category_id
+from pos_loyalty.rules.bill import MAX_LINES, parse_bill_id, parse_category_id
 
 router = APIRouter(prefix="/internal/cards", tags=["billing"])
 
-_BILL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
@@ -58,7 +56,7 @@ def earn_points(
     doc = _fields(body, "cardNumber", "billId", "billAmount", "items")
     earn = EarnRequest(
         card_number=cardnumber.validate(doc.get("cardNumber")),
-        bill_id=_bill_id(doc.get("billId")),
+        bill_id=parse_bill_id(doc.get("billId")),
         bill_amount=parse_money(doc.get("billAmount"), "billAmount"),
         items=_paid_items(doc.get("items")),
     )
@@ -75,7 +73,7 @@ def redeem_points(
     if not (has_number or has_id):
         raise InvalidInput("cardNumber", "Name the card: cardNumber or cardId")
     redeem = RedeemRequest(
-        bill_id=_bill_id(doc.get("billId")),
+        bill_id=parse_bill_id(doc.get("billId")),
         points=parse_points(doc.get("points"), "points", minimum=1),
         card_number=cardnumber.validate(doc["cardNumber"]) if has_number else None,
         card_id=_card_id(doc["cardId"]) if has_id else None,
@@ -89,7 +87,7 @@ def redeem_points(
 def reverse_points(
     request: Request, principal: Principal = Depends(caller), body: Any = Depends(json_body)
 ) -> Any:
-    bill_id = _bill_id(_fields(body, "billId").get("billId"))
+    bill_id = parse_bill_id(_fields(body, "billId").get("billId"))
     work = partial(billing.reverse, bill_id=bill_id, by=principal)
     return _once(request, principal, "reverse", bill_id, {"billId": bill_id}, work)
 
@@ -129,16 +127,6 @@ def _fields(body: Any, *allowed: str) -> dict[str, Any]:
         if name not in allowed:
             raise InvalidInput(name, f"Unknown field {name!r}; this request takes {', '.join(allowed)}")
     return doc
-
-
-def _bill_id(value: object) -> str:
-    """The bill's id as text: seed 002 sends a number (123), other systems a string."""
-    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    if not _BILL_ID.fullmatch(text):
-        raise InvalidInput(
-            "billId", "billId must be a whole number or 1 to 64 letters, digits, '.', '_', ':' or '-'"
-        )
-    return text
 
 
 def _card_id(value: object) -> int:

@@ -25,13 +25,14 @@ from central.store import cards
 from central.store import config as configs
 from central.store.cards import CardRow
 from central.store.db import Unit
-from central.store.ledger import Postings, row_json
+from central.store.ledger import Postings, posted, row_json
 from central.store.models import Bill, PointTransaction
 from pos_loyalty import errors
 from pos_loyalty.amounts import money, points
-from pos_loyalty.rules.ledger import BILL, EARNED, REDEEMED, REFERRAL, REFERRAL_EARNED, REVERSED
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules import BillRequest, LoyaltyConfig, earning, quote_bill, redemption
+from pos_loyalty.rules.ledger import BILL, EARNED, REDEEMED, REFERRAL, REVERSED
+from pos_loyalty.rules.postings import BillFigures, bill_postings, reversal_postings
 
 if TYPE_CHECKING:
     from central.auth import Principal
@@ -86,34 +87,13 @@ def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
     for category_id, amount in request.items:
         paid_by_category[category_id] = paid_by_category.get(category_id, 0) + amount
     earned = earning(config, card.state(), paid_by_category, request.bill_amount)
-
+    figures = BillFigures(
+        payable=request.bill_amount, earned=earned.breakdown, referrer_points=earned.referrer_points_earned
+    )
     postings = Postings(unit)
-    common = _common(request.bill_id, by)
-    for line in earned.breakdown:
-        if line.points:
-            postings.post(
-                card,
-                EARNED,
-                line.points,
-                reference_type=BILL,
-                bill_amount=line.amount,
-                category_id=line.category_id,
-                category_name=line.category_name,
-                point_percentage=line.point_percentage,
-                **common,
-            )
-    if earned.referrer_points_earned and referrer is not None:
-        postings.post(
-            referrer,
-            REFERRAL_EARNED,
-            earned.referrer_points_earned,
-            reference_type=REFERRAL,
-            bill_amount=request.bill_amount,
-            referred_card_id=card.id,
-            referred_bill_id=request.bill_id,
-            description=f"Referral: bill {request.bill_id} of card {card.card_number}",
-            **common,
-        )
+    postings.post_all(
+        bill_postings(figures, request.bill_id, card, card.card_number, referrer), **_by(by)
+    )
     postings.flush()
     return {
         "billId": request.bill_id,
@@ -135,16 +115,11 @@ def redeem(unit: Unit, request: RedeemRequest, by: Principal) -> dict[str, Any]:
     _open_bill(unit, bill, request.bill_id, card.id, by, config)
     _not_posted_elsewhere(unit, request.bill_id, REDEEMED)
     result = redemption(config, card.state(), request.points, request.bill_amount)
-    postings = Postings(unit)
-    postings.post(
-        card,
-        REDEEMED,
-        -request.points,
-        reference_type=BILL,
-        bill_amount=request.bill_amount,
-        description=f"Redeemed for {money(result.amount_deducted)} off bill {request.bill_id}",
-        **_common(request.bill_id, by),
+    figures = BillFigures(
+        points_redeemed=request.points, amount_deducted=result.amount_deducted, net_amount=request.bill_amount
     )
+    postings = Postings(unit)
+    postings.post_all(bill_postings(figures, request.bill_id, card, card.card_number, None), **_by(by))
     postings.flush()
     return {
         "billId": request.bill_id,
@@ -164,36 +139,20 @@ def reverse(unit: Unit, bill_id: str, by: Principal) -> dict[str, Any]:
         raise LoyaltyError(errors.BILL_NOT_FOUND, f"No bill {bill_id} here", billId=bill_id)
     if bill.status == REVERSED:
         raise _reversed(bill_id)
-    originals = unit.connection.execute(
+    named = unit.connection.execute(
         select(PointTransaction)
         .where(
             PointTransaction.tenant_id == unit.tenant,
             PointTransaction.reference_id == bill_id,
             PointTransaction.reference_type.in_((BILL, REFERRAL)),
-            PointTransaction.transaction_type != REVERSED,
         )
         .order_by(PointTransaction.id)
     ).all()
-    touched = sorted({row.card_id for row in originals})
-    locked = cards.lock(unit, touched)
+    locked = cards.lock(unit, sorted({row.card_id for row in named}))
     postings = Postings(unit)
-    rows = [
-        postings.post(
-            locked[original.card_id],
-            REVERSED,
-            -original.points,
-            reference_type=original.reference_type,
-            counts_as=original.transaction_type,
-            reverses_id=original.id,
-            category_id=original.category_id,
-            category_name=original.category_name,
-            referred_card_id=original.referred_card_id,
-            referred_bill_id=original.referred_bill_id,
-            description=f"Reversal of bill {bill_id}",
-            **_common(bill_id, by),
-        )
-        for original in originals
-    ]
+    rows = postings.post_all(
+        reversal_postings([posted(row, locked) for row in named], bill_id), **_by(by)
+    )
     postings.flush()
     unit.connection.execute(
         update(Bill).where(Bill.id == bill.id).values(status=REVERSED, reversed_at=unit.now)
@@ -322,5 +281,6 @@ def _known_categories(config: LoyaltyConfig, items: tuple[tuple[int, int], ...])
             )
 
 
-def _common(bill_id: str, by: Principal) -> dict[str, Any]:
-    return {"reference_id": bill_id, "performed_by": by.performed_by, "device_id": by.device_id}
+def _by(by: Principal) -> dict[str, Any]:
+    """Who a row was written by: the caller's name, and its device when it is a till's."""
+    return {"performed_by": by.performed_by, "device_id": by.device_id}

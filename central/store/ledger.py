@@ -1,15 +1,17 @@
-"""Points moving on the central service: append-only rows, card figures moved with them.
+"""Storing points on the central service: the rows `rules.postings` works out, cards moved with them.
 
 `Postings` collects a unit of work's rows: each `post` moves the (locked) card's figures
-in memory and queues its row; `flush` writes all queued rows and the final figures of
-every card touched in two bulk statements. The totals follow the same rule as the till's
-ledger (`pos_loyalty/services/ledger.py`): a REVERSED row counts against the type of the
-row it reverses.
+in memory by the same rule as the till's ledger (`pos_loyalty/rules/ledger.py`) and
+queues its row; `flush` writes all queued rows and the final figures of every card
+touched in two bulk statements. What a row is (its type, points, what it refers to)
+comes from `pos_loyalty/rules/postings.py`; this module only stores it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, insert, select, update
 
@@ -17,21 +19,9 @@ from central.store.cards import CardRow
 from central.store.db import Unit, bulk_insert
 from central.store.models import Card, PointTransaction
 from pos_loyalty.amounts import money, percent, points
-from pos_loyalty.rules.ledger import totals_moved
+from pos_loyalty.rules.ledger import move
+from pos_loyalty.rules.postings import Posted, Posting
 
-_OPTIONAL = (
-    "reference_id",
-    "bill_amount",
-    "category_id",
-    "category_name",
-    "point_percentage",
-    "referred_card_id",
-    "referred_bill_id",
-    "reverses_id",
-    "description",
-    "performed_by",
-    "device_id",
-)
 _SET_FIGURES = (
     update(Card)
     .where(Card.id == bindparam("card"))
@@ -54,37 +44,44 @@ class Postings:
 
     def post(
         self,
-        card: CardRow,
-        transaction_type: str,
-        amount: int,
+        posting: Posting[CardRow],
         *,
-        reference_type: str,
-        counts_as: str | None = None,
-        **columns: Any,
+        performed_by: str | None,
+        device_id: int | None,
+        created_at: datetime | None = None,
     ) -> dict[str, Any]:
-        """Queue a row of `amount` points (signed) on `card`; `counts_as` for a reversal."""
-        earned, redeemed, referral = totals_moved(transaction_type, amount, reversing=counts_as)
-        card.points_balance += amount
-        card.total_points_earned += earned
-        card.total_points_redeemed += redeemed
-        card.total_referral_points_earned += referral
-        row_time = columns.get("created_at") or self.unit.now  # a till's bill: when it was sold
+        """Queue the posting's row on its (locked) card and move the card's figures."""
+        card = posting.card
+        balance_after = move(card, posting.transaction_type, posting.points, reversing=posting.counts_as)
+        row_time = created_at or self.unit.now  # a till's bill: when it was sold
         if card.last_transaction_at is None or row_time > card.last_transaction_at:
             card.last_transaction_at = row_time
         self.cards[card.id] = card
         row = {
-            **dict.fromkeys(_OPTIONAL),
-            "created_at": row_time,
-            **columns,
             "tenant_id": self.unit.tenant,
             "card_id": card.id,
-            "transaction_type": transaction_type,
-            "points": amount,
-            "balance_after": card.points_balance,
-            "reference_type": reference_type,
+            "transaction_type": posting.transaction_type,
+            "points": posting.points,
+            "balance_after": balance_after,
+            "reference_type": posting.reference_type,
+            "reference_id": posting.reference_id,
+            "bill_amount": posting.bill_amount,
+            "category_id": posting.category_id,
+            "category_name": posting.category_name,
+            "point_percentage": posting.point_percentage,
+            "referred_card_id": posting.referred_card.id if posting.referred_card is not None else None,
+            "referred_bill_id": posting.referred_bill_id,
+            "reverses_id": posting.reverses,
+            "description": posting.description,
+            "performed_by": performed_by,
+            "device_id": device_id,
+            "created_at": row_time,
         }
         self.rows.append(row)
         return row
+
+    def post_all(self, postings: Iterable[Posting[CardRow]], **columns: Any) -> list[dict[str, Any]]:
+        return [self.post(posting, **columns) for posting in postings]
 
     def flush(self, *, with_ids: bool = True) -> None:
         """Write the queued rows and the cards' figures; `with_ids` puts each row's id in its dict.
@@ -157,3 +154,25 @@ def card_numbers(unit: Unit, card_ids: set[int]) -> dict[int, str]:
         select(Card.id, Card.card_number).where(Card.tenant_id == unit.tenant, Card.id.in_(ids))
     )
     return dict(result.all())
+
+
+class CardId(NamedTuple):
+    """A card a row only refers to (the referred card of a referral): its id is all a row needs."""
+
+    id: int
+
+
+def posted(row: Any, cards: dict[int, CardRow]) -> Posted[CardRow]:
+    """A `point_transactions` row as the rules read it, its cards from `cards` (locked)."""
+    return Posted(
+        row=row.id,
+        card=cards[row.card_id],
+        transaction_type=row.transaction_type,
+        points=row.points,
+        reference_type=row.reference_type,
+        reverses=row.reverses_id,
+        category_id=row.category_id,
+        category_name=row.category_name,
+        referred_card=None if row.referred_card_id is None else cards.get(row.referred_card_id) or CardId(row.referred_card_id),
+        referred_bill_id=row.referred_bill_id,
+    )

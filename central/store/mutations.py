@@ -35,7 +35,7 @@ from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.phone import normalize_phone
 from pos_loyalty.rules import config_from_json, config_to_json
 from pos_loyalty.rules.config_fields import merge
-from pos_loyalty.rules.ledger import ADJUSTED, MANUAL
+from pos_loyalty.rules.postings import adjustment_posting
 
 #: The most points a row may take off (a signed figure).
 SIGNED_LIMIT = -MAX_FIGURE * 10**POINTS_PLACES
@@ -145,9 +145,10 @@ class Batch:
         if amount == 0:
             raise InvalidInput("points", "An adjustment of zero points changes nothing")
         reason = customer.text(payload.get("reason"), "reason", required=True, limit=500)
+        performed_by = customer.text(payload.get("performedBy"), "performedBy", required=False)
         self.postings.post(
-            card, ADJUSTED, amount, reference_type=MANUAL, description=reason,
-            performed_by=customer.text(payload.get("performedBy"), "performedBy", required=False) or self.performed_by,
+            adjustment_posting(card, amount, reason),
+            performed_by=performed_by or self.performed_by,
             device_id=self.device_id,
         )
         if card.points_balance < 0:

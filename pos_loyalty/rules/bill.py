@@ -7,6 +7,7 @@ flatDiscount?}`) and refuses anything malformed with the field named.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,23 @@ from pos_loyalty.amounts import (
 from pos_loyalty.errors import InvalidInput
 
 MAX_LINES = 1000
+#: The largest category number (a 32-bit id, as billing systems number them).
+MAX_CATEGORY_ID = 2**31 - 1
+
+_BILL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
+def parse_bill_id(value: object, field: str = "billId") -> str:
+    """A bill's id, the one rule for till and central: seed 002 sends a number (123), other
+    systems text of 1 to 64 letters, digits, '.', '_', ':' or '-', not starting with a sign.
+    Nothing is trimmed: "abc\n" is not the bill "abc"."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        value = str(value)
+    if not isinstance(value, str) or not value.isascii() or not _BILL_ID.fullmatch(value):
+        raise InvalidInput(
+            field, f"{field} must be a whole number or 1 to 64 letters, digits, '.', '_', ':' or '-'"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -81,10 +99,11 @@ def bill_from_json(doc: object) -> BillRequest:
 
 def parse_category_id(value: object, field: str) -> int:
     """A category number (JSON number, or digits as text), or InvalidInput naming `field`."""
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InvalidInput(field, f"{field} must be a category number, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_CATEGORY_ID:
+        shown = repr(value) if not isinstance(value, int) or value < 10**12 else "a number that large"
+        raise InvalidInput(field, f"{field} must be a category number from 1 to {MAX_CATEGORY_ID}, not {shown}")
     return value
 
 
@@ -92,10 +111,7 @@ def _line_from_json(item: object, where: str) -> BillLine:
     if not isinstance(item, dict):
         raise InvalidInput(where, f"{where} must be an object with categoryId and amount")
     category_id = parse_category_id(item.get("categoryId"), f"{where}.categoryId")
-    has_amount = item.get("amount") is not None
     has_units = item.get("quantity") is not None or item.get("unitPrice") is not None
-    if has_amount and has_units:
-        raise InvalidInput(where, f"{where} gives both an amount and quantity x unitPrice; give one")
     if has_units:
         quantity = parse_scaled(
             item.get("quantity"),
@@ -109,6 +125,15 @@ def _line_from_json(item: object, where: str) -> BillLine:
         line = BillLine.priced(category_id, quantity, unit_price)
         if line.gross > MAX_FIGURE * 10**MONEY_PLACES:
             raise InvalidInput(where, f"{where} comes to more than any bill can ({line.gross})")
+        # A priced line may also say what it comes to (the till's own records do): it must agree.
+        if item.get("amount") is not None:
+            stated = parse_money(item["amount"], f"{where}.amount")
+            if stated != line.gross:
+                raise InvalidInput(
+                    f"{where}.amount",
+                    f"{where}: quantity x unitPrice comes to {to_decimal(line.gross, MONEY_PLACES)}, "
+                    f"not the amount given ({to_decimal(stated, MONEY_PLACES)})",
+                )
         return line
     amount = parse_money(item.get("amount"), f"{where}.amount", minimum=1)
     return BillLine(category_id, amount)

@@ -6,6 +6,8 @@ cards, so that a card's figures follow one rule wherever they are worked out.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 # transaction_type
 EARNED = "EARNED"
 REDEEMED = "REDEEMED"
@@ -32,3 +34,22 @@ def totals_moved(kind: str, amount: int, *, reversing: str | None = None) -> tup
     if counted_as == REFERRAL_EARNED:
         return 0, 0, amount
     return 0, 0, 0
+
+
+class Figures(Protocol):
+    """A card's balance and totals, as the till's and the central's card records both hold them."""
+
+    points_balance: int
+    total_points_earned: int
+    total_points_redeemed: int
+    total_referral_points_earned: int
+
+
+def move(card: Figures, kind: str, amount: int, *, reversing: str | None = None) -> int:
+    """Move `card`'s balance and totals by one row (`totals_moved`); the balance after it."""
+    earned, redeemed, referral = totals_moved(kind, amount, reversing=reversing)
+    card.points_balance += amount
+    card.total_points_earned += earned
+    card.total_points_redeemed += redeemed
+    card.total_referral_points_earned += referral
+    return card.points_balance

@@ -13,10 +13,13 @@ from typing import Any
 
 from pos_loyalty import errors
 from pos_loyalty.amounts import (
+    MAX_FIGURE,
     MULTIPLIER_PLACES,
+    POINTS_PLACES,
     PERCENT_PLACES,
     RATE_PLACES,
     money,
+    parse_points,
     percent,
     points,
     round_down,
@@ -32,6 +35,7 @@ from pos_loyalty.rules.spread import spread
 _PERCENT = 100 * 10**PERCENT_PLACES  # a percentage in hundredths, as a fraction
 _RATE = 10**RATE_PLACES  # money hundredths per point hundredth
 _MULTIPLIER = 10**MULTIPLIER_PLACES
+MAX_POINTS = MAX_FIGURE * 10**POINTS_PLACES
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,35 @@ class CardState:
     @property
     def available_points(self) -> int:
         return max(self.points_balance, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        """What a till's rules knew of the card, sent with its bill so the central service can
+        check the bill's figures with the same knowledge (its own may be newer)."""
+        return {
+            "cardNumber": self.card_number,
+            "isActive": self.is_active,
+            "pointsBalance": points(self.points_balance),
+            "lifetimePoints": points(self.lifetime_points),
+            "hasActiveReferrer": self.has_active_referrer,
+        }
+
+    @classmethod
+    def from_json(cls, doc: object, where: str = "cardState") -> CardState:
+        if not isinstance(doc, dict):
+            raise InvalidInput(where, f"{where} must be an object")
+        for flag in ("isActive", "hasActiveReferrer"):
+            if not isinstance(doc.get(flag), bool):
+                raise InvalidInput(f"{where}.{flag}", f"{where}.{flag} must be true or false")
+        number = doc.get("cardNumber")
+        if not isinstance(number, str) or not 1 <= len(number) <= 32:
+            raise InvalidInput(f"{where}.cardNumber", f"{where}.cardNumber must be a card number")
+        return cls(
+            card_number=number,
+            is_active=doc["isActive"],
+            points_balance=parse_points(doc.get("pointsBalance"), f"{where}.pointsBalance", minimum=-MAX_POINTS),
+            lifetime_points=parse_points(doc.get("lifetimePoints"), f"{where}.lifetimePoints", minimum=-MAX_POINTS),
+            has_active_referrer=doc["hasActiveReferrer"],
+        )
 
 
 @dataclass(frozen=True)

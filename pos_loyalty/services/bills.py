@@ -10,7 +10,6 @@ Core statements on the unit of work's connection, not the ORM session.
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -19,18 +18,20 @@ from sqlalchemy import Row, bindparam, insert, select
 
 from pos_loyalty import cardnumber, errors, jsonio
 from pos_loyalty.amounts import money, points
-from pos_loyalty.errors import InvalidInput, LoyaltyError
+from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import Bill, Card, LedgerEntry
-from pos_loyalty.rules.bill import BillRequest
-from pos_loyalty.rules.quote import Quote, quote_bill
+from pos_loyalty.rules.bill import BillRequest, parse_bill_id
+from pos_loyalty.rules.config import config_to_json
+from pos_loyalty.rules.ledger import BILL, REFERRAL
+from pos_loyalty.rules.postings import BillFigures, Posting, bill_postings, reversal_postings
+from pos_loyalty.rules.quote import CardState, Quote, quote_bill
 from pos_loyalty.services import card_records, configuration, ledger, offline, outbox
 from pos_loyalty.services.card_records import CardRecord
 
 FINALIZED = "FINALIZED"
 REVERSED = "REVERSED"
 
-_BILL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _EARLIER = select(Bill.bill_id, Bill.request_hash, Bill.result_json).where(
     Bill.bill_id == bindparam("bill")
 )
@@ -40,7 +41,7 @@ _INSERT_BILL = insert(Bill)
 def quote(replica: Replica, card_number: object, bill: BillRequest) -> Quote:
     """The bill worked out against the card as it stands; writes nothing."""
     with replica.reading() as uow:
-        return _quote(uow, card_number, bill)[1]
+        return _quote(uow, card_number, bill)[2]
 
 
 @dataclass(frozen=True)
@@ -59,15 +60,18 @@ def finalize(
     bill_id: object = None,
     performed_by: str | None = None,
 ) -> Finalized:
-    bill_key = _bill_id(bill_id) if bill_id not in (None, "") else str(uuid.uuid4())
+    bill_key = parse_bill_id(bill_id) if bill_id not in (None, "") else str(uuid.uuid4())
     request_hash = _request_hash(card_number, bill)
     with replica.writing() as uow:
         earlier = uow.connection.execute(_EARLIER, {"bill": bill_key}).first()
         if earlier is not None:
             return _replay(earlier, request_hash)
-        card, result = _quote(uow, card_number, bill)
+        card, state, result = _quote(uow, card_number, bill)
         seq = outbox.reserve(uow)
-        rows, card_numbers = _post_rows(uow, card, result, bill_key, seq, performed_by)
+        postings = _bill_rows(uow, card, result, bill_key)
+        rows = ledger.store(uow, postings, performed_by=performed_by, device_seq=seq)
+        card_numbers = {p.card.id: p.card.card_number for p in postings}
+        referrer = next((p.card.card_number for p in postings if p.card is not card), None)
         record = {
             **result.to_json(),
             "billId": bill_key,
@@ -98,6 +102,9 @@ def finalize(
             {
                 "billId": bill_key,
                 "cardNumber": result.card_number,
+                "cardState": state.to_json() if state is not None else None,
+                **_unshared_config(uow),
+                "referrerCardNumber": referrer,
                 **bill.to_json(),
                 "performedBy": performed_by,
                 "finalizedAt": uow.now,
@@ -112,8 +119,8 @@ def finalize(
 
 
 def reverse(replica: Replica, bill_id: object, *, performed_by: str | None = None) -> dict[str, Any]:
-    """Write one REVERSED row per row of the bill (the referrer's too); once per bill."""
-    bill_key = _bill_id(bill_id)
+    """Take back every row of the bill (the referrer's too) that is left; once per bill."""
+    bill_key = parse_bill_id(bill_id)
     with replica.writing() as uow:
         session = uow.session
         bill = session.get(Bill, bill_key)
@@ -125,40 +132,9 @@ def reverse(replica: Replica, bill_id: object, *, performed_by: str | None = Non
                 f"Bill {bill_key} was already reversed on {bill.reversed_at:%Y-%m-%d %H:%M}",
                 billId=bill_key,
             )
-        originals = (
-            uow.connection.execute(
-                select(LedgerEntry)
-                .where(
-                    LedgerEntry.reference_type.in_((ledger.BILL, ledger.REFERRAL)),
-                    LedgerEntry.reference_id == bill_key,
-                    LedgerEntry.transaction_type != ledger.REVERSED,
-                )
-                .order_by(LedgerEntry.id)
-            )
-            .mappings()
-            .all()
-        )
         seq = outbox.reserve(uow)
-        touched: dict[int, CardRecord] = {}
-        rows = [
-            ledger.post(
-                uow,
-                _card(uow, touched, original["card_id"]),
-                ledger.REVERSED,
-                -original["points"],
-                reference_type=original["reference_type"],  # the referrer's stays REFERRAL
-                reverses=original,
-                reference_id=bill_key,
-                category_id=original["category_id"],
-                category_name=original["category_name"],
-                referred_card_id=original["referred_card_id"],
-                referred_bill_id=original["referred_bill_id"],
-                description=f"Reversal of bill {bill_key}",
-                performed_by=performed_by,
-                device_seq=seq,
-            )
-            for original in originals
-        ]
+        postings = reversal_postings(_rows_of(uow, bill_key), bill_key)
+        rows = ledger.store(uow, postings, performed_by=performed_by, device_seq=seq)
         bill.status = REVERSED
         bill.reversed_at = uow.now
         bill.reversed_by = performed_by
@@ -208,89 +184,60 @@ def recent(replica: Replica, *, limit: int = 20) -> list[dict[str, Any]]:
 
 def _quote(
     uow: UnitOfWork, card_number: object, bill: BillRequest
-) -> tuple[CardRecord | None, Quote]:
+) -> tuple[CardRecord | None, CardState | None, Quote]:
+    """The card on the bill, what the rules were told of it, and the quote."""
     config = configuration.current(uow)
-    card = None
-    if card_number not in (None, ""):
-        card = card_records.load(uow, card_number)
-        if not card.is_active:
-            raise LoyaltyError(
-                errors.CARD_INACTIVE, f"Card {card.card_number} is not active", cardNumber=card.card_number
-            )
-    if card is None:
-        return None, quote_bill(config, None, bill)
-    allowance = offline.allowance(uow, card.id, config)
-    return card, quote_bill(config, card_records.state(card, offline_allowance=allowance), bill)
-
-
-def _post_rows(
-    uow: UnitOfWork,
-    card: CardRecord | None,
-    result: Quote,
-    bill_id: str,
-    seq: int,
-    performed_by: str | None,
-) -> tuple[list[dict[str, Any]], dict[int, str]]:
-    """The bill's ledger rows, and the numbers of the cards they were posted to."""
-    if card is None:
-        return [], {}
-    common = {"reference_id": bill_id, "performed_by": performed_by, "device_seq": seq}
-    rows = []
-    card_numbers = {card.id: card.card_number}
-    if result.points_redeemed:
-        rows.append(
-            ledger.post(
-                uow,
-                card,
-                ledger.REDEEMED,
-                -result.points_redeemed,
-                reference_type=ledger.BILL,
-                bill_amount=result.net_amount,
-                description=f"Redeemed for {money(result.amount_deducted)} off bill {bill_id}",
-                **common,
-            )
+    if card_number in (None, ""):
+        return None, None, quote_bill(config, None, bill)
+    card = card_records.load(uow, card_number)
+    if not card.is_active:
+        raise LoyaltyError(
+            errors.CARD_INACTIVE, f"Card {card.card_number} is not active", cardNumber=card.card_number
         )
-    for earned in result.earn_breakdown:
-        if earned.points:
-            rows.append(
-                ledger.post(
-                    uow,
-                    card,
-                    ledger.EARNED,
-                    earned.points,
-                    reference_type=ledger.BILL,
-                    bill_amount=earned.amount,
-                    category_id=earned.category_id,
-                    category_name=earned.category_name,
-                    point_percentage=earned.point_percentage,
-                    **common,
-                )
-            )
+    allowance = offline.allowance(uow, card.id, config)
+    state = card_records.state(card, offline_allowance=allowance)
+    return card, state, quote_bill(config, state, bill)
+
+
+def _bill_rows(uow: UnitOfWork, card: CardRecord | None, result: Quote, bill_id: str) -> list[Posting[CardRecord]]:
+    """The bill's rows, by the rules; the referrer's card is read only when it earns."""
+    if card is None:
+        return []
+    referrer = None
     if result.referrer_points_earned and card.referrer_id is not None:
         referrer = card_records.load_by_id(uow, card.referrer_id)
-        card_numbers[referrer.id] = referrer.card_number
-        rows.append(
-            ledger.post(
-                uow,
-                referrer,
-                ledger.REFERRAL_EARNED,
-                result.referrer_points_earned,
-                reference_type=ledger.REFERRAL,
-                bill_amount=result.payable,
-                referred_card_id=card.id,
-                referred_bill_id=bill_id,
-                description=f"Referral: bill {bill_id} of card {card.card_number}",
-                **common,
-            )
-        )
-    return rows, card_numbers
+    return bill_postings(BillFigures.of_quote(result), bill_id, card, card.card_number, referrer)
 
 
-def _card(uow: UnitOfWork, touched: dict[int, CardRecord], card_id: int) -> CardRecord:
-    """The card of a row being reversed, read once per unit of work so its figures add up."""
-    if card_id not in touched:
-        touched[card_id] = card_records.load_by_id(uow, card_id)
-    return touched[card_id]
+_ROWS_OF_BILL = (
+    select(LedgerEntry)
+    .where(LedgerEntry.reference_type.in_((BILL, REFERRAL)), LedgerEntry.reference_id == bindparam("bill"))
+    .order_by(LedgerEntry.id)
+)
+
+
+def _rows_of(uow: UnitOfWork, bill_id: str) -> list:
+    """Every row that names the bill, with the cards it is on (each read once, so their
+    figures add up however many rows move them)."""
+    cards: dict[int, CardRecord] = {}
+
+    def card(card_id: int | None) -> CardRecord | None:
+        if card_id is None:
+            return None
+        if card_id not in cards:
+            cards[card_id] = card_records.load_by_id(uow, card_id)
+        return cards[card_id]
+
+    entries = uow.connection.execute(_ROWS_OF_BILL, {"bill": bill_id}).mappings().all()
+    return [ledger.posted(entry, card(entry["card_id"]), card(entry["referred_card_id"])) for entry in entries]
+
+
+def _unshared_config(uow: UnitOfWork) -> dict[str, Any]:
+    """The configuration itself, when the central service may know its version number as
+    another configuration (an edit made here and not pulled back yet): it checks the bill
+    with what the till really used."""
+    config = configuration.unshared(uow)
+    return {} if config is None else {"config": config_to_json(config)}
 
 
 def _replay(earlier: Row[Any], request_hash: str) -> Finalized:
@@ -301,15 +248,6 @@ def _replay(earlier: Row[Any], request_hash: str) -> Finalized:
             billId=earlier.bill_id,
         )
     return Finalized(jsonio.loads(earlier.result_json), replayed=True)
-
-
-def _bill_id(value: object) -> str:
-    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    if not _BILL_ID.fullmatch(text):
-        raise InvalidInput(
-            "billId", "A bill id is 1 to 64 letters, digits, '.', '_', ':' or '-' (not starting with a sign)"
-        )
-    return text
 
 
 def _request_hash(card_number: object, bill: BillRequest) -> str:

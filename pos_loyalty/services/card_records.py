@@ -25,7 +25,7 @@ from pos_loyalty.rules.quote import CardState
 class CardRecord:
     """A card's row as a unit of work read it, with its referrer's number and state.
 
-    `ledger.post` moves the figures here in step with the row it updates.
+    `ledger.store` moves the figures here in step with the row it updates.
     """
 
     id: int

@@ -19,6 +19,7 @@ from pos_loyalty.phone import looks_like_phone, normalize_phone
 from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import Card, CardNumberBlock, LedgerEntry
 from pos_loyalty.rules.config import LoyaltyConfig
+from pos_loyalty.rules.postings import adjustment_posting
 from pos_loyalty.services import card_records, configuration, ledger, outbox
 from pos_loyalty.services.card_records import CardRecord, load
 
@@ -248,15 +249,8 @@ def adjust(
             )
         config = configuration.current(uow)
         seq = outbox.reserve(uow)
-        entry = ledger.post(
-            uow,
-            card,
-            ledger.ADJUSTED,
-            delta,
-            reference_type=ledger.MANUAL,
-            description=why,
-            performed_by=performed_by,
-            device_seq=seq,
+        (entry,) = ledger.store(
+            uow, [adjustment_posting(card, delta, why)], performed_by=performed_by, device_seq=seq
         )
         outbox.append(
             uow,

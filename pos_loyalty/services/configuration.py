@@ -38,14 +38,27 @@ LOCAL = "local"
 SERVER = "server"  # pulled from the central service
 
 
-_NEWEST = select(ConfigVersion.id).order_by(ConfigVersion.id.desc()).limit(1)
+_NEWEST = select(ConfigVersion.id, ConfigVersion.origin).order_by(ConfigVersion.id.desc()).limit(1)
 
 
 def current(uow: UnitOfWork) -> LoyaltyConfig:
     """The newest saved configuration (cached by row: a saved version never changes)."""
-    row_id = uow.connection.execute(_NEWEST).scalar()
-    if row_id is None:
-        return LoyaltyConfig()
+    return _newest(uow)[0]
+
+
+def unshared(uow: UnitOfWork) -> LoyaltyConfig | None:
+    """The configuration in use, if the central service may not hold it under its version:
+    the default of a till never connected, or an edit made here that no pull has replaced
+    yet (its version number is this till's own). None when it came from the service."""
+    config, origin = _newest(uow)
+    return None if origin == SERVER else config
+
+
+def _newest(uow: UnitOfWork) -> tuple[LoyaltyConfig, str]:
+    newest = uow.connection.execute(_NEWEST).first()
+    if newest is None:
+        return LoyaltyConfig(), DEFAULT
+    row_id, origin = newest
     config = uow.config_cache.get(row_id)
     if config is None:
         row = uow.session.execute(
@@ -59,7 +72,7 @@ def current(uow: UnitOfWork) -> LoyaltyConfig:
         ).scalar_one()
         config = _from_row(row)
         uow.config_cache[row_id] = config
-    return config
+    return config, origin
 
 
 def export(replica: Replica) -> dict[str, Any]:

@@ -1,15 +1,16 @@
-"""Posting points to a card: one append-only ledger row, and the card's figures with it.
+"""Storing points at the till: the rows `rules.postings` works out, and the cards' figures with them.
 
-`post` is the only code that changes a card's balance or totals, so the invariant
-"balance = sum of rows, each total = sum of its type" holds by construction; `totals`
-recomputes the figures from the rows to check it. Posting is on the till's hot path
-(every finalize posts several rows), so it runs two prebuilt Core statements; a posted
-row is handed back as a dict of the ledger's columns.
+`store` is the only code that changes a card's balance or totals, and it only writes
+what the rules returned (`pos_loyalty/rules/postings.py`), so the invariant "balance =
+sum of rows, each total = sum of its type" holds by construction; `totals` recomputes
+the figures from the rows to check it. Storing is on the till's hot path (every
+finalize stores several rows), so it runs two prebuilt Core statements; a stored row is
+handed back as a dict of the ledger's columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,55 +20,28 @@ from sqlalchemy.orm import aliased
 from pos_loyalty.amounts import money, percent, points
 from pos_loyalty.replica.db import UnitOfWork
 from pos_loyalty.replica.models import Card, LedgerEntry
+from pos_loyalty.rules.ledger import move, totals_moved
+from pos_loyalty.rules.postings import Posted, Posting
 from pos_loyalty.services.card_records import CardRecord
 
-from pos_loyalty.rules.ledger import (  # noqa: F401  (the vocabulary, as ledger.BILL etc.)
-    ADJUSTED,
-    BILL,
-    EARNED,
-    EXPIRED,
-    MANUAL,
-    REDEEMED,
-    REFERRAL,
-    REFERRAL_EARNED,
-    REVERSED,
-    totals_moved,
-)
-
-#: The columns a caller of `post` may leave out (NULL in the row).
-_OPTIONAL = (
-    "reference_id",
-    "bill_amount",
-    "category_id",
-    "category_name",
-    "point_percentage",
-    "referred_card_id",
-    "referred_bill_id",
-    "description",
-    "performed_by",
-    "device_seq",
-)
 _INSERT = insert(LedgerEntry)
 _SET_FIGURES = update(Card).where(Card.id == bindparam("card"))
 
 
-def post(
+def store(
     uow: UnitOfWork,
-    card: CardRecord,
-    transaction_type: str,
-    amount: int,
+    postings: Iterable[Posting[CardRecord]],
     *,
-    reference_type: str,
-    reverses: Mapping[str, Any] | None = None,
-    **columns: Any,
-) -> dict[str, Any]:
-    """Append a row of `amount` points (signed) to `card` and move its figures with it."""
-    reversing = reverses["transaction_type"] if reverses is not None else None
-    earned, redeemed, referral = totals_moved(transaction_type, amount, reversing=reversing)
-    card.points_balance += amount
-    card.total_points_earned += earned
-    card.total_points_redeemed += redeemed
-    card.total_referral_points_earned += referral
+    performed_by: str | None,
+    device_seq: int,
+) -> list[dict[str, Any]]:
+    """Append each posting's row to its card and move the card's figures with it."""
+    return [_store_one(uow, posting, performed_by, device_seq) for posting in postings]
+
+
+def _store_one(uow: UnitOfWork, posting: Posting[CardRecord], performed_by: str | None, device_seq: int) -> dict[str, Any]:
+    card = posting.card
+    balance_after = move(card, posting.transaction_type, posting.points, reversing=posting.counts_as)
     card.last_transaction_at = uow.now
     card.updated_at = uow.now
     uow.connection.execute(
@@ -83,18 +57,42 @@ def post(
         },
     )
     entry = {
-        **dict.fromkeys(_OPTIONAL),
-        **columns,
         "card_id": card.id,
-        "transaction_type": transaction_type,
-        "points": amount,
-        "balance_after": card.points_balance,
-        "reference_type": reference_type,
-        "reverses_id": reverses["id"] if reverses is not None else None,
+        "transaction_type": posting.transaction_type,
+        "points": posting.points,
+        "balance_after": balance_after,
+        "reference_type": posting.reference_type,
+        "reference_id": posting.reference_id,
+        "bill_amount": posting.bill_amount,
+        "category_id": posting.category_id,
+        "category_name": posting.category_name,
+        "point_percentage": posting.point_percentage,
+        "referred_card_id": posting.referred_card.id if posting.referred_card is not None else None,
+        "referred_bill_id": posting.referred_bill_id,
+        "reverses_id": posting.reverses,
+        "description": posting.description,
+        "performed_by": performed_by,
+        "device_seq": device_seq,
         "created_at": uow.now,
     }
     entry["id"] = uow.connection.execute(_INSERT, entry).inserted_primary_key[0]
     return entry
+
+
+def posted(entry: Mapping[str, Any], card: CardRecord, referred: CardRecord | None) -> Posted[CardRecord]:
+    """A ledger row (a mapping of its columns) as the rules read it."""
+    return Posted(
+        row=entry["id"],
+        card=card,
+        transaction_type=entry["transaction_type"],
+        points=entry["points"],
+        reference_type=entry["reference_type"],
+        reverses=entry["reverses_id"],
+        category_id=entry["category_id"],
+        category_name=entry["category_name"],
+        referred_card=referred,
+        referred_bill_id=entry["referred_bill_id"],
+    )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from central.store import cards
 from central.store.cards import NewCard, insert_card
 from central.store.ledger import Postings
-from pos_loyalty.rules.ledger import ADJUSTED, MANUAL
+from pos_loyalty.rules.postings import adjustment_posting
 from central.store.models import Bill, Card, IdempotencyRecord, PointTransaction
 from central.store.tenants import create_tenant
 from central_harness import Client, body
@@ -45,7 +45,8 @@ def issue(tenant, number: str, *, referrer: str | None = None, balance: str | No
         made = insert_card(unit, new, referrer=cards.by_number(unit, referrer) if referrer else None)
         if balance:
             postings = Postings(unit)
-            postings.post(made, ADJUSTED, int(Decimal(balance) * 100), reference_type=MANUAL)
+            opening = adjustment_posting(made, int(Decimal(balance) * 100), "opening balance")
+            postings.post(opening, performed_by="test", device_id=None)
             postings.flush()
         return made
 

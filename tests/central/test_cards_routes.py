@@ -10,7 +10,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from central.store import cards
-from central.store.ledger import Postings
+from central.store.ledger import CardId, Postings
+from pos_loyalty.rules.postings import Posting
 from central.store.models import Card, CardBlock, PointTransaction, Tenant
 from central.store.tenants import create_tenant
 from pos_loyalty.rules.ledger import BILL, EARNED, REDEEMED, REFERRAL, REFERRAL_EARNED
@@ -86,7 +87,9 @@ def post_points(tenant, card_id: int, *entries: tuple) -> None:
         card = cards.by_id(unit, card_id, lock=True)
         postings = Postings(unit)
         for kind, amount, columns in entries:
-            postings.post(card, kind, amount, **columns)
+            referred = columns.pop("referred_card_id", None)
+            posting = Posting(card, kind, amount, referred_card=CardId(referred) if referred else None, **columns)
+            postings.post(posting, performed_by="test", device_id=None)
         postings.flush()
 
     tenant.store.run(work, write=True, tenant_id=tenant.tenant_id)

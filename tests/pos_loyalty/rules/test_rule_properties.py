@@ -598,3 +598,89 @@ def test_a_configuration_survives_export_and_import(doc: dict) -> None:
     config = config_from_json(doc)
     exported = jsonio.loads(jsonio.dumps(config_to_json(config)))
     assert config_from_json(exported) == config
+
+
+# --- the one ledger: which rows a bill and its reversal write ----------------------------
+
+from pos_loyalty.rules.ledger import EARNED, REDEEMED, REFERRAL_EARNED, REVERSED, move  # noqa: E402
+from pos_loyalty.rules.postings import BillFigures, Posted, bill_postings, reversal_postings  # noqa: E402
+
+
+@dataclass
+class Figures:
+    points_balance: int = 0
+    total_points_earned: int = 0
+    total_points_redeemed: int = 0
+    total_referral_points_earned: int = 0
+
+
+def _store(postings, cards: dict[str, Figures], ledger: list[Posted]) -> None:
+    """What a store does with postings: move the card, keep the row."""
+    for posting in postings:
+        move(cards[posting.card], posting.transaction_type, posting.points, reversing=posting.counts_as)
+        ledger.append(
+            Posted(len(ledger), posting.card, posting.transaction_type, posting.points, posting.reference_type,
+                   posting.reverses, posting.category_id, posting.category_name, posting.referred_card,
+                   posting.referred_bill_id)
+        )
+
+
+@SETTINGS
+@given(case=quoted_bills(members_only=True), data=st.data())
+def test_a_bills_rows_are_its_figures_and_its_reversal_takes_them_all_back(case, data: st.DataObject) -> None:
+    pharmacy, config, card, bill_doc = case
+    quote = quote_bill(config, card, bill_from_json(bill_doc))
+    if quote.max_redeemable_points:
+        redeem = data.draw(st.integers(max(pharmacy.min_points, 1), quote.max_redeemable_points), label="redeem")
+        quote = quote_bill(config, card, bill_from_json({**bill_doc, "redeemPoints": Decimal(redeem).scaleb(-2)}))
+    referrer = "B" if data.draw(st.booleans(), label="referrer known") else None
+
+    # The central service works the rows out from the result the till recorded: the same rows.
+    recorded = BillFigures.of_result(jsonio.loads(jsonio.dumps(quote.to_json())))
+    assert recorded == BillFigures.of_quote(quote)
+    rows = bill_postings(recorded, "B-1", "A", "2900001000005", referrer)
+    assert all(row.points for row in rows), "no row of zero points"
+    on_a = [row for row in rows if row.card == "A"]
+    assert sum(row.points for row in on_a) == quote.points_earned - quote.points_redeemed
+    assert [row.points for row in on_a if row.transaction_type == EARNED] == [
+        line.points for line in quote.earn_breakdown if line.points
+    ]
+    on_b = [row for row in rows if row.card == "B"]
+    assert [row.points for row in on_b] == ([quote.referrer_points_earned] if referrer and quote.referrer_points_earned else [])
+    assert all(row.transaction_type == REFERRAL_EARNED and row.referred_card == "A" for row in on_b)
+
+    cards = {"A": Figures(), "B": Figures()}
+    ledger: list[Posted] = []
+    _store(rows, cards, ledger)
+    assert cards["A"].total_points_earned - cards["A"].total_points_redeemed == cards["A"].points_balance
+    assert cards["A"].total_points_redeemed == quote.points_redeemed
+    _store(reversal_postings(ledger, "B-1"), cards, ledger)
+    assert cards == {"A": Figures(), "B": Figures()}, "a reversal restores every card and total"
+    assert all(row.transaction_type == REVERSED for row in ledger[len(rows):])
+    assert reversal_postings(ledger, "B-1") == [], "nothing is left to take back twice"
+
+
+def test_a_reversal_only_takes_back_bill_rows() -> None:
+    """A manager's adjustment that names the bill, or an earlier reversal, is not taken back again."""
+    rows = [
+        Posted(1, "A", EARNED, 500, "BILL"),
+        Posted(2, "A", REDEEMED, -10000, "BILL"),
+        Posted(3, "B", REFERRAL_EARNED, 477, "REFERRAL", referred_card="A", referred_bill_id="B-1"),
+        Posted(4, "A", "ADJUSTED", 100, "MANUAL"),
+        Posted(5, "A", REVERSED, -200, "BILL", reverses=1),  # part of row 1 already back
+    ]
+    postings = reversal_postings(rows, "B-1")
+    assert [(p.card, p.points, p.counts_as, p.reverses, p.reference_type) for p in postings] == [
+        ("A", -300, EARNED, 1, "BILL"),
+        ("A", 10000, REDEEMED, 2, "BILL"),
+        ("B", -477, REFERRAL_EARNED, 3, "REFERRAL"),
+    ]
+
+
+@SETTINGS
+@given(case=quoted_bills())
+def test_every_bill_reads_back_from_its_own_json(case) -> None:
+    """Whatever bill a till accepts, the central service reads the same bill from the till's mutation."""
+    _pharmacy, _config, _card, bill_doc = case
+    bill = bill_from_json(bill_doc)
+    assert bill_from_json(jsonio.loads(jsonio.dumps(bill.to_json()))) == bill

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from pos_loyalty import errors
+from pos_loyalty import errors, jsonio
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.rules import CardState, bill_from_json, config_from_json, quote_bill
 from pos_loyalty.rules.config import SAMPLE_CONFIG_JSON
@@ -155,6 +155,14 @@ def test_quantity_times_unit_price_rounds_half_up():
     assert priced.lines[0].gross == 9999
 
 
+def test_a_priced_line_may_say_what_it_comes_to_as_the_tills_own_records_do():
+    """The till writes a quantity line with its amount too: that shape must be read back."""
+    doc = {"items": [{"categoryId": 3, "quantity": "2", "unitPrice": "125.00", "amount": "250.00"}]}
+    assert bill_from_json(doc).lines[0].gross == 25000
+    till_line = bill_from_json({"items": [{"categoryId": 3, "quantity": "2", "unitPrice": "125.00"}]})
+    assert bill_from_json(jsonio.loads(jsonio.dumps(till_line.to_json()))) == till_line
+
+
 def test_offline_allowance_caps_redemption():
     error = code_of(lambda: quote_bill(config(), card(allowance="150"), bill((2, "1000.00"), redeem="200")))
     assert error.code == errors.OFFLINE_LIMIT
@@ -171,7 +179,8 @@ def test_offline_allowance_caps_redemption():
         ({"categoryId": 1, "amount": 1.5}, "items[0].amount"),
         ({"categoryId": "x", "amount": "1"}, "items[0].categoryId"),
         ({"categoryId": 1}, "items[0].amount"),
-        ({"categoryId": 1, "amount": "1", "quantity": 2}, "items[0]"),
+        ({"categoryId": 1, "amount": "1", "quantity": 2}, "items[0].unitPrice"),
+        ({"categoryId": 1, "amount": "5.00", "quantity": 2, "unitPrice": "2.00"}, "items[0].amount"),
         ({"categoryId": 1, "quantity": "0", "unitPrice": "2"}, "items[0].quantity"),
     ],
 )

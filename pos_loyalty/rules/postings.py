@@ -1,0 +1,236 @@
+"""Which ledger rows a bill, a reversal and an adjustment write: worked out once, here.
+
+The till (`pos_loyalty/services`) and the central service (its online routes and its
+sync appliers) both call these functions and only store the `Posting`s they return, so
+the rows of a bill are the same wherever it is recorded. A posting names its card by
+whatever the caller passed in (the till's `CardRecord`, the central's `CardRow`): the
+rules never look inside it.
+
+- `bill_postings`: a bill's REDEEMED row, one EARNED row per category that earned, and
+  the referrer's REFERRAL_EARNED row, from the bill's figures (`BillFigures`: a quote,
+  or the result a till recorded, or what a billing system says was paid).
+- `reversal_postings`: one REVERSED row per row of the bill, opposite in sign, for what
+  is left of it (a row already partly taken back by earlier REVERSED rows gives only
+  the rest), counted against the type of the row it reverses.
+- `adjustment_posting`: a manager's ADJUSTED row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pos_loyalty.amounts import money, parse_money, parse_percent, parse_points
+from pos_loyalty.errors import InvalidInput
+from pos_loyalty.rules.ledger import (
+    ADJUSTED,
+    BILL,
+    EARNED,
+    MANUAL,
+    REDEEMED,
+    REFERRAL,
+    REFERRAL_EARNED,
+    REVERSED,
+)
+from pos_loyalty.rules.bill import parse_category_id
+from pos_loyalty.rules.quote import EarnLine, Quote
+
+C = TypeVar("C")  # how the caller names a card
+
+
+@dataclass(frozen=True)
+class Posting(Generic[C]):
+    """One ledger row to write: its card, type, signed points and what it refers to."""
+
+    card: C
+    transaction_type: str
+    points: int  # hundredths, signed: what the row adds to the card's balance
+    reference_type: str
+    reference_id: str | None = None
+    #: A REVERSED row: the type of the row it reverses (what its points count against),
+    #: and that row, as the store named it.
+    counts_as: str | None = None
+    reverses: Any = None
+    bill_amount: int | None = None
+    category_id: int | None = None
+    category_name: str | None = None
+    point_percentage: int | None = None
+    referred_card: C | None = None
+    referred_bill_id: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class BillFigures:
+    """What a bill's rows are worked out from.
+
+    `net_amount` is what a redemption's row records as the bill's amount (None: a
+    billing system redeemed without saying), `payable` what the referral's row records.
+    """
+
+    points_redeemed: int = 0
+    amount_deducted: int = 0
+    net_amount: int | None = None
+    payable: int | None = None
+    earned: tuple[EarnLine, ...] = ()
+    referrer_points: int = 0
+
+    @classmethod
+    def of_quote(cls, quote: Quote) -> BillFigures:
+        return cls(
+            points_redeemed=quote.points_redeemed,
+            amount_deducted=quote.amount_deducted,
+            net_amount=quote.net_amount,
+            payable=quote.payable,
+            earned=quote.earn_breakdown,
+            referrer_points=quote.referrer_points_earned,
+        )
+
+    @classmethod
+    def of_result(cls, result: object, where: str = "result") -> BillFigures:
+        """The figures of a result as a till recorded it (`Quote.to_json`), checked field by field."""
+        if not isinstance(result, dict):
+            raise InvalidInput(where, f"{where} must be the bill's result (an object)")
+        breakdown = result.get("earnBreakdown") or []
+        if not isinstance(breakdown, list):
+            raise InvalidInput(f"{where}.earnBreakdown", f"{where}.earnBreakdown must be a list")
+
+        def figure(name: str, parse: Any = parse_points) -> int:
+            return parse(result.get(name) if result.get(name) is not None else 0, f"{where}.{name}")
+
+        return cls(
+            points_redeemed=figure("pointsRedeemed"),
+            amount_deducted=figure("amountDeducted", parse_money),
+            net_amount=figure("netAmount", parse_money),
+            payable=figure("payable", parse_money),
+            earned=tuple(_earn_line(line, f"{where}.earnBreakdown[{i}]") for i, line in enumerate(breakdown)),
+            referrer_points=figure("referrerPointsEarned"),
+        )
+
+
+def _earn_line(doc: object, where: str) -> EarnLine:
+    if not isinstance(doc, dict):
+        raise InvalidInput(where, f"{where} must be an object")
+    name = doc.get("categoryName")
+    if not isinstance(name, str) or len(name) > 255:
+        raise InvalidInput(f"{where}.categoryName", f"{where}.categoryName must be a category's name")
+    return EarnLine(
+        category_id=parse_category_id(doc.get("categoryId"), f"{where}.categoryId"),
+        category_name=name,
+        amount=parse_money(doc.get("amount"), f"{where}.amount"),
+        point_percentage=parse_percent(doc.get("pointPercentage"), f"{where}.pointPercentage"),
+        points=parse_points(doc.get("points"), f"{where}.points"),
+    )
+
+
+def bill_postings(
+    figures: BillFigures, bill_id: str, card: C, card_number: str, referrer: C | None
+) -> list[Posting[C]]:
+    """The rows of a bill on `card` (and on `referrer`, when it earns): zero rows are not written."""
+    rows: list[Posting[C]] = []
+    if figures.points_redeemed:
+        rows.append(
+            Posting(
+                card,
+                REDEEMED,
+                -figures.points_redeemed,
+                BILL,
+                bill_id,
+                bill_amount=figures.net_amount,
+                description=f"Redeemed for {money(figures.amount_deducted)} off bill {bill_id}",
+            )
+        )
+    for line in figures.earned:
+        if line.points:
+            rows.append(
+                Posting(
+                    card,
+                    EARNED,
+                    line.points,
+                    BILL,
+                    bill_id,
+                    bill_amount=line.amount,
+                    category_id=line.category_id,
+                    category_name=line.category_name,
+                    point_percentage=line.point_percentage,
+                )
+            )
+    if figures.referrer_points and referrer is not None:
+        rows.append(
+            Posting(
+                referrer,
+                REFERRAL_EARNED,
+                figures.referrer_points,
+                REFERRAL,
+                bill_id,
+                bill_amount=figures.payable,
+                referred_card=card,
+                referred_bill_id=bill_id,
+                description=f"Referral: bill {bill_id} of card {card_number}",
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class Posted(Generic[C]):
+    """A row already in a ledger, as `reversal_postings` needs to know it."""
+
+    row: Any  # the store's own name for the row (its id)
+    card: C
+    transaction_type: str
+    points: int
+    reference_type: str
+    reverses: Any = None  # a REVERSED row: the row it reverses
+    category_id: int | None = None
+    category_name: str | None = None
+    referred_card: C | None = None
+    referred_bill_id: str | None = None
+
+
+#: The rows of a bill that a reversal takes back (a manager's ADJUSTED row is not one).
+_BILL_ROWS = {(BILL, EARNED), (BILL, REDEEMED), (REFERRAL, REFERRAL_EARNED)}
+
+
+def bill_rows(rows: Iterable[Posted[C]]) -> list[Posted[C]]:
+    """The rows that belong to a bill among rows that name it."""
+    return [row for row in rows if (row.reference_type, row.transaction_type) in _BILL_ROWS]
+
+
+def reversal_postings(rows: Sequence[Posted[C]], bill_id: str) -> list[Posting[C]]:
+    """REVERSED rows taking back what is left of each row of the bill.
+
+    `rows` are all the rows that name the bill, in the order they were written: its own
+    rows, and any REVERSED rows already written against them.
+    """
+    taken_back: dict[Any, int] = {}
+    for row in rows:
+        if row.transaction_type == REVERSED and row.reverses is not None:
+            taken_back[row.reverses] = taken_back.get(row.reverses, 0) + row.points
+    postings = []
+    for row in bill_rows(rows):
+        left = row.points + taken_back.get(row.row, 0)
+        if left:
+            postings.append(
+                Posting(
+                    row.card,
+                    REVERSED,
+                    -left,
+                    row.reference_type,  # the referrer's stays REFERRAL
+                    bill_id,
+                    counts_as=row.transaction_type,
+                    reverses=row.row,
+                    category_id=row.category_id,
+                    category_name=row.category_name,
+                    referred_card=row.referred_card,
+                    referred_bill_id=row.referred_bill_id,
+                    description=f"Reversal of bill {bill_id}",
+                )
+            )
+    return postings
+
+
+def adjustment_posting(card: C, points: int, reason: str) -> Posting[C]:
+    """A manager's correction: `points` (signed) with the reason as its description."""
+    return Posting(card, ADJUSTED, points, MANUAL, description=reason)
