@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -61,16 +62,30 @@ def not_found(what: str) -> LoyaltyError:
 
 
 async def json_body(request: Request) -> Any:
-    """The request's JSON, numbers as Decimal; INVALID_INPUT if it is not JSON."""
+    """The request's JSON, numbers as Decimal; INVALID_INPUT naming the field if it is not
+    JSON or breaks the input rules (`jsonio.input_problem`)."""
+    document = await unchecked_json_body(request)
+    refuse_problem(jsonio.input_problem(document))
+    return document
+
+
+async def unchecked_json_body(request: Request) -> Any:
+    """The request's JSON, with what the input rules refuse marked but not yet refused
+    (`jsonio.loads_input`): for a body whose parts are judged one by one (a sync push)."""
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise InvalidInput("(body)", f"The request body is larger than {MAX_BODY // 2**20} MB")
     if not raw.strip():
         raise InvalidInput("(body)", "The request needs a JSON body")
     try:
-        return jsonio.loads(raw)
+        return jsonio.loads_input(raw)
     except jsonio.JsonError as error:
         raise InvalidInput("(body)", f"The request body is {error}") from None
+
+
+def refuse_problem(problem: tuple[str, str] | None) -> None:
+    if problem is not None:
+        raise InvalidInput(*problem)
 
 
 def json_object(document: Any) -> dict[str, Any]:
@@ -98,6 +113,12 @@ def install_error_handlers(app: FastAPI) -> None:
         field = ".".join(str(part) for part in first.get("loc", ()) if part not in ("path", "query", "body"))
         body = InvalidInput(field or "(request)", f"{field or 'The request'}: {first.get('msg')}").to_json()
         return JSONResponse(body, status_code=400)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, _error: OperationalError) -> Response:
+        log.warning("the database failed on %s %s: %s", request.method, request.url.path, _error.orig)
+        body = {"error": {"code": "UNAVAILABLE", "message": "The loyalty service's database is not answering; try again"}}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, _error: Exception) -> Response:

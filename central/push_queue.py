@@ -3,9 +3,12 @@ applies them together, in one transaction, answering each till separately.
 
 Fifty tills pushing ten mutations each would otherwise be fifty transactions, each with
 its own dozen round trips to the database and its own commit, all fighting for the
-GIL. Grouped, they share the round trips and the commit. If a group fails for a reason
-that is not a till's (a bug, the database going away), each of its pushes is tried
-again on its own, so one bad request cannot fail the others.
+GIL. Grouped, they share the round trips and the commit. If a group fails on its fast
+way (a mutation that breaks something other than a rule: a figure too large for the
+database, a bug), it is applied again with each mutation in a savepoint of its own, so
+that mutation is rejected and the rest applied (`push_group(isolate=True)`); if even
+that fails (the database going away), each push is tried on its own, so one request
+cannot fail the others.
 """
 
 from __future__ import annotations
@@ -77,16 +80,21 @@ class PushQueue:
             size += len(item.push.batch)
         return group
 
-    def _apply(self, tenant_id: int, items: list[_Waiting]) -> None:
+    def _apply(self, tenant_id: int, items: list[_Waiting], *, isolate: bool = False) -> None:
         try:
             answers: list[Any] = self.store.run(
-                lambda unit: push_group(unit, [item.push for item in items]), write=True, tenant_id=tenant_id
+                lambda unit: push_group(unit, [item.push for item in items], isolate=isolate),
+                write=True,
+                tenant_id=tenant_id,
             )
-        except Exception as error:  # not one till's fault, or a bug: isolate it
+        except Exception as error:  # a mutation that breaks more than a rule, or the database
+            if not isolate:
+                log.warning("a group of %d pushes failed (%s); applying each mutation on its own", len(items), error)
+                self._apply(tenant_id, items, isolate=True)
+                return
             if len(items) > 1:
-                log.warning("a group of %d pushes failed (%s); applying them one by one", len(items), error)
                 for item in items:
-                    self._apply(tenant_id, [item])
+                    self._apply(tenant_id, [item], isolate=True)
                 return
             items[0].answer.set_exception(error)
             return

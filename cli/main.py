@@ -20,7 +20,7 @@ from typing import NoReturn
 
 from sqlalchemy.exc import OperationalError
 
-from cli import backup_commands, central_commands, device_commands, sync_commands
+from cli import backup_commands, central_commands, device_commands, rejected_commands, sync_commands
 from cli import till_commands as till
 from pos_loyalty import __version__, jsonio
 from pos_loyalty.errors import INVALID_INPUT, LoyaltyError
@@ -138,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync_commands.add_parsers(commands, common)
     device_commands.add_parsers(commands, common, _Parser)
     backup_commands.add_parsers(commands, common)
+    rejected_commands.add_parsers(commands, common, _Parser)
     central_commands.add_parsers(commands, common, _Parser)
     return parser
 

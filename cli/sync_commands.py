@@ -124,6 +124,7 @@ def sync(args: argparse.Namespace, ctx: Context) -> Output:
                 raise LoyaltyError(TOKEN_REFUSED, str(stop)) from None
             except SyncFailed as failure:
                 raise SyncUnavailable(f"Sync did not finish: {failure}") from None
+            _refuse_up_to_date_with_rejections(replica, report.sentence())
             return Output({"pushed": report.pushed, "cardsPulled": report.cards_pulled, "configVersion": report.config_version}, f"Up to date: {report.sentence()}.")
         _stop_on_signals(stop)
         print(f"Syncing with {settings.url} (Ctrl+C stops)", file=sys.stderr, flush=True)
@@ -135,6 +136,27 @@ def sync(args: argparse.Namespace, ctx: Context) -> Output:
     finally:
         central.close()
         lock.release()
+
+
+MUTATIONS_REJECTED = "MUTATIONS_REJECTED"
+
+
+def _refuse_up_to_date_with_rejections(replica, done: str) -> None:  # type: ignore[no-untyped-def]
+    """A till with rejected changes is not up to date, however well the round went: say which."""
+    from pos_loyalty.services import rejections
+
+    waiting = rejections.waiting(replica)
+    if not waiting:
+        return
+    named = "; ".join(f"#{r['deviceSeq']} {r['what']} ({r['errorCode']}: {r['errorMessage']})" for r in waiting[:5])
+    more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
+    raise LoyaltyError(
+        MUTATIONS_REJECTED,
+        f"Synced ({done}), but NOT up to date: the central service rejected {len(waiting)} change"
+        f"{'s' if len(waiting) != 1 else ''} that wait for a manager: {named}{more}. "
+        "See pos-loyalty rejected (or Ctrl+Y in the counter app).",
+        rejected=[{k: r[k] for k in ("deviceSeq", "kind", "what", "errorCode", "errorMessage")} for r in waiting],
+    )
 
 
 LOCK_POLL_S = 2.0  # how often a waiting daemon tries the sync lock again

@@ -20,7 +20,7 @@ from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.rules import bill_from_json
 from pos_loyalty.rules.bill import BillRequest
-from pos_loyalty.services import bills, cards, configuration, open_replica, settings, status
+from pos_loyalty.services import bills, cards, configuration, open_replica, rejections, settings, status
 
 
 @dataclass
@@ -211,12 +211,14 @@ def counter_app(args: argparse.Namespace, ctx: Context) -> Output:
 
 def till_status(args: argparse.Namespace, ctx: Context) -> Output:
     doc = {"dataDir": str(ctx.data_dir), **status.status(ctx.replica)}
+    from cli.rejected_commands import listed
+
     text = render.mapping(doc)
     if doc["rejectedMutations"]:
-        doc["rejected"] = status.rejected(ctx.replica)
-        text += "\n\nRejected by the central service (kept here for a manager):\n" + "\n".join(
-            f"  #{r['deviceSeq']} {r['kind']} ({render.when(r['createdAt'])[:16]}): {r['errorCode']} {r['errorMessage']}"
-            for r in doc["rejected"]
+        doc["rejected"] = rejections.waiting(ctx.replica)
+        text += (
+            "\n\nNOT up to date: the central service rejected these changes; they wait for a manager"
+            " (pos-loyalty rejected, or Ctrl+Y in the counter app):\n" + listed(doc["rejected"])
         )
     return Output(doc, text)
 

@@ -8,9 +8,10 @@ project reads or writes (CLI, outbox payloads, HTTP bodies) goes through here.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 _string = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
@@ -33,6 +34,125 @@ def loads(text: str | bytes) -> Any:
         ) from None
     except UnicodeDecodeError:
         raise JsonError("not valid JSON: the text is not UTF-8") from None
+
+
+# --- input from others: every value kept, the ones the input rules refuse marked ----------
+
+#: The most digits a number sent to the project may have, and the deepest nesting.
+MAX_DIGITS = 30
+MAX_DEPTH = 32
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Unreadable:
+    """A value of a document from outside that the input rules refuse (a number with an
+    exponent or too many digits, an object with a key twice), kept where it stood so the
+    reader can name its field (`input_problem`) or refuse just the part it is in."""
+
+    __slots__ = ("reason", "text")
+
+    def __init__(self, reason: str, text: str) -> None:
+        self.reason = reason
+        self.text = text[:40]
+
+    def __repr__(self) -> str:
+        return f"Unreadable({self.reason!r})"
+
+
+def _input_integer(text: str) -> int | Unreadable:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        return Unreadable(f"has more than {MAX_DIGITS} digits", text)
+    return int(text)
+
+
+def _input_number(text: str) -> Decimal | Unreadable:
+    if "e" in text or "E" in text:
+        return Unreadable("is written with an exponent (write the number out)", text)
+    if sum(c.isdigit() for c in text) > MAX_DIGITS:
+        return Unreadable(f"has more than {MAX_DIGITS} digits", text)
+    return Decimal(text)
+
+
+class _Duplicated(dict):
+    """An object that named a key twice: the key is kept to name the field."""
+
+    duplicated: str = ""
+
+
+def _input_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    made = dict(pairs)
+    if len(made) == len(pairs):
+        return made
+    seen: set[str] = set()
+    twice = next(key for key, _value in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+    marked = _Duplicated(made)
+    marked.duplicated = twice
+    return marked
+
+
+def loads_input(text: str | bytes) -> Any:
+    """Parse a document from outside (an HTTP body): like `loads`, but a value the input rules
+    refuse is kept as an `Unreadable` (or, for an object with a key twice, a marked dict)
+    instead of failing the whole document; `input_problem` finds them."""
+
+    def refuse_constant(name: str) -> Any:
+        raise JsonError(f"{name} is not a number JSON allows")
+
+    try:
+        return json.loads(
+            text,
+            parse_float=_input_number,
+            parse_int=_input_integer,
+            parse_constant=refuse_constant,
+            object_pairs_hook=_input_object,
+        )
+    except json.JSONDecodeError as error:
+        raise JsonError(f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+    except UnicodeDecodeError:
+        raise JsonError("not valid JSON: the text is not UTF-8") from None
+    except RecursionError:
+        raise JsonError(f"nested far deeper than the {MAX_DEPTH} levels a request may have") from None
+
+
+def input_problem(
+    value: Any, field: str = "", *, depth: int = 0, skip: Callable[[str], bool] | None = None
+) -> tuple[str, str] | None:
+    """The first (field, what is wrong) of a document read by `loads_input`, or None.
+
+    Refused: numbers marked `Unreadable`, keys given twice, control characters in text,
+    and nesting deeper than `MAX_DEPTH`. `skip(field)` leaves a part unchecked (a sync
+    push checks each mutation's payload on its own).
+    """
+    where = field or "(body)"
+    if depth > MAX_DEPTH:
+        return where, f"{where} is nested deeper than {MAX_DEPTH} levels"
+    if isinstance(value, Unreadable):
+        return where, f"{where} {value.reason}: {value.text}"
+    if isinstance(value, str):
+        return (where, f"{where} contains control characters") if _CONTROL.search(value) else None
+    if isinstance(value, dict):
+        if isinstance(value, _Duplicated):
+            named = f"{field}.{value.duplicated}" if field else value.duplicated
+            return named, f"{named} is given twice"
+        for key, item in value.items():
+            inner = f"{field}.{key}" if field else key
+            if _CONTROL.search(key):
+                return where, f"{where} has a key with control characters"
+            if skip is not None and skip(inner):
+                continue
+            found = input_problem(item, inner, depth=depth + 1, skip=skip)
+            if found:
+                return found
+        return None
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            inner = f"{field}[{index}]"
+            if skip is not None and skip(inner):
+                continue
+            found = input_problem(item, inner, depth=depth + 1, skip=skip)
+            if found:
+                return found
+    return None
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
@@ -113,6 +233,8 @@ def _write(value: Any, parts: list[str], indent: int | None, depth: int) -> None
         )
     elif isinstance(value, (list, tuple)):
         _write_items([("", v) for v in value], "[", "]", parts, indent, depth)
+    elif isinstance(value, Unreadable):  # a refused input, kept for a person to see (a flag's payload)
+        parts.append(_string(f"(unreadable: {value.text})"))
     elif isinstance(value, float):
         raise TypeError("floats are never written: money and points are exact decimals")
     else:

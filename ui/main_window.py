@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         from ui.dialogs.sync_problems import SyncProblemsDialog
 
         if self._manager("Sync problems are for the manager."):
-            SyncProblemsDialog(self.replica, self).exec()
+            SyncProblemsDialog(self.replica, self, operator=self.operator).exec()
 
     def show_help(self) -> None:
         from ui.dialogs.help import HelpDialog

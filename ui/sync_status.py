@@ -65,6 +65,11 @@ class SyncStatus(QWidget):
         elif state["stoppedReason"]:
             self.state.setText("● Sync stopped: the token was refused")
             self.state.setStyleSheet("color: #c62828; font-weight: bold")
+        elif state["rejectedMutations"]:
+            count = state["rejectedMutations"]
+            where = "online" if state["online"] else "offline"
+            self.state.setText(f"● Not up to date: {count} change{'s' if count != 1 else ''} rejected ({where})")
+            self.state.setStyleSheet("color: #c62828; font-weight: bold")
         elif state["online"]:
             self.state.setText("● Online")
             self.state.setStyleSheet("color: #2e7d32; font-weight: bold")
@@ -75,7 +80,7 @@ class SyncStatus(QWidget):
         self.queue.setText(f"{state['pendingMutations']} waiting to sync" if state["centralUrl"] else "")
         self.last.setText(f"last sync {ago(state['lastSuccessAt'], now)}" if state["centralUrl"] else "")
         self.rejected.setVisible(bool(state["rejectedMutations"]))
-        self.rejected.setText(f"{state['rejectedMutations']} rejected (Ctrl+Y)")
+        self.rejected.setText("Deal with them (Ctrl+Y)")
 
     def _unreadable(self, _error: Exception) -> None:
         self._reading = False

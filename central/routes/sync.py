@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from central.auth import Principal, device
-from central.http import json_body, reply
+from central.http import reply, unchecked_json_body
 from central.store import flags as flag_store
 from central.store import pull as pulls
 from central.store import push as pushes
@@ -22,8 +22,13 @@ PUSH_TIMEOUT_SECONDS = 120
 
 
 @router.post("/push")
-async def push(request: Request, body: Any = Depends(json_body), principal: Principal = Depends(device)) -> Any:
-    """Queued for the worker's applier thread (group commit); awaited, holding no thread."""
+async def push(
+    request: Request, principal: Principal = Depends(device), body: Any = Depends(unchecked_json_body)
+) -> Any:
+    """Queued for the worker's applier thread (group commit); awaited, holding no thread.
+
+    The input rules are applied to the envelope here, and to each mutation's payload on
+    its own (`pushes.parse_batch`): a malformed mutation is rejected, not the batch."""
     batch = pushes.parse_batch(body)
     waiting = request.app.state.push_queue.submit(
         principal.tenant_id, pushes.Push(principal.device_id, principal.name, batch)

@@ -7,6 +7,8 @@
 - DUPLICATE_CUSTOMER: a phone got a second card (two tills issued it one offline).
 - REFERRER_UNKNOWN: a till named a referrer card the service has never heard of.
 - CONFIG_CONFLICT: a till's configuration edit met a newer server value for a field.
+- MUTATION_REJECTED: a till's change that the service could not apply (its code, message
+  and payload); the till keeps it for its manager.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ RULES_MISMATCH = "RULES_MISMATCH"
 DUPLICATE_CUSTOMER = "DUPLICATE_CUSTOMER"
 REFERRER_UNKNOWN = "REFERRER_UNKNOWN"
 CONFIG_CONFLICT = "CONFIG_CONFLICT"
+MUTATION_REJECTED = "MUTATION_REJECTED"
 
 
 class Flags:

@@ -6,6 +6,15 @@ mutations' effects:
 - `deviceSeq == lastAppliedSeq + 1`: applied, or rejected (a permanent problem: the
   sequence still advances, so one bad mutation never wedges the queue);
 - `deviceSeq > lastAppliedSeq + 1`: a gap; 409 with `lastAppliedSeq`, nothing applied.
+
+A mutation the service cannot apply, whatever is wrong with it (a malformed payload, a
+figure the database cannot hold, a bug met on its way), is rejected on its own and the
+rest of the batch is applied: a push is never failed by one mutation. Applying goes
+fast, all of a group's mutations in memory and written together; if anything but a
+rule's refusal goes wrong on that way, the transaction is rolled back and the group is
+applied again one mutation at a time, each in a savepoint of its own (`isolate`), so the
+one that fails is rejected and the others stand. Every rejection is also a flag
+(MUTATION_REJECTED) for the pharmacy's admins, with the code and the payload.
 """
 
 from __future__ import annotations
@@ -15,11 +24,20 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from central.store.db import Unit, bulk_insert
-from central.store.models import Device, SyncMutation
+import logging
+import re
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
 from central.store import bill_mutations, mutations
+from central.store.db import Unit, bulk_insert
+from central.store.flags import MUTATION_REJECTED, Flags
+from central.store.models import Device, SyncMutation
 from central.store.mutations import Batch
+from pos_loyalty import errors, jsonio
 from pos_loyalty.errors import InvalidInput, LoyaltyError
+
+log = logging.getLogger("central.push")
 
 MAX_BATCH = 1000
 APPLIED = "applied"
@@ -34,6 +52,8 @@ class Incoming:
     kind: str
     payload: dict[str, Any]
     config_version: int | None
+    #: What the input rules refuse in the payload (field, message): it is rejected unapplied.
+    problem: tuple[str, str] | None = None
 
 
 class SequenceGap(LoyaltyError):
@@ -45,8 +65,17 @@ class SequenceGap(LoyaltyError):
         )
 
 
+_PAYLOAD = re.compile(r"mutations\[\d+\]\.payload")
+
+
 def parse_batch(document: object) -> list[Incoming]:
-    """The body `{mutations: [...]}`, consecutive deviceSeqs; INVALID_INPUT naming the field."""
+    """The body `{mutations: [...]}`, consecutive deviceSeqs; INVALID_INPUT naming the field.
+
+    The input rules (`jsonio.input_problem`) apply to the envelope; a payload that breaks
+    them is noted on its mutation, which is then rejected on its own."""
+    envelope = jsonio.input_problem(document, skip=_PAYLOAD.fullmatch)
+    if envelope is not None:
+        raise InvalidInput(*envelope)
     if not isinstance(document, dict) or not isinstance(document.get("mutations"), list):
         raise InvalidInput("mutations", "The body is {\"mutations\": [...]}")
     raw = document["mutations"]
@@ -73,7 +102,8 @@ def parse_batch(document: object) -> list[Incoming]:
             raise InvalidInput(f"{where}.configVersion", f"{where}.configVersion must be a whole number")
         if batch and seq != batch[-1].device_seq + 1:
             raise InvalidInput(f"{where}.deviceSeq", "deviceSeqs in a push must follow one another (n, n+1, ...)")
-        batch.append(Incoming(mutation_id, seq, kind, item["payload"], version))
+        problem = jsonio.input_problem(item["payload"], "payload")
+        batch.append(Incoming(mutation_id, seq, kind, item["payload"], version, problem))
     return batch
 
 
@@ -102,12 +132,13 @@ def push(unit: Unit, device_id: int, device_name: str, batch: list[Incoming]) ->
     return answer
 
 
-def push_group(unit: Unit, pushes: list[Push]) -> list[dict[str, Any] | LoyaltyError]:
+def push_group(unit: Unit, pushes: list[Push], *, isolate: bool = False) -> list[dict[str, Any] | LoyaltyError]:
     """Apply several tills' pushes in this one transaction; each gets its own answer.
 
     A push whose batch starts past its till's next number gets its SequenceGap as its
     answer and changes nothing; the others go ahead. Two pushes of one till (a retry
     overlapping the original) are taken in turn, the second seeing the first's numbers.
+    `isolate`: each mutation in a savepoint of its own (see the module's notes).
     """
     device_ids = sorted({p.device_id for p in pushes})
     last_applied = dict(
@@ -131,22 +162,26 @@ def push_group(unit: Unit, pushes: list[Push]) -> list[dict[str, Any] | LoyaltyE
             last_applied[request.device_id] = new[-1].device_seq
             plans.append((index, request, new))
 
-    applier = Batch(unit)
-    applier.prepare([mutation for _index, _request, new in plans for mutation in new])
+    applying = Applying(unit, [mutation for _index, _request, new in plans for mutation in new], isolate)
     records = []
+    rejected = Flags(unit)
     for index, request, new in plans:
-        applier.acting_for(request.device_id, request.device_name)
         for mutation in new:
-            try:
-                _apply(applier, mutation)
-            except LoyaltyError as error:
+            error = applying.apply(request, mutation)
+            outcome: dict[str, Any] = {"status": APPLIED}
+            if error is not None:
                 outcome = {"status": REJECTED, "error": {"code": error.code, "message": error.message}}
-            else:
-                outcome = {"status": APPLIED}
+                rejected.raise_flag(
+                    MUTATION_REJECTED,
+                    f"Change {mutation.device_seq} ({mutation.kind[:32]}) of till {request.device_name} was "
+                    f"rejected: {error.message}",
+                    device_id=request.device_id, mutation_id=mutation.mutation_id,
+                    bill_id=_bill_named(mutation), code=error.code, field=error.details.get("field"),
+                    deviceSeq=mutation.device_seq, mutationKind=mutation.kind[:32], payload=mutation.payload,
+                )
             answers[index]["results"].append(  # type: ignore[index]
                 {"mutationId": mutation.mutation_id, "deviceSeq": mutation.device_seq, **outcome}
             )
-            error = outcome.get("error") or {}
             records.append(
                 {
                     "tenant_id": unit.tenant,
@@ -155,12 +190,13 @@ def push_group(unit: Unit, pushes: list[Push]) -> list[dict[str, Any] | LoyaltyE
                     "mutation_id": mutation.mutation_id,
                     "kind": mutation.kind[:32],
                     "status": outcome["status"],
-                    "error_code": error.get("code"),
-                    "error_message": error.get("message"),
+                    "error_code": error.code if error else None,
+                    "error_message": error.message if error else None,
                     "applied_at": unit.now,
                 }
             )
-    applier.flush()
+    applying.finish()
+    rejected.flush()
     bulk_insert(unit, SyncMutation.__table__, records)
     moved = sorted({request.device_id for _index, request, _new in plans})
     if moved:
@@ -173,6 +209,72 @@ def push_group(unit: Unit, pushes: list[Push]) -> list[dict[str, Any] | LoyaltyE
         if isinstance(answer, dict):
             answer["lastAppliedSeq"] = last_applied[request.device_id]
     return answers
+
+
+#: Errors of the database itself (gone away, a lock not granted): the push is retried,
+#: not the mutation rejected.
+_TRANSIENT = (OperationalError,)
+
+
+class Applying:
+    """The mutations of one group transaction, applied in turn (see the module's notes)."""
+
+    def __init__(self, unit: Unit, mutations: list[Incoming], isolate: bool) -> None:
+        self.unit = unit
+        self.isolate = isolate
+        self.left = list(mutations)
+        self.batch = Batch(unit)
+        self.batch.prepare(self.left)
+
+    def apply(self, request: Push, mutation: Incoming) -> LoyaltyError | None:
+        """Apply one mutation; the error it is rejected with, or None."""
+        if self.isolate:
+            self.left.remove(mutation)  # what a fresh Batch must prepare after a failure
+        self.batch.acting_for(request.device_id, request.device_name)
+        if mutation.problem is not None:
+            return InvalidInput(*mutation.problem)
+        if not self.isolate:
+            try:
+                _apply(self.batch, mutation)
+            except LoyaltyError as error:  # a rule's refusal: checked before anything changed
+                return error
+            return None
+        savepoint = self.unit.connection.begin_nested()
+        try:
+            _apply(self.batch, mutation)
+            self.batch.flush()
+        except _TRANSIENT:
+            raise
+        except Exception as error:  # noqa: BLE001  (whatever it is, this mutation alone is rejected)
+            savepoint.rollback()
+            self.batch = Batch(self.unit)  # what it held may be half-changed: read again
+            self.batch.prepare(self.left)
+            return error if isinstance(error, LoyaltyError) else _failure(mutation, error)
+        savepoint.commit()
+        return None
+
+    def finish(self) -> None:
+        self.batch.flush()
+
+
+def _failure(mutation: Incoming, error: Exception) -> LoyaltyError:
+    """A mutation the service could not apply, for a reason that is no rule's refusal."""
+    if isinstance(error, (DBAPIError, OverflowError)) or type(error).__module__.startswith(("psycopg", "sqlite3")):
+        log.warning("mutation %s of kind %s could not be stored: %s", mutation.mutation_id, mutation.kind, error)
+        reason = "a figure or text in it does not fit the database"
+    else:
+        log.exception("mutation %s of kind %s could not be applied", mutation.mutation_id, mutation.kind, exc_info=error)
+        reason = f"the service failed on it ({type(error).__name__})"
+    return LoyaltyError(
+        errors.INVALID_INPUT,
+        f"The central service could not apply this change: {reason}. It is kept at the till; "
+        "a manager can send it again after the service is upgraded, or settle it.",
+    )
+
+
+def _bill_named(mutation: Incoming) -> str | None:
+    bill_id = mutation.payload.get("billId")
+    return bill_id[:64] if isinstance(bill_id, str) else None
 
 
 #: What applies each kind of mutation.

@@ -198,10 +198,17 @@ class OutboxMutation(Base):
     payload: Mapped[str] = mapped_column(Text)
     config_version: Mapped[int]
     created_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), index=True)  # PENDING|APPLIED|DUPLICATE|REJECTED
+    #: PENDING | APPLIED | REJECTED | RESOLVED (a rejected change a manager dealt with)
+    status: Mapped[str] = mapped_column(String(16), index=True)
     acked_at: Mapped[datetime | None]
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
+    #: A rejected change dealt with: RESENT (queued again as `resent_as`) or SETTLED.
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolved_by: Mapped[str | None] = mapped_column(String(255))
+    resolved_at: Mapped[datetime | None]
+    resent_as: Mapped[int | None]
 
 
 class SyncState(Base):

@@ -232,43 +232,47 @@ def adjust(
     performed_by: str | None = None,
 ) -> CardView:
     """A manager's correction: one ADJUSTED row (never below zero) and its mutation."""
+    with replica.writing() as uow:
+        result = adjust_in(uow, number, amount, reason=reason, performed_by=performed_by)
+        uow.commit()
+        return result
+
+
+def adjust_in(
+    uow: UnitOfWork, number: object, amount: object, *, reason: object, performed_by: str | None
+) -> CardView:
+    """`adjust`, inside the caller's writing unit of work (it commits)."""
     delta = parse_points(amount, "points", minimum=-MAX_FIGURE * 10**POINTS_PLACES)
     if delta == 0:
         raise InvalidInput("points", "An adjustment of zero points changes nothing")
     why = customer.text(reason, "reason", required=True, limit=500)
-    with replica.writing() as uow:
-        card = load(uow, number)
-        if not card.is_active:
-            raise LoyaltyError(errors.CARD_INACTIVE, f"Card {card.card_number} is not active")
-        if card.points_balance + delta < 0:
-            raise LoyaltyError(
-                errors.INSUFFICIENT_POINTS,
-                f"The card has only {points(card.points_balance)} points; "
-                f"it cannot lose {points(-delta)}",
-                availablePoints=points(max(card.points_balance, 0)),
-            )
-        config = configuration.current(uow)
-        seq = outbox.reserve(uow)
-        (entry,) = ledger.store(
-            uow, [adjustment_posting(card, delta, why)], performed_by=performed_by, device_seq=seq
+    card = load(uow, number)
+    if not card.is_active:
+        raise LoyaltyError(errors.CARD_INACTIVE, f"Card {card.card_number} is not active")
+    if card.points_balance + delta < 0:
+        raise LoyaltyError(
+            errors.INSUFFICIENT_POINTS,
+            f"The card has only {points(card.points_balance)} points; it cannot lose {points(-delta)}",
+            availablePoints=points(max(card.points_balance, 0)),
         )
-        outbox.append(
-            uow,
-            "card.adjusted",
-            {
-                "cardNumber": card.card_number,
-                "points": points(delta),
-                "reason": why,
-                "balanceAfter": points(entry["balance_after"]),
-                "performedBy": performed_by,
-                "adjustedAt": uow.now,
-            },
-            config_version=config.version,
-            device_seq=seq,
-        )
-        result = view(card, config)
-        uow.commit()
-        return result
+    config = configuration.current(uow)
+    seq = outbox.reserve(uow)
+    (entry,) = ledger.store(uow, [adjustment_posting(card, delta, why)], performed_by=performed_by, device_seq=seq)
+    outbox.append(
+        uow,
+        "card.adjusted",
+        {
+            "cardNumber": card.card_number,
+            "points": points(delta),
+            "reason": why,
+            "balanceAfter": points(entry["balance_after"]),
+            "performedBy": performed_by,
+            "adjustedAt": uow.now,
+        },
+        config_version=config.version,
+        device_seq=seq,
+    )
+    return view(card, config)
 
 
 def _exists(uow: UnitOfWork, number: str) -> bool:

@@ -29,6 +29,7 @@ KINDS = (
 
 PENDING = "PENDING"
 REJECTED = "REJECTED"
+RESOLVED = "RESOLVED"  # rejected, and dealt with by a manager (`services/rejections.py`)
 
 
 _TAKE_SEQ = (

@@ -317,6 +317,35 @@ def _store_cards(uow: UnitOfWork, rows: list[dict[str, Any]], applied_seq: int) 
     raw.executemany(_UPSERT, rows)
 
 
+_UNSEEN_OF_CARD = """
+SELECT l.transaction_type, o.transaction_type, SUM(l.points)
+FROM ledger l JOIN cards c ON c.id = l.card_id LEFT JOIN ledger o ON o.id = l.reverses_id
+WHERE l.card_id = :card AND l.device_seq > c.synced_seq
+GROUP BY l.transaction_type, o.transaction_type
+"""
+
+
+def refigure(uow: UnitOfWork, card_ids: set[int]) -> None:
+    """Work these cards' figures out again as read-your-writes has them: the server's (as last
+    pulled) plus this till's rows the server had not seen (after a change is queued again)."""
+    raw = uow.connection.connection.driver_connection
+    for card_id in sorted(card_ids):
+        balance, earned, redeemed, referral = raw.execute(
+            "SELECT synced_balance, synced_earned, synced_redeemed, synced_referral FROM cards WHERE id = ?",
+            (card_id,),
+        ).fetchone()
+        for kind, reversed_kind, total in raw.execute(_UNSEEN_OF_CARD, {"card": card_id}):
+            moved = totals_moved(kind, total, reversing=reversed_kind)
+            balance, earned, redeemed, referral = (
+                balance + total, earned + moved[0], redeemed + moved[1], referral + moved[2]
+            )
+        raw.execute(
+            "UPDATE cards SET points_balance = ?, total_points_earned = ?, total_points_redeemed = ?,"
+            " total_referral_points_earned = ? WHERE id = ?",
+            (balance, earned, redeemed, referral, card_id),
+        )
+
+
 def _link_waiting_referrers(uow: UnitOfWork) -> None:
     """Cards whose referrer came in a later page than themselves get their link now."""
     uow.connection.exec_driver_sql(

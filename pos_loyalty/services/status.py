@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from pos_loyalty.replica import migrate
 from pos_loyalty.replica.db import Replica
-from pos_loyalty.replica.models import Bill, Card, OutboxMutation, SyncState, TillSetting
+from pos_loyalty.replica.models import Bill, Card, SyncState, TillSetting
 from pos_loyalty.services import configuration, offline, outbox, replication
 
 
@@ -47,24 +47,3 @@ def status(replica: Replica) -> dict[str, Any]:
             "lastAppliedSeq": sync.last_applied_seq,
             "cursor": sync.pull_cursor,
         }
-
-
-def rejected(replica: Replica, *, limit: int = 100) -> list[dict[str, Any]]:
-    """The mutations the central service refused, newest first, for a manager to look at."""
-    with replica.reading() as uow:
-        rows = uow.connection.execute(
-            select(OutboxMutation)
-            .where(OutboxMutation.status == outbox.REJECTED)
-            .order_by(OutboxMutation.device_seq.desc())
-            .limit(limit)
-        )
-        return [
-            {
-                "deviceSeq": row.device_seq,
-                "kind": row.kind,
-                "createdAt": row.created_at,
-                "errorCode": row.error_code,
-                "errorMessage": row.error_message,
-            }
-            for row in rows
-        ]

@@ -94,8 +94,10 @@ def test_status_shows_what_the_server_rejected(pharmacy, tmp_path):
     ok_json(other, "connect", server.base, "--token", other_till.token)
     ok_json(other, "card", "issue", "--name", "Clash Too", "--phone", "9000000202", "--number", number)
     ok_json(other, "sync", "--once")
-    synced = ok_json(data, "sync", "--once")
-    assert synced["pushed"]["rejected"] == 1
+    synced = run(data, "sync", "--once", "--json")
+    assert synced.returncode == 2  # synced, but not up to date
+    assert json.loads(synced.stderr)["error"]["rejected"][0]["kind"] == "card.issued"
     text = run(data, "status")
-    assert "Rejected by the central service" in text.stdout and "DUPLICATE_CARD" in text.stdout
+    assert "NOT up to date" in text.stdout and "DUPLICATE_CARD" in text.stdout
+    assert f"New card {number} for Clash" in text.stdout
     assert ok_json(data, "status")["rejectedMutations"] == 1
