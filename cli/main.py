@@ -95,6 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--number", metavar="CARD", help="a pre-printed card's number")
     issue.add_argument("--customer-id", help="the customer's id in the billing system")
     command(card, "show", till.card_show, "one card with balance, totals, tier").add_argument("card")
+    update = command(card, "update", till.card_update, "change a customer's details, or close or reopen the card")
+    update.add_argument("card")
+    update.add_argument("--name")
+    update.add_argument("--phone")
+    update.add_argument("--email", help="the new email ('' to remove it)")
+    update.add_argument("--inactive", dest="active", action="store_false", default=None, help="close the card")
+    update.add_argument("--active", dest="active", action="store_true", help="open a closed card again")
     command(card, "find", till.card_find, "find the card of a phone number").add_argument(
         "--phone", required=True
     )

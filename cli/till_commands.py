@@ -114,6 +114,18 @@ def card_show(args: argparse.Namespace, ctx: Context) -> Output:
     return Output(doc, render.card(doc))
 
 
+def card_update(args: argparse.Namespace, ctx: Context) -> Output:
+    from pos_loyalty.services import card_details
+
+    given = {key: getattr(args, key) for key in ("name", "phone", "email") if getattr(args, key) is not None}
+    if args.active is not None:
+        given["active"] = args.active
+    if not given:
+        raise InvalidInput("(card)", "Say what to change: --name, --phone, --email, --inactive or --active")
+    doc = card_details.update(ctx.replica, args.card, performed_by=ctx.operator, **given).to_json()
+    return Output(doc, render.card(doc))
+
+
 def card_find(args: argparse.Namespace, ctx: Context) -> Output:
     found = [view.to_json() for view in cards.find_by_phone(ctx.replica, args.phone)]
     doc: Any = found[0] if len(found) == 1 else found

@@ -53,13 +53,23 @@ def sqlite_central(tmp_path_factory):
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A real PostgreSQL cluster of the tests' own (initdb as the postgres user, a loopback
-    port), shared by the session; skipped only where PostgreSQL is not installed."""
+    port), shared by the session. A test that needs it fails, never skips, when it cannot be
+    started: the project's own install (`./run`, `.ci/run`) puts PostgreSQL on the machine."""
+    import subprocess
+
     from pgcluster import Cluster, binaries
 
     if binaries() is None:
-        pytest.skip("PostgreSQL is not installed here (no pg_ctl on PATH or in /usr/lib/postgresql); .ci/run installs it")
+        pytest.fail(
+            "PostgreSQL is not installed here (no pg_ctl on PATH or in /usr/lib/postgresql): "
+            "run the tests with ./run test, which installs it (scripts/system-packages.txt)",
+            pytrace=False,
+        )
     cluster = Cluster()
-    cluster.start()
+    try:
+        cluster.start()
+    except subprocess.CalledProcessError as error:
+        pytest.fail(f"PostgreSQL could not be started: {error.stderr.decode(errors='replace')[-2000:]}", pytrace=False)
     yield cluster
     cluster.stop()
 

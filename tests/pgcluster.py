@@ -16,6 +16,11 @@ from pathlib import Path
 
 
 def binaries() -> Path | None:
+    """PostgreSQL's bin folder: POS_LOYALTY_PG_BINDIR if set (PostgreSQL installed elsewhere),
+    else pg_ctl on PATH, else Debian's /usr/lib/postgresql/*/bin; None when there is none."""
+    chosen = os.environ.get("POS_LOYALTY_PG_BINDIR")
+    if chosen is not None:
+        return Path(chosen) if (Path(chosen) / "pg_ctl").exists() else None
     found = shutil.which("pg_ctl")
     if found:
         return Path(found).resolve().parent

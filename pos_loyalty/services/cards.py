@@ -48,6 +48,8 @@ class CardView:
     tier: str | None
     next_tier: str | None
     points_to_next_tier: int | None
+    lifetime_points: int = 0  # what tiers are measured on: earned + referral earned
+    next_tier_at: int | None = None  # the lifetime points the next tier starts at
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -97,6 +99,8 @@ def view(card: CardRecord, config: LoyaltyConfig) -> CardView:
         tier=tier.name or None,
         next_tier=upcoming.name if upcoming else None,
         points_to_next_tier=upcoming.min_lifetime_points - lifetime if upcoming else None,
+        lifetime_points=lifetime,
+        next_tier_at=upcoming.min_lifetime_points if upcoming else None,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import (
     CategoryDiscountRow,
@@ -75,6 +76,12 @@ def _newest(uow: UnitOfWork) -> tuple[LoyaltyConfig, str]:
     return config, origin
 
 
+def in_use(replica: Replica) -> LoyaltyConfig:
+    """The configuration the till works with now (for screens: they open no unit of work)."""
+    with replica.reading() as uow:
+        return current(uow)
+
+
 def export(replica: Replica) -> dict[str, Any]:
     with replica.reading() as uow:
         return config_to_json(current(uow))
@@ -87,11 +94,29 @@ class Saved:
     fields: tuple[str, ...] = ()
 
 
-def save(replica: Replica, document: object, *, performed_by: str | None = None) -> Saved:
-    """Validate `document` as a whole and save it as a new version (a config.changed too)."""
+#: The configuration changed (a pull, another window) since the version an edit started from.
+CONFIG_CHANGED = "CONFIG_CHANGED"
+
+
+def save(
+    replica: Replica, document: object, *, performed_by: str | None = None, expected_version: int | None = None
+) -> Saved:
+    """Validate `document` as a whole and save it as a new version (a config.changed too).
+
+    `expected_version`: the version the edit started from; if another is current by the
+    time the save holds the write lock (a pull landed while the editor was open), nothing
+    is saved (CONFIG_CHANGED): saving would silently undo what arrived.
+    """
     proposed = config_from_json(document)  # raises ConfigInvalid before anything is written
     with replica.writing() as uow:
         base = current(uow)
+        if expected_version is not None and base.version != expected_version:
+            raise LoyaltyError(
+                CONFIG_CHANGED,
+                f"Version {base.version} arrived from the central service while you were editing version "
+                f"{expected_version}. Nothing was saved: close this window and open it again to edit the newest version.",
+                currentVersion=base.version,
+            )
         base_doc = config_to_json(base)
         new_doc = config_to_json(proposed)
         before, after = config_fields.diff(base_doc, new_doc)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QPushButton
 
@@ -45,7 +47,7 @@ class CardPanel(QFrame):
     def show_walk_in(self) -> None:
         self._show(name="No card on this bill", details="Scan the customer's card, or type their phone number")
 
-    def show_card(self, card: CardView, max_redeemable: int | None) -> None:
+    def show_card(self, card: CardView, max_redeemable: Decimal | None) -> None:
         referrer = f"   referred by {card.referrer_number}" if card.referrer_number else ""
         self._show(
             name=card.customer_name + ("" if card.is_active else "  (card not active)"),
@@ -53,16 +55,15 @@ class CardPanel(QFrame):
         )
         self.balance.setText(f"{figure(points(card.points_balance))} points")
         if card.tier:
-            lifetime = card.total_points_earned + card.total_referral_points_earned
-            if card.next_tier and card.points_to_next_tier is not None:
+            if card.next_tier and card.points_to_next_tier is not None and card.next_tier_at is not None:
                 self.tier.setText(f"Tier {card.tier}: {figure(points(card.points_to_next_tier))} points to {card.next_tier}")
-                self.progress.setRange(0, lifetime + card.points_to_next_tier)
-                self.progress.setValue(lifetime)
+                self.progress.setRange(0, card.next_tier_at)
+                self.progress.setValue(card.lifetime_points)
                 self.progress.show()
             else:
                 self.tier.setText(f"Tier {card.tier} (the highest)")
         if max_redeemable is not None:
-            self.redeemable.setText(f"May redeem {figure(points(max_redeemable))} on this bill")
+            self.redeemable.setText(f"May redeem {figure(max_redeemable)} on this bill")
 
     def show_problem(self, message: str, *, offer_issue: str | None = None) -> None:
         """An unknown, inactive or mistyped number: say so; offer to issue a card for it."""
@@ -71,10 +72,9 @@ class CardPanel(QFrame):
         self._missing = offer_issue or ""
         self.issue.setVisible(offer_issue is not None)
 
-    def set_redeemable(self, max_redeemable: int | None) -> None:
-        self.redeemable.setText(
-            "" if max_redeemable is None else f"May redeem {figure(points(max_redeemable))} on this bill"
-        )
+    def set_redeemable(self, max_redeemable: Decimal | None) -> None:
+        """What the quote offers (`maxRedeemablePoints`, as the quote says it)."""
+        self.redeemable.setText("" if max_redeemable is None else f"May redeem {figure(max_redeemable)} on this bill")
 
     def _show(self, *, name: str, details: str) -> None:
         self.name.setText(name)

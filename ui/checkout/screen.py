@@ -191,8 +191,7 @@ class CheckoutScreen(QWidget):
         )
         self.entry.problem.setText(problems.get("lines", self.entry.problem.text()))
         if self.card is not None:
-            most = int(Decimal(self.quote["maxRedeemablePoints"]) * 100) if self.quote else None
-            self.card_panel.show_card(self.card, most)
+            self.card_panel.show_card(self.card, self.quote["maxRedeemablePoints"] if self.quote else None)
         elif not self.card_panel.problem.text():
             self.card_panel.show_walk_in()
         self.totals.finalize.setEnabled(self.can_finalize())
@@ -271,8 +270,7 @@ class CheckoutScreen(QWidget):
     # --- the rest of the till changed ----------------------------------------------------------------
 
     def _load_config(self) -> None:
-        with self.replica.reading() as uow:
-            self.entry.set_config(configuration.current(uow))
+        self.entry.set_config(configuration.in_use(self.replica))
 
     def _elsewhere(self, kind: str) -> None:
         if kind in (CONFIG, SYNC):

@@ -77,8 +77,7 @@ class ConfigEditor(QDialog):
         self.replica, self.operator = replica, operator
         self.outcome = ""  # what the save did, in a sentence (for the status bar)
         self.problems: dict[str, str] = {}
-        with replica.reading() as uow:
-            self.base: LoyaltyConfig = configuration.current(uow)
+        self.base: LoyaltyConfig = configuration.in_use(replica)
         self.till = settings.read(replica)
         self.setWindowTitle(f"Loyalty configuration (version {self.base.version})")
         self.resize(920, 700)
@@ -257,15 +256,11 @@ class ConfigEditor(QDialog):
         if not self.save_button.isEnabled():
             return
         try:
-            with self.replica.reading() as uow:
-                newest = configuration.current(uow).version
-            if newest != self.base.version:  # pulled by sync while this was open: saving would undo it
-                self.summary.setText(
-                    f"Version {newest} arrived from the central service while you were editing. "
-                    "Nothing was saved: close this window and open it again to edit the newest version."
-                )
-                return
-            saved = configuration.save(self.replica, self.document()[0], performed_by=self.operator)
+            # The version is checked in the save's own transaction: a pull between a check
+            # here and the save would otherwise be undone without a word.
+            saved = configuration.save(
+                self.replica, self.document()[0], performed_by=self.operator, expected_version=self.base.version
+            )
             if self._till_changed():
                 settings.write(self.replica, **self._till_values())
         except Exception as error:  # a locked or full disk: one sentence, the dialog stays open

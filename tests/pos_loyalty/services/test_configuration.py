@@ -60,3 +60,20 @@ def test_bills_use_the_newest_configuration(replica):
     document["categoryPointConfigs"][1]["pointPercentage"] = 10
     configuration.save(replica, document)
     assert bills.quote(replica, card, make_bill((2, "100.00"))).points_earned == 1000
+
+
+def test_a_save_based_on_an_older_version_is_refused_in_its_own_transaction(replica):
+    """The editor's check and its save are one transaction: a version that landed in between
+    (the sync daemon's pull) is never undone."""
+    from pos_loyalty.errors import LoyaltyError
+    from support import dump_replica
+
+    started_from = configuration.export(replica)
+    configuration.save(replica, {**started_from, "maxRedemptionPercent": 30})  # the pull, meanwhile
+    before = dump_replica(replica)
+    with pytest.raises(LoyaltyError) as refused:
+        configuration.save(replica, {**started_from, "minPointsToRedeem": 250}, expected_version=started_from["version"])
+    assert refused.value.code == configuration.CONFIG_CHANGED and "Version 2 arrived" in refused.value.message
+    assert dump_replica(replica) == before
+    saved = configuration.save(replica, {**started_from, "minPointsToRedeem": 250}, expected_version=2)
+    assert saved.version == 3
