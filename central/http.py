@@ -64,12 +64,12 @@ def not_found(what: str) -> LoyaltyError:
 async def json_body(request: Request) -> Any:
     """The request's JSON, numbers as Decimal; INVALID_INPUT naming the field if it is not
     JSON or breaks the input rules (`jsonio.input_problem`)."""
-    document = await unchecked_json_body(request)
-    refuse_problem(jsonio.input_problem(document))
-    return document
+    body = await unchecked_json_body(request)
+    refuse_problem(body.problem())
+    return body.document
 
 
-async def unchecked_json_body(request: Request) -> Any:
+async def unchecked_json_body(request: Request) -> jsonio.Input:
     """The request's JSON, with what the input rules refuse marked but not yet refused
     (`jsonio.loads_input`): for a body whose parts are judged one by one (a sync push)."""
     raw = await request.body()

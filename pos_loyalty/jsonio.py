@@ -59,52 +59,74 @@ class Unreadable:
         return f"Unreadable({self.reason!r})"
 
 
-def _input_integer(text: str) -> int | Unreadable:
-    if len(text.lstrip("-")) > MAX_DIGITS:
-        return Unreadable(f"has more than {MAX_DIGITS} digits", text)
-    return int(text)
-
-
-def _input_number(text: str) -> Decimal | Unreadable:
-    if "e" in text or "E" in text:
-        return Unreadable("is written with an exponent (write the number out)", text)
-    if sum(c.isdigit() for c in text) > MAX_DIGITS:
-        return Unreadable(f"has more than {MAX_DIGITS} digits", text)
-    return Decimal(text)
-
-
 class _Duplicated(dict):
     """An object that named a key twice: the key is kept to name the field."""
 
     duplicated: str = ""
 
 
-def _input_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    made = dict(pairs)
-    if len(made) == len(pairs):
-        return made
-    seen: set[str] = set()
-    twice = next(key for key, _value in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
-    marked = _Duplicated(made)
-    marked.duplicated = twice
-    return marked
+#: Escapes that put a control character into text (a raw one is not JSON at all).
+_CONTROL_ESCAPES = (b"\\u00", b"\\u007", b"\\b", b"\\f", b"\\n", b"\\r", b"\\t")
 
 
-def loads_input(text: str | bytes) -> Any:
+class Input:
+    """A document from outside, read by `loads_input`: `document`, and whether anything in it
+    may break the input rules (`suspect`); `problem` finds what and where."""
+
+    __slots__ = ("document", "suspect")
+
+    def __init__(self, document: Any, suspect: bool) -> None:
+        self.document = document
+        self.suspect = suspect
+
+    def problem(self, value: Any = None, field: str = "", *, skip: Callable[[str], bool] | None = None) -> tuple[str, str] | None:
+        """The first (field, what is wrong) in `value` (a part of the document; all of it by
+        default), or None. Cheap unless the document is suspect or deeply nested."""
+        value = self.document if value is None else value
+        if not self.suspect and _depth(value) <= MAX_DEPTH:
+            return None
+        return input_problem(value, field, skip=skip)
+
+
+def loads_input(text: str | bytes) -> Input:
     """Parse a document from outside (an HTTP body): like `loads`, but a value the input rules
     refuse is kept as an `Unreadable` (or, for an object with a key twice, a marked dict)
-    instead of failing the whole document; `input_problem` finds them."""
+    instead of failing the whole document; `Input.problem` finds them, naming the field."""
+    marked = [False]
+
+    def integer(digits: str) -> int | Unreadable:
+        if len(digits) > MAX_DIGITS + 1:  # + 1: a minus sign
+            if len(digits.lstrip("-")) > MAX_DIGITS:
+                marked[0] = True
+                return Unreadable(f"has more than {MAX_DIGITS} digits", digits)
+        return int(digits)
+
+    def number(written: str) -> Decimal | Unreadable:
+        if "e" in written or "E" in written:
+            marked[0] = True
+            return Unreadable("is written with an exponent (write the number out)", written)
+        if len(written) > MAX_DIGITS + 2 and sum(c.isdigit() for c in written) > MAX_DIGITS:
+            marked[0] = True
+            return Unreadable(f"has more than {MAX_DIGITS} digits", written)
+        return Decimal(written)
 
     def refuse_constant(name: str) -> Any:
         raise JsonError(f"{name} is not a number JSON allows")
 
+    def an_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        made = dict(pairs)
+        if len(made) == len(pairs):
+            return made
+        marked[0] = True
+        seen: set[str] = set()
+        twice = next(key for key, _value in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        duplicated = _Duplicated(made)
+        duplicated.duplicated = twice
+        return duplicated
+
     try:
-        return json.loads(
-            text,
-            parse_float=_input_number,
-            parse_int=_input_integer,
-            parse_constant=refuse_constant,
-            object_pairs_hook=_input_object,
+        document = json.loads(
+            text, parse_float=number, parse_int=integer, parse_constant=refuse_constant, object_pairs_hook=an_object
         )
     except json.JSONDecodeError as error:
         raise JsonError(f"not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
@@ -112,6 +134,26 @@ def loads_input(text: str | bytes) -> Any:
         raise JsonError("not valid JSON: the text is not UTF-8") from None
     except RecursionError:
         raise JsonError(f"nested far deeper than the {MAX_DEPTH} levels a request may have") from None
+    raw = text.encode() if isinstance(text, str) else text
+    return Input(document, marked[0] or any(escape in raw for escape in _CONTROL_ESCAPES))
+
+
+def _depth(value: Any) -> int:
+    """How deeply `value` nests (a scalar: 0), looking at containers only."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is not dict and kind is not list and kind is not _Duplicated:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            return deepest
+        for inner in item.values() if kind is not list else item:
+            if type(inner) in (dict, list, _Duplicated):
+                stack.append((inner, depth + 1))
+    return deepest
 
 
 def input_problem(
@@ -134,24 +176,20 @@ def input_problem(
         if isinstance(value, _Duplicated):
             named = f"{field}.{value.duplicated}" if field else value.duplicated
             return named, f"{named} is given twice"
-        for key, item in value.items():
-            inner = f"{field}.{key}" if field else key
+        for key in value:
             if _CONTROL.search(key):
                 return where, f"{where} has a key with control characters"
-            if skip is not None and skip(inner):
-                continue
-            found = input_problem(item, inner, depth=depth + 1, skip=skip)
-            if found:
-                return found
+        parts = [(f"{field}.{key}" if field else key, item) for key, item in value.items()]
+    elif isinstance(value, list):
+        parts = [(f"{field}[{index}]", item) for index, item in enumerate(value)]
+    else:
         return None
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            inner = f"{field}[{index}]"
-            if skip is not None and skip(inner):
-                continue
-            found = input_problem(item, inner, depth=depth + 1, skip=skip)
-            if found:
-                return found
+    for inner, item in parts:
+        if skip is not None and skip(inner):
+            continue
+        found = input_problem(item, inner, depth=depth + 1, skip=skip)
+        if found:
+            return found
     return None
 
 

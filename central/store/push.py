@@ -68,12 +68,14 @@ class SequenceGap(LoyaltyError):
 _PAYLOAD = re.compile(r"mutations\[\d+\]\.payload")
 
 
-def parse_batch(document: object) -> list[Incoming]:
+def parse_batch(body: jsonio.Input | object) -> list[Incoming]:
     """The body `{mutations: [...]}`, consecutive deviceSeqs; INVALID_INPUT naming the field.
 
-    The input rules (`jsonio.input_problem`) apply to the envelope; a payload that breaks
+    The input rules (`jsonio.Input.problem`) apply to the envelope; a payload that breaks
     them is noted on its mutation, which is then rejected on its own."""
-    envelope = jsonio.input_problem(document, skip=_PAYLOAD.fullmatch)
+    body = body if isinstance(body, jsonio.Input) else jsonio.Input(body, suspect=True)
+    document = body.document
+    envelope = body.problem(skip=_PAYLOAD.fullmatch)
     if envelope is not None:
         raise InvalidInput(*envelope)
     if not isinstance(document, dict) or not isinstance(document.get("mutations"), list):
@@ -102,7 +104,7 @@ def parse_batch(document: object) -> list[Incoming]:
             raise InvalidInput(f"{where}.configVersion", f"{where}.configVersion must be a whole number")
         if batch and seq != batch[-1].device_seq + 1:
             raise InvalidInput(f"{where}.deviceSeq", "deviceSeqs in a push must follow one another (n, n+1, ...)")
-        problem = jsonio.input_problem(item["payload"], "payload")
+        problem = body.problem(item["payload"], "payload")
         batch.append(Incoming(mutation_id, seq, kind, item["payload"], version, problem))
     return batch
 

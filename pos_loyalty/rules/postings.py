@@ -4,7 +4,7 @@ The till (`pos_loyalty/services`) and the central service (its online routes and
 sync appliers) both call these functions and only store the `Posting`s they return, so
 the rows of a bill are the same wherever it is recorded. A posting names its card by
 whatever the caller passed in (the till's `CardRecord`, the central's `CardRow`): the
-rules never look inside it.
+rules never look inside it, except for its `id` when a store asks for a row's columns.
 
 - `bill_postings`: a bill's REDEEMED row, one EARNED row per category that earned, and
   the referrer's REFERRAL_EARNED row, from the bill's figures (`BillFigures`: a quote,
@@ -59,6 +59,26 @@ class Posting(Generic[C]):
     referred_card: C | None = None
     referred_bill_id: str | None = None
     description: str | None = None
+
+    def columns(self, balance_after: int) -> dict[str, Any]:
+        """The row's columns (seed 002's `point_transactions`, as both stores name them), its
+        cards by id; each store adds who wrote it and when."""
+        return {
+            "card_id": self.card.id,  # type: ignore[attr-defined]
+            "transaction_type": self.transaction_type,
+            "points": self.points,
+            "balance_after": balance_after,
+            "reference_type": self.reference_type,
+            "reference_id": self.reference_id,
+            "bill_amount": self.bill_amount,
+            "category_id": self.category_id,
+            "category_name": self.category_name,
+            "point_percentage": self.point_percentage,
+            "referred_card_id": self.referred_card.id if self.referred_card is not None else None,  # type: ignore[attr-defined]
+            "referred_bill_id": self.referred_bill_id,
+            "reverses_id": self.reverses,
+            "description": self.description,
+        }
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update as sql_update
+from sqlalchemy import update as sql_update
 
-from pos_loyalty import customer, errors
-from pos_loyalty.errors import InvalidInput, LoyaltyError
+from pos_loyalty import customer
+from pos_loyalty.errors import InvalidInput
 from pos_loyalty.phone import normalize_phone
 from pos_loyalty.replica.models import Card
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.services import card_records, configuration, outbox
-from pos_loyalty.services.cards import CardView, view
+from pos_loyalty.services.cards import CardView, refuse_taken_phone, view
 
 _UNSET: Any = object()
 
@@ -48,16 +48,7 @@ def update(
         if not changed:
             raise InvalidInput("(card)", f"Card {card.card_number} already has these details: nothing to change")
         if "customer_phone" in changed:
-            holder = uow.connection.execute(
-                select(Card.card_number).where(Card.customer_phone == changed["customer_phone"], Card.id != card.id).limit(1)
-            ).scalar()
-            if holder is not None:
-                raise LoyaltyError(
-                    errors.DUPLICATE_CARD,
-                    f"Phone {changed['customer_phone']} already has card {holder}",
-                    field="customerPhone",
-                    cardNumber=holder,
-                )
+            refuse_taken_phone(uow, changed["customer_phone"], other_than=card.id)
         uow.connection.execute(sql_update(Card).where(Card.id == card.id).values(**changed, updated_at=uow.now))
         for column, value in changed.items():
             setattr(card, column, value)

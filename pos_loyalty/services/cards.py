@@ -139,16 +139,7 @@ def issue(
     given_number = cardnumber.validate(number) if number not in (None, "") else None
     with replica.writing() as uow:
         session = uow.session
-        holder = session.execute(
-            select(Card.card_number).where(Card.customer_phone == customer_phone).limit(1)
-        ).scalar()
-        if holder is not None:
-            raise LoyaltyError(
-                errors.DUPLICATE_CARD,
-                f"Phone {customer_phone} already has card {holder}",
-                field="customerPhone",
-                cardNumber=holder,
-            )
+        refuse_taken_phone(uow, customer_phone)
         referrer_card = load(uow, referrer, field="referrer") if referrer not in (None, "") else None
         if referrer_card is not None and not referrer_card.is_active:
             raise LoyaltyError(
@@ -277,6 +268,18 @@ def adjust_in(
         device_seq=seq,
     )
     return view(card, config)
+
+
+def refuse_taken_phone(uow: UnitOfWork, phone: str, *, other_than: int | None = None) -> None:
+    """One card per phone at this till: DUPLICATE_CARD naming the card that has it."""
+    query = select(Card.card_number).where(Card.customer_phone == phone)
+    if other_than is not None:
+        query = query.where(Card.id != other_than)
+    holder = uow.connection.execute(query.limit(1)).scalar()
+    if holder is not None:
+        raise LoyaltyError(
+            errors.DUPLICATE_CARD, f"Phone {phone} already has card {holder}", field="customerPhone", cardNumber=holder
+        )
 
 
 def _exists(uow: UnitOfWork, number: str) -> bool:
