@@ -15,7 +15,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse as StarletteJSONResponse
 from starlette.responses import Response
+from starlette.routing import Match
 
 from pos_loyalty import errors, jsonio
 from pos_loyalty.errors import InvalidInput, LoyaltyError
@@ -35,17 +37,25 @@ STATUS = {
     errors.REFERRAL_LOOP: 409,
     "SEQUENCE_GAP": 409,
     "CURSOR_EXPIRED": 410,
+    errors.PAYLOAD_TOO_LARGE: 413,
+    errors.TOO_MANY_REQUESTS: 429,
     errors.CARD_INACTIVE: 422,
     errors.PROGRAM_DISABLED: 422,
     errors.MIN_POINTS_NOT_MET: 422,
     errors.INSUFFICIENT_POINTS: 422,
     errors.EXCEEDS_MAX_REDEMPTION: 422,
+    errors.RETURN_EXCEEDS_BILL: 422,
     errors.OFFLINE_LIMIT: 422,
 }
-MAX_BODY = 8 * 1024 * 1024
+#: The largest request body (`central-api.md`, Every request): larger is 413, unread.
+MAX_BODY = 1024 * 1024
 
 
-class JSONResponse(Response):
+class JSONResponse(StarletteJSONResponse):
+    """JSON written by `pos_loyalty.jsonio` (Decimals as numbers). A JSONResponse to FastAPI,
+    so the OpenAPI document takes each route's declared answer (`central/openapi.py`)
+    instead of calling it a string."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
@@ -72,15 +82,31 @@ async def json_body(request: Request) -> Any:
 async def unchecked_json_body(request: Request) -> jsonio.Input:
     """The request's JSON, with what the input rules refuse marked but not yet refused
     (`jsonio.loads_input`): for a body whose parts are judged one by one (a sync push)."""
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise InvalidInput("(body)", f"The request body is larger than {MAX_BODY // 2**20} MB")
+    raw = await _body_within_limit(request)
     if not raw.strip():
         raise InvalidInput("(body)", "The request needs a JSON body")
     try:
         return jsonio.loads_input(raw)
     except jsonio.JsonError as error:
         raise InvalidInput("(body)", f"The request body is {error}") from None
+
+
+async def _body_within_limit(request: Request) -> bytes:
+    """The body, read only as far as the limit: a larger one is refused (413) as soon as its
+    Content-Length says so, or as soon as the bytes read pass the limit."""
+    too_large = LoyaltyError(
+        errors.PAYLOAD_TOO_LARGE, f"The request body is larger than {MAX_BODY // 2**20} MiB, the most a request may carry"
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def refuse_problem(problem: tuple[str, str] | None) -> None:
@@ -94,18 +120,33 @@ def json_object(document: Any) -> dict[str, Any]:
     return document
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method the request's path takes (RFC 9110's Allow of a 405). Starlette names only
+    those of one route, and GET and PUT /card-config are two routes, so each is tried."""
+    allowed = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoyaltyError)
     async def loyalty_error(_request: Request, error: LoyaltyError) -> Response:
         status = getattr(error, "status", None) or STATUS.get(error.code, 400)
         extra = {"lastAppliedSeq": error.details["lastAppliedSeq"]} if "lastAppliedSeq" in error.details else {}
-        return JSONResponse(error.to_json() | extra, status_code=status)
+        headers = {"Retry-After": str(error.details["retryAfterSeconds"])} if "retryAfterSeconds" in error.details else None
+        return JSONResponse(error.to_json() | extra, status_code=status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, error: StarletteHTTPException) -> Response:
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "HTTP_ERROR")
         message = "No such route" if error.status_code == 404 else str(error.detail)
-        return JSONResponse({"error": {"code": code, "message": message}}, status_code=error.status_code)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+        return JSONResponse({"error": {"code": code, "message": message}}, status_code=error.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, error: RequestValidationError) -> Response:

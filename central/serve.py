@@ -17,6 +17,7 @@ import time
 
 from central.store import migrate
 from central.store.db import Store, database_url
+from central.store.expiry import DailyExpiry
 
 log = logging.getLogger("central")
 
@@ -35,6 +36,8 @@ def serve(database: str | None, host: str, port: int, workers: int = 1) -> None:
     store.dispose()
     os.environ["POS_LOYALTY_CENTRAL_DB"] = url
     log.info("central service on %s:%s, database %s, %s worker(s)", host, port, _safe(url), workers)
+    # Points expire once a day, run by this process alone (not by every worker).
+    DailyExpiry(Store(url)).start()
     if workers > 1 and hasattr(socket, "SO_REUSEPORT"):
         _serve_reuseport(host, port, workers)
         return

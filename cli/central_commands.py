@@ -1,74 +1,145 @@
-"""`pos-loyalty central ...`: run the central service and mint its tokens."""
+"""`pos-loyalty central ...`: run the central service and mint its tokens.
+
+The database is `--db`, else `POS_LOYALTY_CENTRAL_DB`, else a SQLite file in the user's
+data folder (`default_database`), never the folder the command happens to run in: a
+second `create-tenant` from elsewhere must find the same pharmacies. Each command says
+which database it used.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
 from cli.till_commands import Context, Output
+from pos_loyalty.errors import InvalidInput
+from pos_loyalty.replica import data_dir as folders
+
+FILE_NAME = "central.sqlite3"
+
+
+def default_database() -> Path:
+    """`central.sqlite3` in the platform's user data folder for the central service, e.g.
+    `~/.local/share/pos-loyalty-central/` (beside the till's `~/.local/share/pos-loyalty/`)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("pos-loyalty-central", appauthor=False)) / FILE_NAME
+
+
+def database(args: argparse.Namespace) -> str:
+    """The database URL (or file) this command uses; the default folder is made (0700)."""
+    chosen = getattr(args, "db", None) or os.environ.get("POS_LOYALTY_CENTRAL_DB")
+    if chosen:
+        return chosen
+    path = default_database()
+    folders.make(path.parent)
+    return str(path)
+
+
+def shown(url: str) -> str:
+    """The database for people: a file's path, or a URL without its password."""
+    from central.store.db import database_url
+    from sqlalchemy.engine import make_url
+
+    full = make_url(database_url(url))
+    if full.get_backend_name() == "sqlite":
+        return str(full.database)
+    return full.render_as_string(hide_password=True)
 
 
 def serve(args: argparse.Namespace, _ctx: Context) -> Output:
     from central.serve import serve as run
 
-    print(f"pos-loyalty central service on http://{args.host}:{args.port} (Ctrl+C stops it)", flush=True)
-    run(args.db, args.host, args.port, args.workers)
+    db = database(args)
+    print(f"pos-loyalty central service on http://{args.host}:{args.port}, database {shown(db)} (Ctrl+C stops it)", flush=True)
+    run(db, args.host, args.port, args.workers)
     return Output({"stopped": True}, "Stopped.")
 
 
 def create_tenant(args: argparse.Namespace, _ctx: Context) -> Output:
-    from central.store.db import Store
-    from central.store.migrate import upgrade
     from central.store.tenants import create_tenant as create
 
-    store = Store(args.db)
-    try:
-        upgrade(store.engine)
-        tenant = create(store, args.name, sample_config=args.sample_config)
-    finally:
-        store.dispose()
+    db = database(args)
+    tenant = _with_store(db, lambda store: create(store, args.name, sample_config=args.sample_config))
     doc = {
         "tenantId": tenant.tenant_id,
         "name": tenant.name,
         "adminToken": tenant.admin_token,
         "configVersion": tenant.config_version,
+        "database": shown(db),
     }
     text = (
-        f"Tenant {tenant.tenant_id} ({tenant.name}) created.\n"
+        f"Tenant {tenant.tenant_id} ({tenant.name}) created in {shown(db)}.\n"
         f"Admin token (shown only now; keep it safe): {tenant.admin_token}"
     )
     return Output(doc, text)
 
 
 def add_device(args: argparse.Namespace, _ctx: Context) -> Output:
-    from central.store.db import Store
-    from central.store.migrate import upgrade
     from central.store.tenants import add_device as add
 
-    store = Store(args.db)
-    try:
-        upgrade(store.engine)
-        device = add(store, args.tenant, args.name)
-    finally:
-        store.dispose()
+    db = database(args)
+    device = _with_store(db, lambda store: add(store, args.tenant, args.name))
     doc = {
         "tenantId": device.tenant_id,
         "deviceId": device.device_id,
         "name": device.name,
         "deviceToken": device.token,
         "cardBlock": device.card_block,
+        "database": shown(db),
     }
     text = (
-        f"Device {device.device_id} ({device.name}) added to tenant {device.tenant_id}; "
+        f"Device {device.device_id} ({device.name}) added to tenant {device.tenant_id} in {shown(db)}; "
         f"card numbers from block {device.card_block}.\n"
         f"Device token (shown only now; give it to the till's `pos-loyalty connect`): {device.token}"
     )
     return Output(doc, text)
 
 
+def device_token(args: argparse.Namespace, _ctx: Context) -> Output:
+    """A new token for a till the service knows (restored on a new PC, or its token lost);
+    its earlier tokens stop working unless --keep-others."""
+    db = database(args)
+    from central.store.tenants import new_device_token
+
+    made = _with_store(db, lambda store: new_device_token(store, args.tenant, args.device, revoke_others=not args.keep_others))
+    doc = {
+        "tenantId": args.tenant,
+        "deviceId": args.device,
+        "name": made.name,
+        "deviceToken": made.token,
+        "revoked": made.revoked,
+        "database": shown(db),
+    }
+    plural = made.revoked != 1
+    revoked = f" Its earlier token{'s' if plural else ''} ({made.revoked}) no longer work{'' if plural else 's'}." if made.revoked else ""
+    text = (
+        f"New token for device {args.device} ({made.name}) of tenant {args.tenant} in {shown(db)}.{revoked}\n"
+        f"Device token (shown only now; give it to that till's `pos-loyalty connect`): {made.token}"
+    )
+    return Output(doc, text)
+
+
+def _with_store(db: str, work):  # type: ignore[no-untyped-def]
+    from central.store.db import Store
+    from central.store.migrate import upgrade
+
+    store = Store(db)
+    try:
+        upgrade(store.engine)
+        return work(store)
+    finally:
+        store.dispose()
+
+
 def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentParser, parser_class) -> None:  # type: ignore[no-untyped-def]
     central = commands.add_parser("central", help="the central loyalty service", parents=[common])
     actions = central.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
-    db_help = "the database: a SQLite file (default central.sqlite3) or postgresql://... (or POS_LOYALTY_CENTRAL_DB)"
+    db_help = (
+        "the database: a SQLite file or postgresql://... (default: POS_LOYALTY_CENTRAL_DB, else "
+        f"{_default_shown()})"
+    )
 
     sub = actions.add_parser("serve", help="run the service", parents=[common])
     sub.add_argument("--db", help=db_help)
@@ -88,3 +159,57 @@ def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentP
     sub.add_argument("--tenant", type=int, required=True)
     sub.add_argument("--name", required=True)
     sub.set_defaults(handler=add_device)
+
+    sub = actions.add_parser(
+        "device-token",
+        help="a new token for a till already added (restored on a new PC); prints it once",
+        parents=[common],
+    )
+    sub.add_argument("--db", help=db_help)
+    sub.add_argument("--tenant", type=int, required=True)
+    sub.add_argument("--device", type=int, required=True, help="the till's device id (pos-loyalty status on the till)")
+    sub.add_argument("--keep-others", action="store_true", help="leave the till's earlier tokens working")
+    sub.set_defaults(handler=device_token)
+
+    sub = actions.add_parser("expire", help="write the EXPIRED rows due (central serve does it daily)", parents=[common])
+    sub.add_argument("--db", help=db_help)
+    sub.add_argument("--as-of", metavar="ISO-8601", help="expire what was due at this time (default: now)")
+    sub.set_defaults(handler=expire)
+
+
+def expire(args: argparse.Namespace, _ctx: Context) -> Output:
+    """The EXPIRED rows due as of --as-of (default now), every pharmacy; safe to repeat."""
+    from central.store.expiry import expire_all
+    from pos_loyalty.amounts import points
+
+    as_of = _moment(args.as_of) if args.as_of else None
+    db = database(args)
+    runs = _with_store(db, lambda store: expire_all(store, as_of))
+    doc = {
+        "asOf": as_of,
+        "database": shown(db),
+        "tenants": [{"tenantId": r.tenant_id, "cards": r.cards, "pointsExpired": points(r.points)} for r in runs],
+    }
+    done = [r for r in runs if r.points]
+    lines = [f"Tenant {r.tenant_id}: {points(r.points)} points expired on {r.cards} cards." for r in done]
+    return Output(doc, "\n".join(lines) or f"Nothing to expire ({len(runs)} pharmacies looked at).")
+
+
+def _moment(text: str):  # type: ignore[no-untyped-def]
+    """An ISO-8601 time (a date is its midnight), as UTC without a zone, as the database keeps it."""
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput("--as-of", f"--as-of {text!r} is not an ISO-8601 time (2026-12-31 or 2026-12-31T18:00:00Z)") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def _default_shown() -> str:
+    try:
+        return str(default_database())
+    except Exception:  # platformdirs cannot say (no HOME): the help still prints
+        return "central.sqlite3 in the user's data folder"

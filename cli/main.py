@@ -24,6 +24,7 @@ from cli import backup_commands, central_commands, device_commands, rejected_com
 from cli import till_commands as till
 from pos_loyalty import __version__, jsonio
 from pos_loyalty.errors import INVALID_INPUT, LoyaltyError
+from pos_loyalty.replica import data_dir as folders
 
 log = logging.getLogger("pos_loyalty.cli")
 
@@ -116,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     barcode.add_argument("card")
     barcode.add_argument("--out", required=True, metavar="FILE.svg|FILE.png|FILE.pdf")
 
-    bill = group("bill", "bills: quote, finalize, reverse")
+    bill = group("bill", "bills: quote, finalize, reverse, return")
     for name, handler, help_text in (
         ("quote", till.bill_quote, "work out a bill; writes nothing"),
         ("finalize", till.bill_finalize, "finalize a bill: ledger rows and outbox, all or nothing"),
@@ -134,6 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "finalize":
             sub.add_argument("--bill-id", help="the bill's id (default: a new UUID)")
     command(bill, "reverse", till.bill_reverse, "reverse a finalized bill (once)").add_argument("bill_id")
+    returned = command(bill, "return", till.bill_return, "part of a bill comes back: cash and points given back")
+    returned.add_argument("bill_id")
+    returned.add_argument(
+        "--line",
+        action="append",
+        metavar="N[:QTY_OR_AMOUNT]",
+        help="line N (0 for the first) comes back: all that is left of it, or a quantity (a line sold by "
+        "quantity) or an amount; repeat for more lines",
+    )
+    returned.add_argument("--reward", action="append", metavar="REWARD_ID[:QTY]", help="a reward product comes back")
+    returned.add_argument("--return-id", help="the return's id, to make it once however often it is sent (default: new)")
     command(bill, "list", till.bill_list, "the newest bills at this till").add_argument(
         "--limit", type=int, default=20
     )
@@ -165,6 +177,13 @@ def main(argv: list[str] | None = None) -> int:
         handler = args.handler
     log_file = _start_log(data_dir)
     context = till.Context(data_dir=data_dir, operator=getattr(args, "operator", None) or _operator())
+    try:
+        return _run(handler, args, context, as_json, log_file)
+    finally:
+        context.close()  # an error's too: a process calling main() again must not pile up open files
+
+
+def _run(handler: till.Handler, args: argparse.Namespace, context: till.Context, as_json: bool, log_file: Path | None) -> int:
     try:
         output = handler(args, context)
     except LoyaltyError as error:
@@ -229,8 +248,8 @@ def _operator() -> str:
 def _start_log(data_dir: Path) -> Path | None:
     """Log to data_dir/logs/pos-loyalty.log (rotating); carry on without a log if we can't."""
     try:
-        logs = data_dir / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
+        logs = folders.make(data_dir) / "logs"
+        logs.mkdir(exist_ok=True)
         path = logs / "pos-loyalty.log"
         handler = logging.handlers.RotatingFileHandler(
             path, maxBytes=5_000_000, backupCount=5, encoding="utf-8"

@@ -37,8 +37,9 @@ def resend(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def settle(args: argparse.Namespace, ctx: Context) -> Output:
+    adjust = args.adjust.strip() if args.adjust is not None else None  # as typed; the core reads 0-9 only
     done = rejections.settle(
-        ctx.replica, args.number, note=args.note, performed_by=ctx.operator, adjust=args.adjust, card_number=args.card
+        ctx.replica, args.number, note=args.note, performed_by=ctx.operator, adjust=adjust, card_number=args.card
     )
     text = f"Change #{args.number} is settled: it stays unsent."
     if "newBalance" in done:

@@ -117,3 +117,46 @@ def _plain(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+# --- a configuration's changes ------------------------------------------------------------
+
+
+def config_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """One line per changed field (`config_fields` names), saying what it was and is now."""
+    lines = []
+    for name, new in after.items():
+        old = before.get(name)
+        if name == "tiers":
+            lines.append(f"tiers: {_tiers(old)} -> {_tiers(new)}")
+        elif "/" in name:
+            entry = new if new is not None else old
+            label = f"{name} ({entry.get('categoryName') or 'no name'})"
+            if old is None:
+                lines.append(f"{label}: added ({_entry(new)})")
+            elif new is None:
+                lines.append(f"{label}: removed")
+            else:
+                parts = [f"{key} {_value(old.get(key))} -> {_value(new.get(key))}" for key in new if old.get(key) != new.get(key)]
+                lines.append(f"{label}: {', '.join(parts)}")
+        else:
+            lines.append(f"{name}: {_value(old)} -> {_value(new)}")
+    return lines
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _entry(entry: dict[str, Any]) -> str:
+    return ", ".join(f"{key} {_value(value)}" for key, value in entry.items() if key not in ("categoryId", "categoryName"))
+
+
+def _tiers(tiers: Any) -> str:
+    if not tiers:
+        return "(none)"
+    return "; ".join(f"{tier['name']} from {tier['minLifetimePoints']}" for tier in tiers)

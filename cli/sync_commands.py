@@ -12,13 +12,15 @@ from urllib.parse import urlparse
 
 from cli.till_commands import Context, Output, Unavailable as SyncUnavailable
 from pos_loyalty.errors import InvalidInput, LoyaltyError
-from pos_loyalty.services import replication
+from pos_loyalty.services import central_link, replication
 
 log = logging.getLogger("pos_loyalty.sync")
 
 NOT_CONNECTED = "NOT_CONNECTED"
 TOKEN_REFUSED = "TOKEN_REFUSED"
 OTHER_TENANT = "OTHER_TENANT"
+OTHER_DEVICE = "OTHER_DEVICE"
+TOKEN_MISSING = "TOKEN_MISSING"
 
 
 def connect(args: argparse.Namespace, ctx: Context) -> Output:
@@ -42,16 +44,11 @@ def connect(args: argparse.Namespace, ctx: Context) -> Output:
             raise LoyaltyError(TOKEN_REFUSED, f"{url} refused this token (HTTP {first.status}); nothing was changed")
         if step is not Next.OK or not isinstance(first.body, dict):
             raise SyncUnavailable(f"{url} did not answer as a pos-loyalty central service (HTTP {first.status})")
-        tenant = str((first.body.get("device") or {}).get("tenantId"))
-        known = replication.central(replica)
-        if known is not None and known.tenant_id not in (None, tenant):
-            raise LoyaltyError(
-                OTHER_TENANT,
-                f"This till's data belongs to pharmacy {known.tenant_id}; the token is of pharmacy {tenant}. "
-                "Use a new data folder (--data-dir) for another pharmacy.",
-            )
+        device = first.body.get("device") or {}
+        _check_same_till(central_link.joined(replica), str(device.get("tenantId")), str(device.get("id")), device.get("name"))
+        known = central_link.central(replica)
         if known is None or (known.url, known.token) != (url, token):
-            replication.remember_central(replica, url, token)
+            central_link.remember(replica, url, token)
         print(f"Connected to {url}; bringing this till up to date...", file=sys.stderr, flush=True)
         syncer = Syncer(replica, central, page=BOOTSTRAP_PAGE)
         report = RoundReport()
@@ -66,7 +63,7 @@ def connect(args: argparse.Namespace, ctx: Context) -> Output:
         replication.record_success(replica)
     finally:
         central.close()
-    settings = replication.central(replica)
+    settings = central_link.central(replica)
     doc = {
         "url": url,
         "tenantId": settings.tenant_id if settings else None,
@@ -77,6 +74,39 @@ def connect(args: argparse.Namespace, ctx: Context) -> Output:
         "configVersion": report.config_version,
     }
     return Output(doc, f"Connected as {doc['deviceName']!s} (pharmacy {doc['tenantId']}): {report.sentence()}.")
+
+
+def _check_same_till(known: central_link.Joined, tenant: str, device: str, name: object) -> None:
+    """A replica that has been a till of the central service connects again only as that
+    same till: as another device, the service would take every change it ever sent for
+    new ones (a restored till gets a new token for its own device: central device-token)."""
+    if known.tenant_id not in (None, tenant):
+        raise LoyaltyError(
+            OTHER_TENANT,
+            f"This till's data belongs to pharmacy {known.tenant_id}; the token is of pharmacy {tenant}. "
+            "Use a new data folder (--data-dir) for another pharmacy.",
+        )
+    if known.device_id not in (None, device):
+        raise LoyaltyError(
+            OTHER_DEVICE,
+            f"This till's data is device {known.device_id} ({known.device_name or 'no name'}) of pharmacy {tenant}; "
+            f"the token is of device {device} ({name or 'no name'}). Its changes would reach the central service a "
+            f"second time. Connect with a token of device {known.device_id}: "
+            f"pos-loyalty central device-token --tenant {tenant} --device {known.device_id} prints a new one.",
+        )
+
+
+def _not_connected(known: central_link.Joined) -> LoyaltyError:
+    if known.url is None:
+        return LoyaltyError(NOT_CONNECTED, "This till is not connected: run pos-loyalty connect URL --token TOKEN first")
+    device = f" --device {known.device_id}" if known.device_id else ""
+    tenant = f" --tenant {known.tenant_id}" if known.tenant_id else ""
+    return LoyaltyError(
+        TOKEN_MISSING,
+        f"This till has no device token here (a till restored from a backup: backups never hold the token). "
+        f"Connect it again: pos-loyalty connect {known.url} --token TOKEN, with this till's token "
+        f"(or a new one from pos-loyalty central device-token{tenant}{device}).",
+    )
 
 
 def _progress() -> Callable[[object], None]:
@@ -97,9 +127,9 @@ def sync(args: argparse.Namespace, ctx: Context) -> Output:
     from sync.transport import CentralService
 
     replica = ctx.replica
-    settings = replication.central(replica)
+    settings = central_link.central(replica)
     if settings is None:
-        raise LoyaltyError(NOT_CONNECTED, "This till is not connected: run pos-loyalty connect URL --token TOKEN first")
+        raise _not_connected(central_link.joined(replica))
     lock = SyncLock(ctx.data_dir)
     stop = threading.Event()
     if not lock.acquire():

@@ -20,7 +20,7 @@ from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.rules import bill_from_json
 from pos_loyalty.rules.bill import BillRequest
-from pos_loyalty.services import bills, cards, configuration, open_replica, rejections, settings, status
+from pos_loyalty.services import bills, cards, configuration, open_replica, rejections, returns, settings, status
 
 
 @dataclass
@@ -46,6 +46,11 @@ class Context:
         finally:
             self._replica.close()
 
+    def close(self) -> None:
+        """Close the replica if the command opened it (again after `idle` is harmless)."""
+        if self._replica is not None:
+            self._replica.close()
+
 
 class Unavailable(Exception):
     """The command could not finish now (network, server); the user may try again: exit 1."""
@@ -61,20 +66,27 @@ Handler = Callable[[argparse.Namespace, Context], Output]
 
 _ITEM = re.compile(r"\s*(?P<category>[^:]+):(?P<value>.+)")
 _UNITS = re.compile(r"(?P<quantity>[^x*]+)[x*](?P<price>.+)", re.IGNORECASE)
+_DIGITS = re.compile(r"[0-9]+")  # not str.isdigit(): it takes '²' and '١', which are no category
 
 
 # --- config -----------------------------------------------------------------------
 
 
 def config_import(args: argparse.Namespace, ctx: Context) -> Output:
+    """Part of a configuration, or all of it: what the file leaves out stays as it is."""
     document = _read_json(args.file)
-    saved = configuration.save(ctx.replica, document, performed_by=ctx.operator)
+    saved = configuration.save(ctx.replica, document, performed_by=ctx.operator, keep_missing=True)
+    changes = [
+        {"field": name, "before": saved.before.get(name), "after": value} for name, value in saved.after.items()
+    ]
     if saved.changed:
-        text = f"Saved configuration version {saved.version} ({len(saved.fields)} fields changed)."
+        count = f"{len(changes)} change{'s' if len(changes) != 1 else ''}"
+        lines = render.config_changes(saved.before, saved.after)
+        text = f"Saved configuration version {saved.version} ({count}):\n" + "\n".join(f"  {line}" for line in lines)
     else:
-        text = f"Nothing changed; the configuration stays at version {saved.version}."
+        text = f"Nothing changed: the file holds what the configuration already is (version {saved.version})."
     return Output(
-        {"version": saved.version, "changed": saved.changed, "changedFields": list(saved.fields)},
+        {"version": saved.version, "changed": saved.changed, "changedFields": list(saved.fields), "changes": changes},
         text,
     )
 
@@ -138,10 +150,9 @@ def card_history(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def card_adjust(args: argparse.Namespace, ctx: Context) -> Output:
-    doc = cards.adjust(
-        ctx.replica, args.card, args.points, reason=args.reason, performed_by=ctx.operator
-    ).to_json()
-    return Output(doc, f"Adjusted by {args.points} points.\n" + render.card(doc))
+    points = args.points.strip()
+    doc = cards.adjust(ctx.replica, args.card, points, reason=args.reason, performed_by=ctx.operator).to_json()
+    return Output(doc, f"Adjusted by {points} points.\n" + render.card(doc))
 
 
 def card_barcode(args: argparse.Namespace, ctx: Context) -> Output:
@@ -192,6 +203,34 @@ def bill_reverse(args: argparse.Namespace, ctx: Context) -> Output:
     return Output(doc, "\n".join(lines))
 
 
+def bill_return(args: argparse.Namespace, ctx: Context) -> Output:
+    """Part of a bill comes back: `--line N[:QTY_OR_AMOUNT]` (0-based; nothing after N: all
+    that is left of it), each repeated for more lines."""
+    if args.reward:
+        raise InvalidInput("reward", "This till has no reward products yet: there is nothing to return with --reward")
+    if not args.line:
+        raise InvalidInput("line", "Name what comes back: --line N for all of line N, --line N:QTY or --line N:AMOUNT")
+    found = returns.returnable(ctx.replica, args.bill_id)
+    wanted = []
+    for given in args.line:
+        number, _, how_much = given.strip().partition(":")
+        if not (number.isascii() and number.isdigit()) or len(number) > 4:
+            raise InvalidInput("line", f"--line {given!r}: N is a line's number, 0 for the first")
+        wanted.append((int(number), how_much))
+    asks = returns.asks_from_text(found, wanted)
+    doc = returns.return_lines(ctx.replica, args.bill_id, asks, return_id=args.return_id, performed_by=ctx.operator)
+    lines = [
+        f"Return {doc['returnId']} of bill {doc['billId']}:",
+        f"  cash back                 {render.figure(doc['cashRefund']):>12}",
+        f"  points given back         {render.figure(doc['pointsRefunded']):>12}",
+        f"  points taken off          {render.figure(doc['pointsReversed']):>12}",
+        f"  referrer's points off     {render.figure(doc['referrerPointsReversed']):>12}",
+    ]
+    if doc.get("newBalance") is not None:
+        lines.append(f"  balance now               {render.figure(doc['newBalance']):>12}")
+    return Output(doc, "\n".join(lines))
+
+
 def bill_list(args: argparse.Namespace, ctx: Context) -> Output:
     rows = bills.recent(ctx.replica, limit=args.limit)
     text = "\n".join(
@@ -226,6 +265,12 @@ def till_status(args: argparse.Namespace, ctx: Context) -> Output:
     from cli.rejected_commands import listed
 
     text = render.mapping(doc)
+    if doc["tokenMissing"]:
+        text += (
+            "\n\nNOT syncing: this till has no device token here (a backup restored on another PC: backups never"
+            f" hold it). Connect it again: pos-loyalty connect {doc['centralUrl']} --token TOKEN, with a token from"
+            f" pos-loyalty central device-token --tenant {doc['tenantId']} --device {doc['deviceId']}."
+        )
     if doc["rejectedMutations"]:
         doc["rejected"] = rejections.waiting(ctx.replica)
         text += (
@@ -243,10 +288,11 @@ def _bill_from_args(args: argparse.Namespace) -> BillRequest:
     if not items:
         raise InvalidInput("item", "A bill needs at least one --item CATEGORY_ID:AMOUNT")
     document: dict[str, Any] = {"items": items}
+    # What a person typed is stripped here; the core reads figures strictly (digits 0-9 only).
     if args.redeem is not None:
-        document["redeemPoints"] = args.redeem
+        document["redeemPoints"] = args.redeem.strip()
     if args.flat_discount is not None:
-        document["flatDiscount"] = args.flat_discount
+        document["flatDiscount"] = args.flat_discount.strip()
     return bill_from_json(document)
 
 
@@ -254,33 +300,41 @@ def _item(raw: str, index: int) -> dict[str, Any]:
     """'1:250.00' -> amount; '1:2x125.50' -> quantity x unit price."""
     match = _ITEM.fullmatch(raw)
     category = match.group("category").strip() if match else ""
-    if not match or not category.isdigit():
+    if not match or not _DIGITS.fullmatch(category):
         raise InvalidInput(
             f"item[{index}]",
             f"--item {raw!r} is not CATEGORY_ID:AMOUNT (for example 1:250.00 or 1:2x125.00)",
         )
     value = match.group("value").strip()
     units = _UNITS.fullmatch(value)
+    # The category as text: the core reads it (1 to 2147483647) and names the field if not.
     if units:
         return {
-            "categoryId": int(category),
+            "categoryId": category,
             "quantity": units.group("quantity").strip(),
             "unitPrice": units.group("price").strip(),
         }
-    return {"categoryId": int(category), "amount": value}
+    return {"categoryId": category, "amount": value}
 
 
 def _read_json(name: str) -> Any:
+    """A JSON file (or standard input) under the input rules the central service applies:
+    no exponents, at most 30 digits, no key twice, no control characters, no deep nesting."""
     try:
         text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
     except OSError as error:
-        raise InvalidInput("file", f"Cannot read {name}: {error.strerror}") from None
+        raise InvalidInput("file", f"Cannot read {name}: {error.strerror or error}") from None
     except UnicodeDecodeError:
         raise InvalidInput("file", f"{name} is not a UTF-8 text file") from None
     try:
-        return jsonio.loads(text)
+        read = jsonio.loads_input(text)
     except jsonio.JsonError as error:
         raise InvalidInput("file", f"{name} is {error}") from None
+    problem = read.problem()
+    if problem is not None:
+        field, message = problem
+        raise InvalidInput(field, f"{name}: {message}")
+    return read.document
 
 
 def _write_text(name: str, text: str) -> None:

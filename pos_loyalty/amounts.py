@@ -32,7 +32,9 @@ RATE_PLACES = 4
 MULTIPLIER_PLACES = 2
 QUANTITY_PLACES = 3
 
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+#: ASCII digits only (Python's \d and Decimal() also take Arabic-Indic or fullwidth digits), no
+#: spaces: a screen or command strips what a person typed before it gets here.
+_PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 
 #: Largest money or points figure accepted anywhere (one hundred billion).
 MAX_FIGURE = 10**11
@@ -96,9 +98,9 @@ def parse_scaled(
     elif isinstance(value, Decimal):
         number = value
     elif isinstance(value, str):
-        if not _PLAIN_NUMBER.fullmatch(value.strip()):
-            raise InvalidInput(field, f"{field} must be {what}, not {value!r}")
-        number = Decimal(value.strip())
+        if len(value) > 40 or not _PLAIN_NUMBER.fullmatch(value):
+            raise InvalidInput(field, f"{field} must be {what} written with the digits 0-9, not {value[:40]!r}")
+        number = Decimal(value)
     else:
         raise InvalidInput(field, f"{field} must be {what}, not {_shown(value)}")
     if not number.is_finite():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from pos_loyalty.errors import InvalidInput
+from pos_loyalty.jsonio import CONTROL_CHARACTERS
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -23,6 +24,8 @@ def text(value: object, field: str, *, required: bool, limit: int = 255, numbers
         value = str(value)
     if not isinstance(value, str):
         raise InvalidInput(field, f"{field} must be text")
+    if CONTROL_CHARACTERS.search(value):
+        raise InvalidInput(field, f"{field} contains control characters")
     cleaned = " ".join(value.split())
     if len(cleaned) > limit:
         raise InvalidInput(field, f"{field} must be at most {limit} characters")

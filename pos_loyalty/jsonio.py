@@ -41,7 +41,10 @@ def loads(text: str | bytes) -> Any:
 #: The most digits a number sent to the project may have, and the deepest nesting.
 MAX_DIGITS = 30
 MAX_DEPTH = 32
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Control characters in text: C0, DEL and C1, the line and paragraph separators, and the
+#: bidirectional embeddings, overrides and isolates (which make a name read as another).
+#: Zero-width joiners stay: Indian scripts need them.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 class Unreadable:
@@ -65,8 +68,11 @@ class _Duplicated(dict):
     duplicated: str = ""
 
 
-#: Escapes that put a control character into text (a raw one is not JSON at all).
-_CONTROL_ESCAPES = (b"\\u00", b"\\u007", b"\\b", b"\\f", b"\\n", b"\\r", b"\\t")
+#: What in a document's bytes may put a control character into its text: an escape (a raw C0
+#: character is not JSON at all), or the UTF-8 of a C1, separator or bidirectional control.
+_CONTROL_BYTES = re.compile(
+    rb"\\(u00|u007|u202|u206|[bfnrt])|\xc2[\x80-\x9f]|\xe2\x80[\xa8-\xae]|\xe2\x81[\xa6-\xa9]", re.IGNORECASE
+)
 
 
 class Input:
@@ -95,7 +101,7 @@ def loads_input(text: str | bytes) -> Input:
     marked = [False]
 
     def integer(digits: str) -> int | Unreadable:
-        if len(digits) > MAX_DIGITS + 1:  # + 1: a minus sign
+        if len(digits) > MAX_DIGITS:  # cheap first: only a longer text can have more digits
             if len(digits.lstrip("-")) > MAX_DIGITS:
                 marked[0] = True
                 return Unreadable(f"has more than {MAX_DIGITS} digits", digits)
@@ -105,7 +111,7 @@ def loads_input(text: str | bytes) -> Input:
         if "e" in written or "E" in written:
             marked[0] = True
             return Unreadable("is written with an exponent (write the number out)", written)
-        if len(written) > MAX_DIGITS + 2 and sum(c.isdigit() for c in written) > MAX_DIGITS:
+        if len(written) > MAX_DIGITS and sum(c.isdigit() for c in written) > MAX_DIGITS:
             marked[0] = True
             return Unreadable(f"has more than {MAX_DIGITS} digits", written)
         return Decimal(written)
@@ -135,7 +141,7 @@ def loads_input(text: str | bytes) -> Input:
     except RecursionError:
         raise JsonError(f"nested far deeper than the {MAX_DEPTH} levels a request may have") from None
     raw = text.encode() if isinstance(text, str) else text
-    return Input(document, marked[0] or any(escape in raw for escape in _CONTROL_ESCAPES))
+    return Input(document, marked[0] or _CONTROL_BYTES.search(raw) is not None)
 
 
 def _depth(value: Any) -> int:
@@ -171,13 +177,13 @@ def input_problem(
     if isinstance(value, Unreadable):
         return where, f"{where} {value.reason}: {value.text}"
     if isinstance(value, str):
-        return (where, f"{where} contains control characters") if _CONTROL.search(value) else None
+        return (where, f"{where} contains control characters") if CONTROL_CHARACTERS.search(value) else None
     if isinstance(value, dict):
         if isinstance(value, _Duplicated):
             named = f"{field}.{value.duplicated}" if field else value.duplicated
             return named, f"{named} is given twice"
         for key in value:
-            if _CONTROL.search(key):
+            if CONTROL_CHARACTERS.search(key):
                 return where, f"{where} has a key with control characters"
         parts = [(f"{field}.{key}" if field else key, item) for key, item in value.items()]
     elif isinstance(value, list):

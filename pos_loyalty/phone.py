@@ -16,7 +16,7 @@ def normalize_phone(raw: object, field: str = "customerPhone") -> str:
     text = _SEPARATORS.sub("", raw.strip())
     plus = text.startswith("+")
     digits = text[1:] if plus else text
-    if not digits.isdigit() or not 7 <= len(digits) <= 15:
+    if not (digits.isascii() and digits.isdigit()) or not 7 <= len(digits) <= 15:
         raise InvalidInput(field, f"{raw.strip()!r} is not a phone number (7 to 15 digits)")
     return ("+" if plus else "") + digits
 

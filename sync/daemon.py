@@ -23,6 +23,7 @@ from pos_loyalty.services import replication
 from sync.protocol import (
     PULL_PAGE,
     PUSH_BATCH,
+    PUSH_BYTES,
     Backoff,
     Next,
     classify,
@@ -75,12 +76,14 @@ class Syncer:
         central: CentralService,
         *,
         push_batch: int = PUSH_BATCH,
+        push_bytes: int = PUSH_BYTES,
         page: int = PULL_PAGE,
         rng: random.Random | None = None,
     ) -> None:
         self.replica = replica
         self.central = central
         self.push_batch = push_batch
+        self.push_bytes = push_bytes
         self.page = page
         self.rng = rng or random.Random()
 
@@ -107,12 +110,12 @@ class Syncer:
         position = replication.first_unsent(self.replica)
         if position is None:
             return
-        batch = replication.batch_from(self.replica, position, self.push_batch)
+        batch = self._batch(position)
         resends = 0
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="push") as sender:
             while batch:
                 pending: Future = sender.submit(self.central.push, batch)
-                following = replication.batch_from(self.replica, batch[-1]["deviceSeq"] + 1, self.push_batch)
+                following = self._batch(batch[-1]["deviceSeq"] + 1)
                 answer = self._wait(pending)
                 step = classify(answer.status)
                 if step is Next.OK:
@@ -125,7 +128,7 @@ class Syncer:
                         report.pushed[outcome] += count
                     if renumbered:  # what was read ahead has new numbers now
                         position = replication.first_unsent(self.replica)
-                        following = [] if position is None else replication.batch_from(self.replica, position, self.push_batch)
+                        following = [] if position is None else self._batch(position)
                     batch = following
                 elif step is Next.RESEND_FROM:
                     resends += 1
@@ -137,12 +140,16 @@ class Syncer:
                     except ValueError as error:
                         raise SyncFailed(str(error)) from None
                     log.warning("the central service has applied up to %s; pushing again from %s", last, position)
-                    batch = replication.batch_from(self.replica, position, self.push_batch)
+                    batch = self._batch(position)
                     if not batch or batch[0]["deviceSeq"] != position:  # this till has no such change
                         replication.realign(self.replica, last)
-                        batch = replication.batch_from(self.replica, position, self.push_batch)
+                        batch = self._batch(position)
                 else:
                     self._refuse(step, answer, "push")
+
+    def _batch(self, position: int) -> list[dict]:
+        """The next push from `position`: within the count and byte limits (`protocol`)."""
+        return replication.batch_from(self.replica, position, self.push_batch, self.push_bytes)
 
     def pull_all(self, report: RoundReport, on_page: Callable[[RoundReport], None] | None = None) -> None:
         """Pull pages until the last; fetch the next page while this one is being stored."""

@@ -13,6 +13,10 @@ from enum import Enum
 #: Mutations per push, cards per page. A page is one replica transaction: small enough
 #: that a cashier's finalize never waits long for it.
 PUSH_BATCH = 200
+#: Bytes per push, at most (past its first mutation, which always goes): half the central
+#: service's 1 MiB body limit (`central-api.md`, Every request), so a push is never refused
+#: as too large. Twenty of the largest bills (1,000 lines, about 215 kB each) would be 4 MB.
+PUSH_BYTES = 512 * 1024
 PULL_PAGE = 1000
 BOOTSTRAP_PAGE = 5000
 

@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
             ("&Bill", "Shift+F8", "Parked bills", self.show_parked),
             ("&Bill", "F9", "Take the card off this bill", screen.drop_card),
             ("&Bill", "Ctrl+Delete", "Cancel this bill", self.cancel_bill),
-            ("&Bill", "F10", "Recent bills (reverse one)", self.recent_bills),
+            ("&Bill", "F10", "Recent bills (return or reverse one)", self.recent_bills),
             ("&Customer", "F11", "The customer's history", self.history),
             ("&Customer", "Ctrl+I", "Issue a card", lambda: self.issue_card("")),
             ("&Customer", "Ctrl+R", "Print the customer's card again", self.reprint_card),
@@ -137,7 +137,15 @@ class MainWindow(QMainWindow):
     def recent_bills(self) -> None:
         from ui.dialogs.recent_bills import RecentBillsDialog
 
-        RecentBillsDialog(self.replica, self.changes, self.operator, lambda: self._manager("Reversing a bill needs the manager."), self).exec()
+        RecentBillsDialog(
+            self.replica,
+            self.changes,
+            self.operator,
+            lambda: self._manager("Reversing or returning a bill needs the manager."),
+            self,
+            pharmacy=self.pharmacy,
+            receipts=self.data_dir / "receipts",
+        ).exec()
 
     # --- the customer -------------------------------------------------------------------------------
 

@@ -47,3 +47,32 @@ def receipt_text(result: dict[str, Any], customer: str | None, pharmacy: str, cu
     lines.append(rule)
     lines.append("Thank you".center(WIDTH))
     return "\n".join(lines)
+
+
+def return_slip_text(
+    answer: dict[str, Any], returned: list[tuple[str, str]], card_number: str | None, pharmacy: str, currency: str = ""
+) -> str:
+    """The slip of a return: what came back (label, how much), the cash given back and the points moved."""
+    rule = "-" * WIDTH
+    when = answer.get("returnedAt")
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when.rstrip("Z"))
+    lines = [pharmacy.upper().center(WIDTH), "RETURN".center(WIDTH), f"Bill {answer['billId'][:18]}".center(WIDTH)]
+    if when is not None:
+        lines.append(f"{when:%d %b %Y %H:%M} UTC".center(WIDTH))
+    if card_number:
+        lines.append(f"Card {card_number}")
+    lines.append(rule)
+    for label, back in returned:
+        lines.append(_row(label, back))
+    lines.append(rule)
+    lines.append(_row("CASH BACK", f"{currency}{figure(answer['cashRefund'])}"))
+    if Decimal(answer["pointsRefunded"]):
+        lines.append(_row("Points given back", figure(answer["pointsRefunded"])))
+    if Decimal(answer["pointsReversed"]):
+        lines.append(_row("Points taken off", "-" + figure(answer["pointsReversed"])))
+    if answer.get("newBalance") is not None:
+        lines.append(_row("Points balance now", figure(answer["newBalance"])))
+    lines.append(rule)
+    lines.append(f"Return {answer['returnId'][:30]}".center(WIDTH))
+    return "\n".join(lines)

@@ -27,3 +27,13 @@ QStatusBar QLabel {{ padding: 0 8px; }}
 def figure(value: object) -> str:
     """975.00 -> '975.00'; 12345.5 -> '12,345.50' (what the till shows for money and points)."""
     return f"{Decimal(value):,.2f}"
+
+
+def keyed_button(box, text: str, keys: str, slot, role=None):  # type: ignore[no-untyped-def]
+    """A button of a dialog's button box that says its shortcut ("Print (Ctrl+P)") and has it."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    made = box.addButton(f"{text} ({keys.replace('Return', 'Enter')})", role or QDialogButtonBox.ButtonRole.ActionRole)
+    made.setShortcut(keys)
+    made.clicked.connect(slot)
+    return made

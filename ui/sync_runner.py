@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal
 
 from pos_loyalty.replica.db import Replica
-from pos_loyalty.services import replication
+from pos_loyalty.services import central_link
 from sync.lock import SyncLock
 
 log = logging.getLogger("pos_loyalty.ui")
@@ -55,7 +55,7 @@ class SyncRunner(QObject):
 
     def start(self) -> str:
         """Start syncing if this till is connected and nobody else syncs it; says what happened."""
-        central = replication.central(self.replica)
+        central = central_link.central(self.replica)
         if central is None:
             return "not connected"
         if not self.lock.acquire():

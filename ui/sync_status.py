@@ -62,6 +62,9 @@ class SyncStatus(QWidget):
         if not state["centralUrl"]:
             self.state.setText("● Not connected (this till works on its own)")
             self.state.setStyleSheet("color: #555555")
+        elif state.get("tokenMissing"):  # restored on another PC: backups never hold the token
+            self.state.setText("● Not syncing: no device token here (pos-loyalty connect URL --token TOKEN)")
+            self.state.setStyleSheet("color: #c62828; font-weight: bold")
         elif state["stoppedReason"]:
             self.state.setText("● Sync stopped: the token was refused")
             self.state.setStyleSheet("color: #c62828; font-weight: bold")

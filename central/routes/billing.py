@@ -21,7 +21,9 @@ from starlette.responses import Response
 
 from central.auth import Principal, caller
 from central.http import json_body, json_object, reply
-from central.store import billing, idempotency
+from central.openapi import contract
+from central.schemas import billing as shapes
+from central.store import billing, idempotency, returns
 from central.store.billing import EarnRequest, RedeemRequest
 from central.store.db import Unit
 from pos_loyalty import cardnumber
@@ -35,7 +37,12 @@ router = APIRouter(prefix="/internal/cards", tags=["billing"])
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
-@router.post("/calculate")
+@router.post(
+    "/calculate",
+    **contract(
+        shapes.Quote, 404, 422, body=shapes.CalculateRequest, body_examples=("calculate",), ok_description="The quote"
+    ),
+)
 def calculate(
     request: Request, principal: Principal = Depends(caller), body: Any = Depends(json_body)
 ) -> Any:
@@ -49,7 +56,19 @@ def calculate(
     )
 
 
-@router.post("/earn-points")
+@router.post(
+    "/earn-points",
+    **contract(
+        shapes.Earned,
+        404,
+        409,
+        422,
+        body=shapes.EarnRequest,
+        body_examples=("seedEarn",),
+        ok_examples=("earned",),
+        idempotent=True,
+    ),
+)
 def earn_points(
     request: Request, principal: Principal = Depends(caller), body: Any = Depends(json_body)
 ) -> Any:
@@ -64,7 +83,19 @@ def earn_points(
     return _once(request, principal, "earn", earn.bill_id, billing.canonical(earn), work)
 
 
-@router.post("/redeem-points")
+@router.post(
+    "/redeem-points",
+    **contract(
+        shapes.Redeemed,
+        404,
+        409,
+        422,
+        body=shapes.RedeemRequest,
+        body_examples=("seedRedeem",),
+        ok_examples=("redeemed",),
+        idempotent=True,
+    ),
+)
 def redeem_points(
     request: Request, principal: Principal = Depends(caller), body: Any = Depends(json_body)
 ) -> Any:
@@ -83,13 +114,34 @@ def redeem_points(
     return _once(request, principal, "redeem", redeem.bill_id, billing.canonical(redeem), work)
 
 
-@router.post("/reverse-points")
+@router.post(
+    "/reverse-points",
+    **contract(shapes.Reversed, 404, 409, body=shapes.ReverseRequest, body_examples=("reverse",), idempotent=True),
+)
 def reverse_points(
     request: Request, principal: Principal = Depends(caller), body: Any = Depends(json_body)
 ) -> Any:
     bill_id = parse_bill_id(_fields(body, "billId").get("billId"))
     work = partial(billing.reverse, bill_id=bill_id, by=principal)
     return _once(request, principal, "reverse", bill_id, {"billId": bill_id}, work)
+
+
+@router.post(
+    "/return-points",
+    **contract(shapes.Returned, 404, 409, 422, body=shapes.ReturnRequest, body_examples=("return",)),
+)
+def return_points(
+    request: Request, principal: Principal = Depends(caller), body: Any = Depends(json_body)
+) -> Any:
+    """Part of a bill comes back (`loyalty-rules.md`, Returns): for a till's bill and for a
+    billing system's. The same `returnId` with the same lines answers the first return."""
+    asked = returns.parse_request(_fields(body, "billId", "returnId", "lines", "rewards"))
+    performed_by = principal.performed_by
+
+    def work(unit: Unit) -> dict[str, Any]:
+        return returns.return_points(unit, asked, performed_by, principal.device_id)
+
+    return reply(request.app.state.store.run(work, write=True, tenant_id=principal.tenant_id))
 
 
 def _once(

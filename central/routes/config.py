@@ -7,17 +7,22 @@ every till through pull. Categories and discounts are addressed by their `catego
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from central.auth import Principal, admin
 from central.http import json_body, json_object, not_found, reply
+from central.openapi import contract
+from central.schemas import config as shapes
 from central.store import config as configs
 from central.store.db import Unit
+from pos_loyalty.rules.bill import MAX_CATEGORY_ID
 from pos_loyalty.rules.config import config_from_json, config_to_json
 
 router = APIRouter(prefix="/card-config", tags=["configuration"])
+
+_CONFIG = {"ok_examples": ("config",), "token": "admin"}
 
 
 def _read(request: Request, principal: Principal, pick=lambda doc: doc) -> Any:  # type: ignore[no-untyped-def]
@@ -40,23 +45,23 @@ def _change(request: Request, principal: Principal, edit, pick=lambda doc: doc) 
     return reply(request.app.state.store.run(work, write=True, tenant_id=principal.tenant_id))
 
 
-@router.get("")
+@router.get("", **contract(shapes.Config, **_CONFIG))
 def get_config(request: Request, principal: Principal = Depends(admin)) -> Any:
     return _read(request, principal)
 
 
-@router.put("")
-def put_config(request: Request, body: Any = Depends(json_body), principal: Principal = Depends(admin)) -> Any:
+@router.put("", **contract(shapes.Config, body=shapes.ConfigInput, body_examples=("seedConfig",), **_CONFIG))
+def put_config(request: Request, principal: Principal = Depends(admin), body: Any = Depends(json_body)) -> Any:
     document = json_object(body)
     return _change(request, principal, lambda _current: document)
 
 
-@router.post("/enable")
+@router.post("/enable", **contract(shapes.Config, **_CONFIG))
 def enable(request: Request, principal: Principal = Depends(admin)) -> Any:
     return _change(request, principal, lambda doc: {**doc, "isEnabled": True})
 
 
-@router.post("/disable")
+@router.post("/disable", **contract(shapes.Config, **_CONFIG))
 def disable(request: Request, principal: Principal = Depends(admin)) -> Any:
     return _change(request, principal, lambda doc: {**doc, "isEnabled": False})
 
@@ -83,31 +88,54 @@ def _remove(list_name: str, category_id: int):  # type: ignore[no-untyped-def]
     return edit
 
 
-for _path, _list in (("/categories", "categoryPointConfigs"), ("/discounts", "categoryDiscounts")):
+CategoryId = Annotated[int, Path(ge=1, le=MAX_CATEGORY_ID, description="The entry's categoryId")]
+_LISTS = (
+    ("/categories", "categoryPointConfigs", shapes.CategoryPointConfig, shapes.CategoryPointConfigShown),
+    ("/discounts", "categoryDiscounts", shapes.CategoryDiscount, shapes.CategoryDiscountShown),
+)
+#: The examples (central/schemas/examples.py) of a list and of one entry.
+_EXAMPLES = {"categoryPointConfigs": ("categories", "category"), "categoryDiscounts": ("discounts", "discount")}
 
-    def _routes(path: str = _path, list_name: str = _list) -> None:
-        @router.get(path, name=f"list {list_name}")
+for _path, _list, _entry, _shown in _LISTS:
+
+    def _routes(  # type: ignore[no-untyped-def]
+        path: str = _path, list_name: str = _list, entry=_entry, shown=_shown
+    ) -> None:
+        listed_example, example = _EXAMPLES[list_name]
+        listed = {"token": "admin", "ok_examples": (listed_example,)}
+
+        @router.get(path, name=f"list {list_name}", **contract(list[shown], **listed))
         def list_entries(request: Request, principal: Principal = Depends(admin)) -> Any:
             return _read(request, principal, _entries(list_name))
 
-        @router.post(path, name=f"add or update {list_name}")
+        @router.post(
+            path,
+            name=f"add or update {list_name}",
+            **contract(list[shown], body=entry, body_examples=(example,), **listed),
+        )
         def upsert_entry(
-            request: Request, body: Any = Depends(json_body), principal: Principal = Depends(admin)
+            request: Request, principal: Principal = Depends(admin), body: Any = Depends(json_body)
         ) -> Any:
             return _change(request, principal, _upsert(list_name, json_object(body)), _entries(list_name))
 
-        @router.delete(path + "/{category_id}", name=f"remove from {list_name}")
-        def delete_entry(category_id: int, request: Request, principal: Principal = Depends(admin)) -> Any:
+        @router.delete(
+            path + "/{category_id}", name=f"remove from {list_name}", **contract(list[shown], 400, 404, **listed)
+        )
+        def delete_entry(category_id: CategoryId, request: Request, principal: Principal = Depends(admin)) -> Any:
             return _change(request, principal, _remove(list_name, category_id), _entries(list_name))
 
     _routes()
 
 
-@router.get("/tiers")
+_TIERS = {"token": "admin", "ok_examples": ("tiersSaved",)}
+
+
+@router.get("/tiers", **contract(list[shapes.TierShown], **_TIERS))
 def get_tiers(request: Request, principal: Principal = Depends(admin)) -> Any:
     return _read(request, principal, _entries("tiers"))
 
 
-@router.put("/tiers")
-def put_tiers(request: Request, body: Any = Depends(json_body), principal: Principal = Depends(admin)) -> Any:
+@router.put("/tiers", **contract(list[shapes.TierShown], body=list[shapes.Tier], body_examples=("tiers",), **_TIERS))
+def put_tiers(request: Request, principal: Principal = Depends(admin), body: Any = Depends(json_body)) -> Any:
+    """The tier ladder, lowest first (the first at 0 points); `[]` for none."""
     return _change(request, principal, lambda doc: {**doc, "tiers": body}, _entries("tiers"))

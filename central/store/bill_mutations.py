@@ -16,20 +16,21 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from central.store import config as configs
+from central.store import returns
 from central.store.cards import CardRow
 from central.store.flags import OVERDRAFT, REFERRER_UNKNOWN, RULES_MISMATCH
-from central.store.ledger import posted
-from central.store.models import Bill, PointTransaction
+from central.store.ledger import posted, rows_of_bill
+from central.store.models import Bill
 from central.store.mutations import Batch, _time
 from pos_loyalty import cardnumber, customer, errors, jsonio
 from pos_loyalty.amounts import points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules import LoyaltyConfig, bill_from_json, config_from_json, quote_bill
 from pos_loyalty.rules.bill import parse_bill_id
-from pos_loyalty.rules.ledger import BILL, REFERRAL, REFERRAL_EARNED
+from pos_loyalty.rules.ledger import REFERRAL_EARNED
 from pos_loyalty.rules.postings import BillFigures, Posting, bill_postings, reversal_postings
 from pos_loyalty.rules.quote import CardState
 
@@ -102,6 +103,7 @@ def bill_finalized(batch: Batch, mutation: Any) -> None:
             "config_version": mutation.config_version,
             "payable": figures.payable,
             "result_json": jsonio.dumps(result),
+            "bill_json": jsonio.dumps(bill.to_json()),
             "created_at": when,
             "reversed_at": None,
         }
@@ -201,15 +203,7 @@ def bill_reversed(batch: Batch, mutation: Any) -> None:
         raise LoyaltyError(errors.ALREADY_REVERSED, f"Bill {bill_id} was already reversed", billId=bill_id)
     performed_by = customer.text(mutation.payload.get("performedBy"), "performedBy", required=False)
     batch.flush()  # rows of a bill finalized earlier in this batch must be in the table
-    named = batch.unit.connection.execute(
-        select(PointTransaction)
-        .where(
-            PointTransaction.tenant_id == batch.unit.tenant,
-            PointTransaction.reference_id == bill_id,
-            PointTransaction.reference_type.in_((BILL, REFERRAL)),
-        )
-        .order_by(PointTransaction.id)
-    ).all()
+    named = rows_of_bill(batch.unit, bill_id)
     on_cards = {row.card_id: batch.card_by_id(row.card_id) for row in named}
     postings = reversal_postings([posted(row, on_cards) for row in named], bill_id)
     batch.postings.post_all(postings, performed_by=performed_by or batch.performed_by, device_id=batch.device_id)
@@ -221,7 +215,41 @@ def bill_reversed(batch: Batch, mutation: Any) -> None:
     batch.bill_status[bill_id] = "REVERSED"
 
 
-APPLIERS = {"bill.finalized": bill_finalized, "bill.reversed": bill_reversed}
+def bill_returned(batch: Batch, mutation: Any) -> None:
+    """Part of a till's bill came back: the rule on the service's own state of the bill
+    (`store/returns.py`); figures that differ from the till's are flagged (RULES_MISMATCH)."""
+    payload = mutation.payload
+    request = returns.parse_request(payload)
+    status = batch.bill_status.get(request.bill_id)
+    if status is None:
+        raise LoyaltyError(errors.BILL_NOT_FOUND, f"No bill {request.bill_id} here", billId=request.bill_id)
+    performed_by = customer.text(payload.get("performedBy"), "performedBy", required=False)
+    told = payload.get("figures")
+    if not isinstance(told, dict):
+        raise InvalidInput("figures", "A return names the figures the till gave the customer")
+    when = _time(payload.get("returnedAt"), batch.unit.now)
+    batch.flush()  # a bill finalized earlier in this batch must be in the tables
+    answer = returns.apply_till_return(
+        batch.unit, batch.postings, batch.card_by_id, request,
+        performed_by or batch.performed_by, batch.device_id, when,
+    )
+    if answer is None:
+        return  # the same return again
+    differing = {
+        name: {"till": told.get(name), "service": answer[name]}
+        for name in ("cashRefund", "pointsRefunded", "pointsReversed", "referrerPointsReversed")
+        if _decimal(told.get(name)) != answer[name]
+    }
+    if differing:
+        batch.flags.raise_flag(
+            RULES_MISMATCH,
+            f"Return {request.return_id} of bill {request.bill_id} from the till does not match the service's",
+            bill_id=request.bill_id, device_id=batch.device_id, mutation_id=mutation.mutation_id,
+            returnId=request.return_id, differences=differing,
+        )
+
+
+APPLIERS = {"bill.finalized": bill_finalized, "bill.reversed": bill_reversed, "bill.returned": bill_returned}
 
 
 def _decimal(value: object) -> object:

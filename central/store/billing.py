@@ -25,13 +25,14 @@ from central.store import cards
 from central.store import config as configs
 from central.store.cards import CardRow
 from central.store.db import Unit
-from central.store.ledger import Postings, posted, row_json
+from central.store.ledger import Postings, posted, row_json, rows_of_bill
 from central.store.models import Bill, PointTransaction
+from central.store.returns import earn_record
 from pos_loyalty import errors
 from pos_loyalty.amounts import money, points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
-from pos_loyalty.rules import BillRequest, LoyaltyConfig, earning, quote_bill, redemption
-from pos_loyalty.rules.ledger import BILL, EARNED, REDEEMED, REFERRAL, REVERSED
+from pos_loyalty.rules import BillRequest, LoyaltyConfig, earning, membership, quote_bill, redemption
+from pos_loyalty.rules.ledger import BILL, EARNED, REDEEMED, REVERSED
 from pos_loyalty.rules.postings import BillFigures, bill_postings, reversal_postings
 
 if TYPE_CHECKING:
@@ -48,6 +49,17 @@ class EarnRequest:
     bill_id: str
     bill_amount: int  # money paid for the whole bill, hundredths
     items: tuple[tuple[int, int], ...]  # (categoryId, money paid in it), as sent
+
+    def __post_init__(self) -> None:
+        # The customer's points come from the items and the referrer's from billAmount: both
+        # must be the one bill (docs/decisions.md, "earn-points items add up to the bill").
+        paid = sum(amount for _category, amount in self.items)
+        if paid != self.bill_amount:
+            raise InvalidInput(
+                "billAmount",
+                f"billAmount is {money(self.bill_amount)} but the items add up to {money(paid)}: "
+                "send the amount paid for each item and their total",
+            )
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,11 @@ def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
         bill_postings(figures, request.bill_id, card, card.card_number, referrer), **_by(by)
     )
     postings.flush()
+    _member, tier = membership(config, card.state())
+    record = earn_record(request.items, tier.earn_multiplier if tier else 100, earned.referral_percent)
+    unit.connection.execute(
+        update(Bill).where(Bill.tenant_id == unit.tenant, Bill.bill_id == request.bill_id).values(bill_json=record)
+    )
     return {
         "billId": request.bill_id,
         "cardNumber": card.card_number,
@@ -139,15 +156,7 @@ def reverse(unit: Unit, bill_id: str, by: Principal) -> dict[str, Any]:
         raise LoyaltyError(errors.BILL_NOT_FOUND, f"No bill {bill_id} here", billId=bill_id)
     if bill.status == REVERSED:
         raise _reversed(bill_id)
-    named = unit.connection.execute(
-        select(PointTransaction)
-        .where(
-            PointTransaction.tenant_id == unit.tenant,
-            PointTransaction.reference_id == bill_id,
-            PointTransaction.reference_type.in_((BILL, REFERRAL)),
-        )
-        .order_by(PointTransaction.id)
-    ).all()
+    named = rows_of_bill(unit, bill_id)
     locked = cards.lock(unit, sorted({row.card_id for row in named}))
     postings = Postings(unit)
     rows = postings.post_all(

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from central.store import cards, ledger
+from central.store import cards, expiry, ledger
 from central.store import config as configs
 from central.store.cards import CardRow
 from central.store.db import Unit
@@ -51,8 +51,9 @@ MAX_ID = 2**63 - 1
 
 
 def card_json(unit: Unit, card: CardRow) -> dict[str, Any]:
-    """A card as every Cards route answers it: seed 002's columns in camelCase, and its tier."""
-    return card.to_json(configs.current(unit))
+    """A card as every Cards route answers it: seed 002's columns in camelCase, its tier, and
+    what it may redeem now and what expires soon (`store/expiry.py`)."""
+    return card.to_json(configs.current(unit)) | expiry.card_expiry(unit, card)
 
 
 def page_of_cards(unit: Unit, page: int, size: int) -> dict[str, Any]:

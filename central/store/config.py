@@ -70,6 +70,7 @@ def save(unit: Unit, config: LoyaltyConfig, created_by: str | None) -> LoyaltyCo
             min_points_to_redeem=config.min_points_to_redeem,
             offline_grace_seconds=config.offline_grace_seconds,
             offline_redemption_limit_points=config.offline_redemption_limit_points,
+            points_expiry_days=config.points_expiry_days,
             created_at=unit.now,
             created_by=created_by,
         )
@@ -154,6 +155,7 @@ def _load(unit: Unit, row_id: int) -> LoyaltyConfig:
         ),
         offline_grace_seconds=row.offline_grace_seconds,
         offline_redemption_limit_points=row.offline_redemption_limit_points,
+        points_expiry_days=row.points_expiry_days,
         version=row.version,
     )
     unit.config_cache[row_id] = config

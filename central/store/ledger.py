@@ -19,7 +19,7 @@ from central.store.cards import CardRow
 from central.store.db import Unit, bulk_insert
 from central.store.models import Card, PointTransaction
 from pos_loyalty.amounts import money, percent, points
-from pos_loyalty.rules.ledger import move
+from pos_loyalty.rules.ledger import BILL, REFERRAL, move
 from pos_loyalty.rules.postings import Posted, Posting
 
 _SET_FIGURES = (
@@ -147,6 +147,22 @@ class CardId(NamedTuple):
     """A card a row only refers to (the referred card of a referral): its id is all a row needs."""
 
     id: int
+
+
+def rows_of_bill(unit: Unit, bill_id: str) -> list[Any]:
+    """Every row that names the bill (its own, the referrer's, what took them back), in the
+    order they were written: what `reversal_postings` and `return_postings` read."""
+    return list(
+        unit.connection.execute(
+            select(PointTransaction)
+            .where(
+                PointTransaction.tenant_id == unit.tenant,
+                PointTransaction.reference_id == bill_id,
+                PointTransaction.reference_type.in_((BILL, REFERRAL)),
+            )
+            .order_by(PointTransaction.id)
+        ).all()
+    )
 
 
 def posted(row: Any, cards: dict[int, CardRow]) -> Posted[CardRow]:

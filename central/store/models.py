@@ -111,6 +111,7 @@ class ConfigVersion(Base):
     offline_redemption_limit_points: Mapped[int]
     created_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(255))
+    points_expiry_days: Mapped[int] = mapped_column(default=0, server_default="0")
     change_seq: Mapped[int] = mapped_column(default=0)
 
 
@@ -231,6 +232,26 @@ class Bill(Base):
     result_json: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     reversed_at: Mapped[datetime | None]
+    #: What a return needs of the bill (`store/returns.py`): its items, and for a billing
+    #: system's earn the multiplier and referral percentage it earned at.
+    bill_json: Mapped[str | None] = mapped_column(Text)
+
+
+class BillReturn(Base):
+    """Part of a bill that came back: what came back of each line, and the first answer."""
+
+    __tablename__ = "bill_returns"
+    __table_args__ = (UniqueConstraint("tenant_id", "return_id"), Index("ix_bill_returns_bill", "tenant_id", "bill_id"))
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Id)
+    bill_id: Mapped[str] = mapped_column(String(64))
+    return_id: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    request_json: Mapped[str] = mapped_column(Text)  # the request as the rules read it (idempotency)
+    back_json: Mapped[str] = mapped_column(Text)  # `Kept` of what came back, line by line
+    answer_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class IdempotencyRecord(Base):

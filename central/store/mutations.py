@@ -74,7 +74,7 @@ class Batch:
                     pass  # the applier rejects it, naming the field
             if isinstance(payload.get("billId"), (str, int)):
                 bill_ids.add(str(payload["billId"]))
-                if mutation.kind == "bill.reversed":
+                if mutation.kind in ("bill.reversed", "bill.returned"):
                     reversed_ids.add(str(payload["billId"]))
         self._look_up_customers([m.payload for m in mutations if m.kind == "card.issued"])
         known = card_store.ids_of_numbers(self.unit, numbers)

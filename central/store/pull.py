@@ -24,9 +24,12 @@ from sqlalchemy import Select, select, text
 from central.store import cards as card_store
 from central.store import config as configs
 from central.store.db import Unit
+from central.store.expiry import lots_of
 from central.store.models import Card, ConfigVersion, Device, Tenant
 from central.store.tenants import device_blocks
+from pos_loyalty.amounts import points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
+from pos_loyalty.rules.expiry import Lots
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 5000
@@ -101,8 +104,11 @@ def pull(unit: Unit, device_id: int, cursor: str | None, limit: int) -> dict[str
         if position > after and (horizon is None or position.change_seq < horizon):
             feed.append((position, {"type": "config", "op": "upsert", "version": config.version, "config": configs.document(unit, config)}))
 
-    for card, (change_seq,) in _cards_after(unit, after, limit + 1, horizon):
-        feed.append((Position(change_seq, CARD, card.id), {"type": "card", "op": "upsert", "card": card.to_json(config)}))
+    found = _cards_after(unit, after, limit + 1, horizon)
+    lots = lots_of(unit, [card.id for card, _seq in found], config.points_expiry_days)
+    for card, (change_seq,) in found:
+        shown = card.to_json(config) | _lots_json(lots[card.id], unit.now)
+        feed.append((Position(change_seq, CARD, card.id), {"type": "card", "op": "upsert", "card": shown}))
 
     feed.sort(key=lambda item: item[0])
     page, more = feed[:limit], len(feed) > limit
@@ -118,6 +124,19 @@ def pull(unit: Unit, device_id: int, cursor: str | None, limit: int) -> dict[str
             "tenantId": unit.tenant,
             "cardBlocks": device_blocks(unit, device_id),
         },
+    }
+
+
+def _lots_json(lots: Lots, now: Any) -> dict[str, Any]:
+    """What a till needs of a card's lots to keep expired points unavailable while offline:
+    each open lot's expiry and what is left in it (none when points never expire)."""
+    return {
+        "heldPoints": points(0),
+        "expiringPoints": points(lots.expiring(now)),
+        "nextExpiryAt": lots.next_expiry(now),
+        "lots": [{"expiresAt": lot.expires_at, "points": points(lot.left)} for lot in lots.open_lots()]
+        if lots.days > 0
+        else [],
     }
 
 

@@ -75,20 +75,56 @@ def add_device(store: Store, tenant_id: int, name: str) -> NewDevice:
             .values(tenant_id=tenant_id, name=name, last_applied_seq=0, created_at=unit.now)
             .returning(Device.id)
         ).scalar_one()
-        unit.connection.execute(
-            insert(ApiToken).values(
-                tenant_id=tenant_id,
-                kind=DEVICE,
-                device_id=device_id,
-                name=name,
-                token_hash=token_hash(token),
-                created_at=unit.now,
-            )
-        )
+        _insert_token(unit, tenant_id, device_id, name, token)
         block = allocate_block(unit, device_id)
         return NewDevice(tenant_id, device_id, name, token, f"{block.prefix}-{block.block:05d}")
 
     return store.run(work, write=True, tenant_id=tenant_id)
+
+
+@dataclass(frozen=True)
+class NewToken:
+    name: str
+    token: str  # shown once; only its hash is stored
+    revoked: int  # how many earlier tokens of the device stopped working
+
+
+def new_device_token(store: Store, tenant_id: int, device_id: int, *, revoke_others: bool = True) -> NewToken:
+    """Another token for a till the service knows (restored on a new PC, or its token lost):
+    the same device, so its numbering of changes goes on; its earlier tokens are revoked
+    unless `revoke_others` is False."""
+    token = new_token()
+
+    def work(unit: Unit) -> NewToken:
+        name = unit.connection.execute(
+            select(Device.name).where(Device.tenant_id == tenant_id, Device.id == device_id)
+        ).scalar()
+        if name is None:
+            raise LoyaltyError("NOT_FOUND", f"No device {device_id} of tenant {tenant_id} in this database")
+        revoked = 0
+        if revoke_others:
+            revoked = unit.connection.execute(
+                update(ApiToken)
+                .where(ApiToken.tenant_id == tenant_id, ApiToken.device_id == device_id, ApiToken.revoked_at.is_(None))
+                .values(revoked_at=unit.now)
+            ).rowcount
+        _insert_token(unit, tenant_id, device_id, name, token)
+        return NewToken(name, token, revoked)
+
+    return store.run(work, write=True, tenant_id=tenant_id)
+
+
+def _insert_token(unit: Unit, tenant_id: int, device_id: int, name: str, token: str) -> None:
+    unit.connection.execute(
+        insert(ApiToken).values(
+            tenant_id=tenant_id,
+            kind=DEVICE,
+            device_id=device_id,
+            name=name,
+            token_hash=token_hash(token),
+            created_at=unit.now,
+        )
+    )
 
 
 def allocate_block(unit: Unit, device_id: int | None) -> CardBlock:

@@ -18,7 +18,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session
 
-from pos_loyalty.replica import migrate
+from pos_loyalty.replica import data_dir as folders, migrate
 
 FILE_NAME = "replica.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
@@ -148,9 +148,7 @@ class Replica:
     @classmethod
     def open(cls, data_dir: Path | str, *, clock: Callable[[], datetime] = utc_now) -> Replica:
         """Open (creating or upgrading as needed) the replica in `data_dir`."""
-        directory = Path(data_dir)
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / FILE_NAME
+        path = folders.make(data_dir) / FILE_NAME
         migrate.upgrade(path)
         return cls(path, clock=clock)
 

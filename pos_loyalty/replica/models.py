@@ -43,6 +43,7 @@ class ConfigVersion(Base):
     offline_redemption_limit_points: Mapped[int]
     created_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(255))
+    points_expiry_days: Mapped[int] = mapped_column(default=0, server_default="0")
 
     categories: Mapped[list[CategoryPointConfig]] = relationship(
         order_by="CategoryPointConfig.id", cascade="all, delete-orphan"
@@ -185,6 +186,22 @@ class Bill(Base):
     finalized_at: Mapped[datetime] = mapped_column(index=True)
     reversed_at: Mapped[datetime | None]
     reversed_by: Mapped[str | None] = mapped_column(String(255))
+    #: The bill as rung up (`BillRequest.to_json`), for its returns; None before 0006.
+    bill_json: Mapped[str | None] = mapped_column(Text)
+
+
+class BillReturn(Base):
+    """Part of a bill that came back: what came back of each line, and what the customer got."""
+
+    __tablename__ = "bill_returns"
+
+    return_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bill_id: Mapped[str] = mapped_column(ForeignKey("bills.bill_id"), index=True)
+    request_json: Mapped[str] = mapped_column(Text)  # the lines asked for, as the rules read them
+    back_json: Mapped[str] = mapped_column(Text)  # `Kept` of what came back, line by line
+    answer_json: Mapped[str] = mapped_column(Text)
+    performed_by: Mapped[str | None] = mapped_column(String(255))
+    returned_at: Mapped[datetime]
 
 
 class OutboxMutation(Base):

@@ -23,6 +23,8 @@ from pos_loyalty.amounts import (
     to_decimal,
 )
 from pos_loyalty.errors import ConfigInvalid, InvalidInput
+from pos_loyalty.rules.bill import parse_category_id
+from pos_loyalty.rules.expiry import MAX_EXPIRY_DAYS
 
 #: Seed 002's column defaults, used for fields a document leaves out.
 DEFAULT_RATE = 1000  # 0.10 money per point
@@ -77,6 +79,8 @@ class LoyaltyConfig:
     tiers: tuple[Tier, ...] = ()
     offline_grace_seconds: int = DEFAULT_OFFLINE_GRACE_SECONDS
     offline_redemption_limit_points: int = DEFAULT_OFFLINE_LIMIT_POINTS
+    #: Days a lot of points lives (`rules/expiry.py`); 0: points never expire.
+    points_expiry_days: int = 0
     version: int = field(default=0, compare=False)
 
     @cached_property
@@ -136,6 +140,7 @@ _TOP_LEVEL = {
     "tiers",
     "offlineGraceSeconds",
     "offlineRedemptionLimitPoints",
+    "pointsExpiryDays",
 }
 
 
@@ -192,6 +197,11 @@ def config_from_json(document: object, *, version: int = 0) -> LoyaltyConfig:
         DEFAULT_OFFLINE_GRACE_SECONDS,
     )
     offline_limit = get("offlineRedemptionLimitPoints", parse_points, DEFAULT_OFFLINE_LIMIT_POINTS)
+    expiry_days = get(
+        "pointsExpiryDays",
+        lambda v, f: parse_scaled(v, field=f, places=0, maximum=MAX_EXPIRY_DAYS, what="a whole number of days"),
+        0,
+    )
 
     category_points = _parse_list(
         problems, document, "categoryPointConfigs", _parse_category_points
@@ -218,6 +228,7 @@ def config_from_json(document: object, *, version: int = 0) -> LoyaltyConfig:
         tiers=tuple(tiers),
         offline_grace_seconds=grace,
         offline_redemption_limit_points=offline_limit,
+        points_expiry_days=expiry_days,
         version=version,
     )
 
@@ -239,11 +250,11 @@ def _parse_bool(problems: _Problems, doc: dict, key: str, default: bool, prefix:
 
 
 def _parse_list(problems: _Problems, doc: dict, key: str, parse_one: Callable) -> list:
-    if key not in doc or doc[key] is None:
+    if key not in doc:
         return []
     raw = doc[key]
     if not isinstance(raw, list):
-        problems.add(key, "must be a list")
+        problems.add(key, "must be a list (an empty list for none)")
         return []
     parsed = []
     seen_ids: set[Any] = set()
@@ -273,10 +284,13 @@ def _check_keys(problems: _Problems, item: dict, where: str, allowed: set[str]) 
 
 def _parse_category_id(problems: _Problems, item: dict, where: str) -> int | None:
     value = item.get("categoryId")
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        problems.add(f"{where}.categoryId", "must be a whole number greater than zero")
+    try:
+        if isinstance(value, str):  # a bill may name a category in digits; a configuration may not
+            raise InvalidInput("categoryId", f"categoryId must be a number, not the text {value[:20]!r}")
+        return parse_category_id(value, "categoryId")
+    except InvalidInput as refused:
+        problems.add(f"{where}.categoryId", refused.message.removeprefix("categoryId "))
         return None
-    return value
 
 
 def _parse_name(
@@ -421,6 +435,7 @@ def config_to_json(config: LoyaltyConfig) -> dict[str, Any]:
         "tiers": [tier_to_json(t) for t in config.tiers],
         "offlineGraceSeconds": config.offline_grace_seconds,
         "offlineRedemptionLimitPoints": points(config.offline_redemption_limit_points),
+        "pointsExpiryDays": config.points_expiry_days,
     }
 
 

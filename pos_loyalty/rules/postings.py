@@ -232,23 +232,27 @@ def reversal_postings(rows: Sequence[Posted[C]], bill_id: str) -> list[Posting[C
     for row in bill_rows(rows):
         left = row.points + taken_back.get(row.row, 0)
         if left:
-            postings.append(
-                Posting(
-                    row.card,
-                    REVERSED,
-                    -left,
-                    row.reference_type,  # the referrer's stays REFERRAL
-                    bill_id,
-                    counts_as=row.transaction_type,
-                    reverses=row.row,
-                    category_id=row.category_id,
-                    category_name=row.category_name,
-                    referred_card=row.referred_card,
-                    referred_bill_id=row.referred_bill_id,
-                    description=f"Reversal of bill {bill_id}",
-                )
-            )
+            postings.append(taking_back(row, -left, bill_id, f"Reversal of bill {bill_id}"))
     return postings
+
+
+def taking_back(row: Posted[C], points: int, bill_id: str, description: str) -> Posting[C]:
+    """A REVERSED row of `points` (signed) against `row` of the bill: counted against the
+    row's type, with its reference type (the referrer's stays REFERRAL) and category."""
+    return Posting(
+        row.card,
+        REVERSED,
+        points,
+        row.reference_type,
+        bill_id,
+        counts_as=row.transaction_type,
+        reverses=row.row,
+        category_id=row.category_id,
+        category_name=row.category_name,
+        referred_card=row.referred_card,
+        referred_bill_id=row.referred_bill_id,
+        description=description,
+    )
 
 
 def adjustment_posting(card: C, points: int, reason: str) -> Posting[C]:

@@ -133,6 +133,9 @@ class Quote:
     earn_breakdown: tuple[EarnLine, ...]
     lines: tuple[QuoteLine, ...]
     config_version: int
+    #: The referral percentage the referrer earned at (0: no referral), kept with the bill
+    #: so that a return measures the referral as the bill did.
+    referral_percent: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The quote as `central-api.md` names it, plus the per-line working."""
@@ -153,6 +156,7 @@ class Quote:
             "payable": money(self.payable),
             "pointsEarned": points(self.points_earned),
             "referrerPointsEarned": points(self.referrer_points_earned),
+            "referralPointsPercent": percent(self.referral_percent),
             "maxRedeemablePoints": points(self.max_redeemable_points),
             "earnBreakdown": [e.to_json() for e in self.earn_breakdown],
             "lines": [
@@ -251,6 +255,7 @@ def quote_bill(config: LoyaltyConfig, card: CardState | None, bill: BillRequest)
             )
         ),
         config_version=config.version,
+        referral_percent=earned.referral_percent,
     )
 
 
@@ -333,6 +338,7 @@ class Earning:
     breakdown: tuple[EarnLine, ...]
     points_earned: int
     referrer_points_earned: int
+    referral_percent: int = 0  # what the referral was worked out at (0: none)
 
 
 def earning(
@@ -347,10 +353,11 @@ def earning(
         pct = config.earning_percentage(category_id) if member else 0
         earned = round_down(paid * pct * multiplier, _PERCENT * _MULTIPLIER)
         breakdown.append(EarnLine(category_id, config.category_name(category_id), paid, pct, earned))
-    referrer_points = 0
+    referrer_points = referral_percent = 0
     if member and card is not None and card.has_active_referrer:
-        referrer_points = round_down(payable * config.referral_points_percent, _PERCENT)
-    return Earning(tuple(breakdown), sum(e.points for e in breakdown), referrer_points)
+        referral_percent = config.referral_points_percent
+        referrer_points = round_down(payable * referral_percent, _PERCENT)
+    return Earning(tuple(breakdown), sum(e.points for e in breakdown), referrer_points, referral_percent)
 
 
 

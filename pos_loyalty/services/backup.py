@@ -32,10 +32,10 @@ from pathlib import Path
 
 from pos_loyalty import errors
 from pos_loyalty.errors import InvalidInput, LoyaltyError
-from pos_loyalty.replica import migrate
+from pos_loyalty.replica import data_dir as folders, migrate
 from pos_loyalty.replica.db import FILE_NAME, Replica
 from pos_loyalty.services import outbox
-from pos_loyalty.services.replication import DEVICE_ID, TENANT, URL
+from pos_loyalty.services.central_link import DEVICE_ID, TENANT, URL
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 REPLICA_TABLES = {"alembic_version", "cards", "ledger", "bills", "outbox", "sync_state", "till_settings"}
@@ -181,7 +181,7 @@ def restore(data_dir: Path | str, source: Path | str, *, discard_newer: bool = F
     The caller makes sure no sync runs meanwhile (the CLI holds the sync lock)."""
     data_dir = Path(data_dir)
     wanted = describe(source)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    folders.make(data_dir)
     live = data_dir / FILE_NAME
     current = _current(live)
     if current is not None:

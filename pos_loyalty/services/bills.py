@@ -18,9 +18,9 @@ from sqlalchemy import Row, bindparam, insert, select
 
 from pos_loyalty import cardnumber, errors, jsonio
 from pos_loyalty.amounts import money, points
-from pos_loyalty.errors import LoyaltyError
+from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.replica.db import Replica, UnitOfWork
-from pos_loyalty.replica.models import Bill, Card, LedgerEntry
+from pos_loyalty.replica.models import Bill, BillReturn, Card, LedgerEntry
 from pos_loyalty.rules.bill import BillRequest, parse_bill_id
 from pos_loyalty.rules.config import config_to_json
 from pos_loyalty.rules.ledger import BILL, REFERRAL
@@ -94,6 +94,7 @@ def finalize(
                 "points_redeemed": result.points_redeemed,
                 "performed_by": performed_by,
                 "finalized_at": uow.now,
+                "bill_json": jsonio.dumps(bill.to_json()),
             },
         )
         outbox.append(
@@ -133,14 +134,12 @@ def reverse(replica: Replica, bill_id: object, *, performed_by: str | None = Non
                 billId=bill_key,
             )
         seq = outbox.reserve(uow)
-        postings = reversal_postings(_rows_of(uow, bill_key), bill_key)
+        postings = reversal_postings(rows_of(uow, bill_key), bill_key)
         rows = ledger.store(uow, postings, performed_by=performed_by, device_seq=seq)
         bill.status = REVERSED
         bill.reversed_at = uow.now
         bill.reversed_by = performed_by
-        card_ids = {row["card_id"] for row in rows} | {row["referred_card_id"] for row in rows}
-        named = card_records.numbers(uow, card_ids - {None})
-        wire_rows = [ledger.entry_to_mutation(row, named) for row in rows]
+        wire_rows = ledger.rows_to_mutation(uow, rows)
         outbox.append(
             uow,
             "bill.reversed",
@@ -157,11 +156,18 @@ def reverse(replica: Replica, bill_id: object, *, performed_by: str | None = Non
         return {"billId": bill_key, "reversedAt": uow.now, "rows": wire_rows}
 
 
+#: The most bills one list shows (a figure SQLite's LIMIT can hold, and a screen can).
+MAX_RECENT = 10_000
+
+
 def recent(replica: Replica, *, limit: int = 20) -> list[dict[str, Any]]:
     """The newest bills at this till, for the recent-bills list."""
+    if not 1 <= limit <= MAX_RECENT:
+        raise InvalidInput("limit", f"limit must be between 1 and {MAX_RECENT}")
     with replica.reading() as uow:
+        returned = select(BillReturn.bill_id).where(BillReturn.bill_id == Bill.bill_id).exists()
         rows = uow.session.execute(
-            select(Bill, Card.card_number)
+            select(Bill, Card.card_number, returned)
             .outerjoin(Card, Bill.card_id == Card.id)
             .order_by(Bill.finalized_at.desc(), Bill.bill_id)
             .limit(limit)
@@ -177,8 +183,9 @@ def recent(replica: Replica, *, limit: int = 20) -> list[dict[str, Any]]:
                 "pointsRedeemed": points(bill.points_redeemed),
                 "finalizedAt": bill.finalized_at,
                 "reversedAt": bill.reversed_at,
+                "returned": has_returns,
             }
-            for bill, number in rows
+            for bill, number, has_returns in rows
         ]
 
 
@@ -216,7 +223,7 @@ _ROWS_OF_BILL = (
 )
 
 
-def _rows_of(uow: UnitOfWork, bill_id: str) -> list:
+def rows_of(uow: UnitOfWork, bill_id: str) -> list:
     """Every row that names the bill, with the cards it is on (each read once, so their
     figures add up however many rows move them)."""
     cards: dict[int, CardRecord] = {}

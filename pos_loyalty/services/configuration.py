@@ -4,11 +4,15 @@ A configuration is saved whole and never edited: each save is a new `config_vers
 row with its categories, discounts and tiers, plus a `config.changed` mutation naming
 the fields that changed and their values before (for the central service's per-field
 merge). A document that fails validation writes nothing.
+
+An import (`keep_missing`) may be part of a configuration: what it leaves out keeps its
+current value, and an empty list removes every category, discount or tier. The answer
+names every field that changed, with its value before and after.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -92,6 +96,43 @@ class Saved:
     version: int
     changed: bool
     fields: tuple[str, ...] = ()
+    #: Each changed field (`config_fields` names: `maxRedemptionPercent`,
+    #: `categoryPointConfigs/2`) with its value before and after; None: absent.
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A category's entry an edit takes away (`removed`): a point setting or a discount."""
+
+    list_name: str  # "categoryPointConfigs" or "categoryDiscounts"
+    category_id: int
+    category_name: str
+
+
+def removed(base: LoyaltyConfig, proposed: LoyaltyConfig) -> list[Removed]:
+    """The categories' entries in `base` that `proposed` no longer has, points first."""
+    kept_points = {c.category_id for c in proposed.category_points}
+    kept_discounts = {d.category_id for d in proposed.category_discounts}
+    gone = [
+        Removed("categoryPointConfigs", c.category_id, c.category_name)
+        for c in base.category_points
+        if c.category_id not in kept_points
+    ]
+    gone += [
+        Removed("categoryDiscounts", d.category_id, d.category_name)
+        for d in base.category_discounts
+        if d.category_id not in kept_discounts
+    ]
+    return gone
+
+
+def completed(document: object, base: dict[str, Any]) -> object:
+    """A partial document made whole with `base`'s values for every field it leaves out."""
+    if not isinstance(document, dict):
+        return document  # config_from_json says what is wrong with it
+    return {**{key: value for key, value in base.items() if key != "version"}, **document}
 
 
 #: The configuration changed (a pull, another window) since the version an edit started from.
@@ -99,15 +140,23 @@ CONFIG_CHANGED = "CONFIG_CHANGED"
 
 
 def save(
-    replica: Replica, document: object, *, performed_by: str | None = None, expected_version: int | None = None
+    replica: Replica,
+    document: object,
+    *,
+    performed_by: str | None = None,
+    expected_version: int | None = None,
+    keep_missing: bool = False,
 ) -> Saved:
     """Validate `document` as a whole and save it as a new version (a config.changed too).
 
     `expected_version`: the version the edit started from; if another is current by the
     time the save holds the write lock (a pull landed while the editor was open), nothing
     is saved (CONFIG_CHANGED): saving would silently undo what arrived.
+    `keep_missing`: fields the document leaves out keep the current configuration's values
+    (an import of part of a configuration), read under the same write lock.
     """
-    proposed = config_from_json(document)  # raises ConfigInvalid before anything is written
+    if not keep_missing:
+        proposed = config_from_json(document)  # raises ConfigInvalid before anything is written
     with replica.writing() as uow:
         base = current(uow)
         if expected_version is not None and base.version != expected_version:
@@ -118,6 +167,8 @@ def save(
                 currentVersion=base.version,
             )
         base_doc = config_to_json(base)
+        if keep_missing:
+            proposed = config_from_json(completed(document, base_doc))
         new_doc = config_to_json(proposed)
         before, after = config_fields.diff(base_doc, new_doc)
         if not after:
@@ -131,7 +182,7 @@ def save(
             config_version=version,
         )
         uow.commit()
-        return Saved(version, changed=True, fields=tuple(after))
+        return Saved(version, changed=True, fields=tuple(after), before=before, after=after)
 
 
 def ensure_default(replica: Replica) -> None:
@@ -171,6 +222,7 @@ def _from_row(row: ConfigVersion) -> LoyaltyConfig:
         ),
         offline_grace_seconds=row.offline_grace_seconds,
         offline_redemption_limit_points=row.offline_redemption_limit_points,
+        points_expiry_days=row.points_expiry_days,
         version=row.version,
     )
 
@@ -189,6 +241,7 @@ def row_for(
         min_points_to_redeem=config.min_points_to_redeem,
         offline_grace_seconds=config.offline_grace_seconds,
         offline_redemption_limit_points=config.offline_redemption_limit_points,
+        points_expiry_days=config.points_expiry_days,
         created_at=uow.now,
         created_by=performed_by,
         categories=[

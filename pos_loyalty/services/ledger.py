@@ -22,6 +22,7 @@ from pos_loyalty.replica.db import UnitOfWork
 from pos_loyalty.replica.models import Card, LedgerEntry
 from pos_loyalty.rules.ledger import move, totals_moved
 from pos_loyalty.rules.postings import Posted, Posting
+from pos_loyalty.services import card_records
 from pos_loyalty.services.card_records import CardRecord
 
 _INSERT = insert(LedgerEntry)
@@ -127,6 +128,15 @@ def entry_to_json(entry: Mapping[str, Any], card_numbers: Mapping[int, str]) -> 
         "performedBy": entry["performed_by"],
         "createdAt": entry["created_at"],
     }
+
+
+def rows_to_mutation(uow: UnitOfWork, rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows just stored, as their mutation carries them (`entry_to_mutation`), their cards
+    looked up by number once."""
+    rows = list(rows)
+    card_ids = {row["card_id"] for row in rows} | {row["referred_card_id"] for row in rows}
+    named = card_records.numbers(uow, card_ids - {None}) if rows else {}
+    return [entry_to_mutation(row, named) for row in rows]
 
 
 def entry_to_mutation(entry: Mapping[str, Any], card_numbers: Mapping[int, str]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from pos_loyalty.replica.models import OutboxMutation, SyncState
 KINDS = (
     "bill.finalized",
     "bill.reversed",
+    "bill.returned",
     "card.issued",
     "card.updated",
     "card.adjusted",
@@ -85,15 +86,34 @@ def to_json(mutation: Any) -> dict[str, Any]:
     }
 
 
-def batch(uow: UnitOfWork, *, from_seq: int, limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` mutations from `from_seq` on, in deviceSeq order, as they go on the wire."""
+#: What a mutation adds on the wire around its payload (ids, kind, times, separators), at
+#: most; used to keep a push within its byte budget without writing it out twice.
+WIRE_OVERHEAD = 256
+
+
+def batch(uow: UnitOfWork, *, from_seq: int, limit: int, max_bytes: int | None = None) -> list[dict[str, Any]]:
+    """Up to `limit` mutations from `from_seq` on, in deviceSeq order, as they go on the wire.
+
+    `max_bytes`: stop before the mutation that would take the batch past this many bytes
+    (payload + `WIRE_OVERHEAD` each); the first is always taken, however large, so a big
+    mutation is sent alone rather than never.
+    """
     rows = uow.connection.execute(
         select(OutboxMutation)
         .where(OutboxMutation.device_seq >= from_seq)
         .order_by(OutboxMutation.device_seq)
         .limit(limit)
     )
-    return [to_json(row) for row in rows]
+    taken: list[dict[str, Any]] = []
+    size = 0
+    for row in rows:
+        if max_bytes is not None:
+            size += len(row.payload.encode("utf-8")) + WIRE_OVERHEAD
+            if taken and size > max_bytes:
+                break
+        taken.append(to_json(row))
+    rows.close()
+    return taken
 
 
 def counts(uow: UnitOfWork) -> dict[str, int]:

@@ -69,6 +69,12 @@ def describe(kind: str, payload: dict[str, Any]) -> str:
         return ", ".join(said)
     if kind == "bill.reversed":
         return f"Reversal of bill {payload.get('billId')}"
+    if kind == "bill.returned":
+        figures = payload.get("figures") or {}
+        return (
+            f"Return {payload.get('returnId')} of bill {payload.get('billId')}: "
+            f"{figures.get('cashRefund')} refunded, {figures.get('pointsReversed')} points taken back"
+        )
     if kind == "card.issued":
         return f"New card {card} for {payload.get('customerName')} ({payload.get('customerPhone')})"
     if kind == "card.updated":

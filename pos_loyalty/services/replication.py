@@ -1,5 +1,6 @@
 """The till's side of `sync-protocol.md`, on the replica: what to push, what was acknowledged,
 and how a pulled page is stored. No HTTP here: the daemon (`sync/`) carries the bytes.
+Which service, and this till's token: `central_link.py`.
 
 **Read your writes.** A pulled card carries the server's figures as of the page's
 `appliedSeq`: they include exactly this till's mutations up to that number. The card's
@@ -25,48 +26,10 @@ from pos_loyalty.replica.models import CardNumberBlock, OutboxMutation, SyncStat
 from pos_loyalty.rules.config import config_from_json
 from pos_loyalty.rules.ledger import totals_moved
 from pos_loyalty.services import configuration, outbox
+from pos_loyalty.services.central_link import DEVICE_ID, DEVICE_NAME, TENANT
 
 APPLIED = "APPLIED"
 log = logging.getLogger("pos_loyalty.sync")
-
-URL, TOKEN = "central.url", "central.token"
-TENANT, DEVICE_ID, DEVICE_NAME = "central.tenant_id", "central.device_id", "central.device_name"
-
-
-# --- where the central service is ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Central:
-    url: str
-    token: str
-    tenant_id: str | None
-    device_id: str | None
-    device_name: str | None
-
-
-def central(replica: Replica) -> Central | None:
-    """The central service this till syncs with, or None if it was never connected."""
-    with replica.reading() as uow:
-        settings = _settings(uow)
-    if URL not in settings or TOKEN not in settings:
-        return None
-    return Central(settings[URL], settings[TOKEN], settings.get(TENANT), settings.get(DEVICE_ID), settings.get(DEVICE_NAME))
-
-
-def remember_central(replica: Replica, url: str, token: str) -> None:
-    with replica.writing() as uow:
-        _put(uow, URL, url)
-        _put(uow, TOKEN, token)
-        uow.commit()
-
-
-def _settings(uow: UnitOfWork) -> dict[str, str]:
-    return dict(uow.connection.execute(select(TillSetting.key, TillSetting.value)).all())
-
-
-def _put(uow: UnitOfWork, key: str, value: str) -> None:
-    uow.session.merge(TillSetting(key=key, value=value))
 
 
 # --- push ----------------------------------------------------------------------------------
@@ -80,11 +43,12 @@ def first_unsent(replica: Replica) -> int | None:
         ).scalar()
 
 
-def batch_from(replica: Replica, device_seq: int, limit: int) -> list[dict[str, Any]]:
+def batch_from(replica: Replica, device_seq: int, limit: int, max_bytes: int | None = None) -> list[dict[str, Any]]:
     """Mutations from `device_seq` on, as they go on the wire (acknowledged ones too: after
-    a 409 the server may ask again for what it had lost)."""
+    a 409 the server may ask again for what it had lost): at most `limit` of them and, past
+    the first, `max_bytes` in all (`outbox.batch`)."""
     with replica.reading() as uow:
-        return outbox.batch(uow, from_seq=device_seq, limit=limit)
+        return outbox.batch(uow, from_seq=device_seq, limit=limit, max_bytes=max_bytes)
 
 
 #: One statement for a whole answer (built once: building an UPDATE per mutation cost
@@ -352,6 +316,10 @@ def _link_waiting_referrers(uow: UnitOfWork) -> None:
         "UPDATE cards SET referrer_id = (SELECT r.id FROM cards r WHERE r.card_number = cards.referrer_number)"
         " WHERE referrer_id IS NULL AND referrer_number IS NOT NULL"
     )
+
+
+def _put(uow: UnitOfWork, key: str, value: str) -> None:
+    uow.session.merge(TillSetting(key=key, value=value))
 
 
 def _store_device(uow: UnitOfWork, device: object) -> None:

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from pos_loyalty.replica import migrate
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.replica.models import Bill, Card, SyncState, TillSetting
-from pos_loyalty.services import configuration, offline, outbox, replication
+from pos_loyalty.replica import data_dir
+from pos_loyalty.services import central_link, configuration, offline, outbox
 
 
 def status(replica: Replica) -> dict[str, Any]:
@@ -19,7 +20,9 @@ def status(replica: Replica) -> dict[str, Any]:
         counts = outbox.counts(uow)
         settings = dict(session.execute(select(TillSetting.key, TillSetting.value)).all())
         config = configuration.current(uow)
-        connected = replication.URL in settings
+        connected = central_link.URL in settings
+        # connected once, but no device token here (a backup restored on another PC)
+        token_missing = connected and data_dir.read_token(replica.path.parent) is None
         return {
             "replica": str(replica.path),
             "schemaRevision": migrate.current_revision(session.connection()),
@@ -29,11 +32,13 @@ def status(replica: Replica) -> dict[str, Any]:
             "bills": session.execute(select(func.count()).select_from(Bill)).scalar_one(),
             "pendingMutations": counts.get(outbox.PENDING, 0),
             "rejectedMutations": counts.get(outbox.REJECTED, 0),
-            "centralUrl": settings.get(replication.URL),
-            "deviceName": settings.get(replication.DEVICE_NAME),
-            "tenantId": settings.get(replication.TENANT),
+            "centralUrl": settings.get(central_link.URL),
+            "deviceId": settings.get(central_link.DEVICE_ID),
+            "deviceName": settings.get(central_link.DEVICE_NAME),
+            "tenantId": settings.get(central_link.TENANT),
+            "tokenMissing": token_missing,
             # online: the last attempt to reach the central service went through.
-            "online": connected and sync.failures == 0 and sync.last_success_at is not None,
+            "online": connected and not token_missing and sync.failures == 0 and sync.last_success_at is not None,
             # offline: no success for offlineGraceSeconds, so redemption is limited.
             "redemptionLimited": offline.is_offline(uow, config),
             "lastSuccessAt": sync.last_success_at,

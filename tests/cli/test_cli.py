@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal
 
 import pytest
@@ -151,3 +152,15 @@ def test_an_unwritable_data_dir_is_a_message_not_a_traceback(tmp_path):
     done = run(blocker / "till", "status")
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and done.stderr.startswith("pos-loyalty: ")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files through /proc")
+def test_a_command_that_fails_closes_the_replica_it_opened(capsys, tmp_path):
+    """main() run again and again in one process (a script, the fuzz test) must not pile up
+    open replica files: a user error closed nothing until the garbage collector came by."""
+    in_process(capsys, tmp_path / "till", "status")
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        status, _, _ = in_process(capsys, tmp_path / "till", "card", "show", "2999999999991")
+        assert status == 2
+    assert len(os.listdir("/proc/self/fd")) <= before

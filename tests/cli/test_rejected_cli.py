@@ -76,7 +76,7 @@ def test_a_rejected_change_is_never_up_to_date_until_a_manager_resolves_it(sqlit
     # Settled with an adjustment: the customer gets the points the receipt promised.
     shown = ok_json(data, "bill", "list")
     promised = next(b for b in shown if b["billId"] == "T1-7")["pointsEarned"]
-    settled = ok_json(data, "rejected", "settle", "3", "--note", "points given by hand", "--adjust", str(promised))
+    settled = ok_json(data, "rejected", "settle", "3", "--note", "points given by hand", "--adjust", f" {promised} ")  # spaces as typed
     assert settled["resolution"] == "SETTLED"
     again = run(data, "rejected", "settle", "3", "--note", "twice")
     assert again.returncode == 2 and "already dealt with" in again.stderr

@@ -101,3 +101,59 @@ def test_status_shows_what_the_server_rejected(pharmacy, tmp_path):
     assert "NOT up to date" in text.stdout and "DUPLICATE_CARD" in text.stdout
     assert f"New card {number} for Clash" in text.stdout
     assert ok_json(data, "status")["rejectedMutations"] == 1
+
+
+def test_pushes_of_the_largest_bills_stay_under_the_central_services_body_limit(pharmacy, tmp_path):
+    """Six bills of MAX_LINES lines (about 215 kB each) are more than the service's 1 MiB
+    body limit together: the till sends them in pushes within its byte budget."""
+    from pos_loyalty.rules import bill_from_json
+    from pos_loyalty.rules.bill import MAX_LINES
+    from pos_loyalty.services import bills, open_replica
+    from sync.daemon import Syncer
+    from sync.protocol import PUSH_BYTES
+    from sync.transport import CentralService
+
+    server, tenant, till = pharmacy
+    data = tmp_path / "till"
+    card = ok_json(data, "card", "issue", "--name", "Many Lines", "--phone", "9000000301")["cardNumber"]
+    ok_json(data, "connect", server.base, "--token", till.token)
+    replica = open_replica(data)
+    lines = [{"categoryId": 1 + i % 4, "quantity": "2", "unitPrice": f"{10 + i % 90}.25"} for i in range(MAX_LINES)]
+    for number in range(6):
+        bills.finalize(replica, card, bill_from_json({"items": lines}), bill_id=f"BIG-{number}")
+
+    sizes: list[int] = []
+
+    class Recording(CentralService):
+        def push(self, mutations):  # type: ignore[no-untyped-def]
+            from pos_loyalty import jsonio
+
+            sizes.append(len(jsonio.dumps({"mutations": mutations}).encode()))
+            return super().push(mutations)
+
+    central = Recording(server.base, till.token)
+    try:
+        report = Syncer(replica, central).round()
+    finally:
+        central.close()
+        replica.close()
+    assert report.pushed["applied"] == 6 and report.pushed["rejected"] == 0
+    assert sum(sizes) > 2**20 and len(sizes) >= 3 and max(sizes) <= PUSH_BYTES
+    admin = Client(server.base, tenant.admin_token)
+    on_server = body(admin.get(f"/api/v1/cards/by-number/{card}"))
+    assert on_server["pointsBalance"] == ok_json(data, "card", "show", card)["pointsBalance"] > 0
+
+
+def test_one_mutation_larger_than_the_budget_is_still_sent_alone(replica):
+    from pos_loyalty.services import outbox
+
+    with replica.writing() as uow:
+        outbox.append(uow, "card.adjusted", {"note": "x" * 5000}, config_version=1)
+        outbox.append(uow, "card.adjusted", {"note": "y" * 10}, config_version=1)
+        outbox.append(uow, "card.adjusted", {"note": "z" * 10}, config_version=1)
+        uow.commit()
+    with replica.reading() as uow:
+        assert [m["deviceSeq"] for m in outbox.batch(uow, from_seq=1, limit=10, max_bytes=1000)] == [1]
+        assert [m["deviceSeq"] for m in outbox.batch(uow, from_seq=2, limit=10, max_bytes=1000)] == [2, 3]
+        assert [m["deviceSeq"] for m in outbox.batch(uow, from_seq=2, limit=1, max_bytes=1000)] == [2]
+        assert len(outbox.batch(uow, from_seq=1, limit=10)) == 3  # no budget: the count alone

@@ -8,10 +8,8 @@ import os
 import shlex
 import shutil
 import signal
-import sqlite3
 import subprocess
 import time
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -144,8 +142,7 @@ def test_the_service_waits_its_turn_syncs_logs_and_stops_cleanly(connected_till)
 
 def test_a_refused_token_stops_the_service_for_a_person_to_see(connected_till):
     data = connected_till
-    with closing(sqlite3.connect(data / "replica.sqlite3")) as db, db:
-        db.execute("UPDATE till_settings SET value = 'revoked-token' WHERE key = 'central.token'")
+    (data / "central-token").write_text("revoked-token\n")  # the token file, beside the replica
     daemon = start_as_the_unit_does(data)
     out, err = daemon.communicate(timeout=60)
     assert daemon.returncode == EXIT_USER_ERROR  # RestartPreventExitStatus: no restart loop

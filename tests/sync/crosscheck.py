@@ -28,7 +28,8 @@ from convergence import FIGURES, assert_converged
 from pos_loyalty import errors, jsonio
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.rules import bill_from_json
-from pos_loyalty.services import bills, cards, configuration
+from pos_loyalty.rules.returns import ReturnLineAsk
+from pos_loyalty.services import bills, cards, configuration, returns
 from tills import Pharmacy, Till
 
 #: What a till may refuse while a cashier rings up a bill; the cashier then carries on.
@@ -161,6 +162,27 @@ def machine(pharmacies: Pharmacies) -> type[RuleBasedStateMachine]:
         def reverse_bill(self, data: st.DataObject) -> None:
             bill_id = data.draw(st.sampled_from(sorted(self.bills)))
             bills.reverse(self.bills.pop(bill_id).replica, bill_id)
+
+        @precondition(lambda self: self.bills)
+        @rule(data=st.data(), fraction=st.sampled_from([None, Decimal("0.5"), Decimal("0.01"), Decimal("1")]))
+        def return_part(self, data: st.DataObject, fraction: Decimal | None) -> None:
+            """Part of a bill comes back at the till that sold it: a share of one line (or all
+            that is left of it, `None`)."""
+            bill_id = data.draw(st.sampled_from(sorted(self.bills)))
+            till = self.bills[bill_id]
+            found = returns.returnable(till.replica, bill_id)
+            open_lines = [i for i, gross in enumerate(found.kept.gross) if gross]
+            if not open_lines:
+                return
+            line = data.draw(st.sampled_from(open_lines))
+            sold = found.sold.lines[line]
+            if fraction is None or (sold.quantity is not None and not found.kept.quantity[line]):
+                ask = ReturnLineAsk(line)
+            elif sold.quantity is not None:
+                ask = ReturnLineAsk(line, quantity=max(int(found.kept.quantity[line] * fraction), 1))
+            else:
+                ask = ReturnLineAsk(line, amount=max(int(found.kept.gross[line] * fraction), 1))
+            returns.return_lines(till.replica, bill_id, [ask], return_id=f"R-{next(self.numbers)}")
 
         @rule(data=st.data(), amount=st.sampled_from(["25", "-10", "0.01", "-250.50", "1200"]))
         def adjust(self, data: st.DataObject, amount: str) -> None:

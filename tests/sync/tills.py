@@ -25,7 +25,7 @@ from central_harness import SCRIPT, Client, Server, body
 from pos_loyalty import errors
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import Replica
-from pos_loyalty.services import bills, cards, open_replica, outbox, replication
+from pos_loyalty.services import bills, cards, central_link, open_replica, outbox
 from support import make_bill
 from sync.daemon import RoundReport, Syncer, SyncFailed
 from sync.transport import CentralService
@@ -117,12 +117,12 @@ class Till:
 
     def connect(self, url: str) -> None:
         """What `pos-loyalty connect URL --token T` does: remember the service, one round."""
-        replication.remember_central(self.replica, url, self.token)
+        central_link.remember(self.replica, url, self.token)
         self.round()
 
     def daemon(self, **options: Any) -> Syncer:
         """A sync daemon of this till, on its own replica connection, as `pos-loyalty sync` makes it."""
-        settings = replication.central(self.replica)
+        settings = central_link.central(self.replica)
         assert settings is not None, "connect the till first"
         daemon = Syncer(Replica.open(self.data_dir), CentralService(settings.url, settings.token), **options)
         self._daemons.append(daemon)

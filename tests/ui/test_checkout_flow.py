@@ -299,3 +299,30 @@ def test_the_configuration_needs_the_manager(qtbot, window, replica):
     press(window, "Ctrl+K")
     assert seen == ["PinDialog", "PinDialog", "ConfigEditor"]
     pin.lock()
+
+
+@pytest.mark.parametrize("typed", ["1e999999999", "1e5", "١٠٠", "１００", "1_000", "NaN"])
+def test_a_redemption_typed_in_another_form_is_named_next_to_the_field(qtbot, window, customer, typed):
+    """Only the digits 0-9 (and a point) make a figure, as in the core: no exponent, no
+    other script's digits; an exponent as large as 1e999999999 must not crash the quote."""
+    scan(qtbot, window, customer)
+    ring_up(qtbot, window, "2", "100")
+    totals = window.checkout.totals
+    totals.redeem.setText(typed)  # as an input method types it (QTest types Latin keys only)
+    totals.redeem.textEdited.emit(typed)
+    assert "is not a number (type it with the digits 0-9)" in totals.redeem_problem.text()
+    assert not totals.finalize.isEnabled()
+    totals.redeem.setText(" 100 ")
+    totals.redeem.textEdited.emit(" 100 ")
+    assert totals.redeem_problem.text() == "" and totals.payable.text() == "₹90.00"
+
+
+@pytest.mark.parametrize("typed", ["²", "١", "9" * 40])
+def test_a_category_typed_in_other_digits_or_too_long_is_said_not_a_crash(qtbot, window, customer, typed):
+    scan(qtbot, window, customer)
+    entry = window.checkout.entry
+    entry.category.setText(typed)  # as an input method types it (QTest types Latin keys only)
+    qtbot.keyClick(entry.category, Qt.Key.Key_Return)
+    qtbot.keyClicks(entry.amount, "100")
+    qtbot.keyClick(entry.amount, Qt.Key.Key_Return)
+    assert "ategory" in entry.problem.text() and not window.checkout.draft.lines

@@ -300,3 +300,88 @@ def test_fits_a_1024_by_768_screen(qtbot, editor):
         assert editor.width() <= 1024 and editor.height() <= 768
     finally:
         app.setStyleSheet("")
+
+
+def answer_next_box(respond) -> list[str]:  # type: ignore[no-untyped-def]
+    """Call `respond` with the next question box once it is open; its text is kept."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    seen: list[str] = []
+
+    def check() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, check)
+            return
+        seen.append(box.text())
+        respond(box)
+
+    QTimer.singleShot(0, check)
+    return seen
+
+
+def test_removing_categories_asks_first_naming_them_and_no_saves_nothing(qtbot, editor, replica):
+    from PySide6.QtWidgets import QMessageBox
+
+    points = editor.tables["categoryPointConfigs"]
+    discounts = editor.tables["categoryDiscounts"]
+    editor.tabs.setCurrentIndex(1)
+    points.table.setCurrentCell(1, 0)  # General (2)
+    click(qtbot, points, "&Remove this row")
+    editor.tabs.setCurrentIndex(2)
+    discounts.table.setCurrentCell(1, 0)  # Baby Care's discount (3); its points stay
+    click(qtbot, discounts, "&Remove this row")
+
+    asked = answer_next_box(lambda box: box.button(QMessageBox.StandardButton.No).click())
+    save_with_keys(qtbot, editor)
+    qtbot.waitUntil(lambda: bool(asked))
+    assert "Points by category: General (2)" in asked[0] and "Category discounts: Baby Care (3)" in asked[0]
+    assert "No longer sold at all (in neither list): General (2)" in asked[0]
+    assert "Nothing saved" in editor.summary.text() and editor.result() != QDialog.DialogCode.Accepted
+    assert configuration.export(replica)["version"] == 1 and config_changes(replica) == []
+
+    asked = answer_next_box(lambda box: box.button(QMessageBox.StandardButton.Yes).click())
+    with qtbot.waitSignal(editor.saved):
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    assert asked
+    document = configuration.export(replica)
+    assert [c["categoryId"] for c in document["categoryPointConfigs"]] == [1, 3, 4]
+    assert [d["categoryId"] for d in document["categoryDiscounts"]] == [1]
+
+
+def test_an_edit_that_removes_no_category_asks_nothing(qtbot, editor, replica):
+    retype(qtbot, editor.inputs["minPointsToRedeem"], "250")
+    with qtbot.waitSignal(editor.saved):
+        save_with_keys(qtbot, editor)  # a question box would hold this up until the signal's timeout
+    assert configuration.export(replica)["minPointsToRedeem"] == Decimal("250.00")
+
+
+@pytest.mark.parametrize("typed", ["²", "١٢", "5" * 25, " 7 "])
+def test_a_category_id_in_other_digits_or_too_long_is_named_on_its_cell(qtbot, editor, replica, typed):
+    points = editor.tables["categoryPointConfigs"]
+    editor.tabs.setCurrentIndex(1)
+    add_row(qtbot, points, "9", "Vitamins", "4")
+    points.table.setCurrentCell(4, 0)
+    qtbot.keyClick(points.table, Qt.Key.Key_F2)
+    cell = cell_editor(qtbot, points.table)
+    cell.setText(typed)  # as an input method puts it (QTest types Latin keys only)
+    qtbot.keyClick(cell, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: points.table.state() != QAbstractItemView.State.EditingState)
+    if typed.strip().isascii():
+        assert points.problem.text() == "" if typed == " 7 " else "Row 5, Id:" in points.problem.text()
+    else:
+        assert points.problem.text().startswith("Row 5, Id:")
+        assert not editor.save_button.isEnabled()
+    assert configuration.export(replica)["version"] == 1
+
+
+def test_points_expiry_days_are_edited_and_a_bad_number_is_named(qtbot, editor, replica):
+    days = editor.inputs["pointsExpiryDays"]
+    assert days.text() == "0"  # points never expire until a manager says so
+    retype(qtbot, days, "36501")
+    assert "at most 36500" in editor.labels["pointsExpiryDays"].text()
+    retype(qtbot, days, "365")
+    with qtbot.waitSignal(editor.saved):
+        save_with_keys(qtbot, editor)
+    assert configuration.export(replica)["pointsExpiryDays"] == 365

@@ -5,7 +5,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from central.store.tenants import add_device, create_tenant
-from pos_loyalty.services import cards, replication, status
+from pos_loyalty.services import cards, central_link, status
 from sync.daemon import Syncer
 from sync.transport import CentralService
 from ui.dialogs.sync_problems import SyncProblemsDialog
@@ -18,12 +18,12 @@ def test_rejections_and_flags_are_shown(qtbot, sqlite_central, tmp_path: Path):
     tenant = create_tenant(store, "UI Sync Pharmacy", sample_config=True)
     first, second = open_replica(tmp_path / "one"), open_replica(tmp_path / "two")
     for replica, name in ((first, "Counter 1"), (second, "Counter 2")):
-        replication.remember_central(replica, server.base, add_device(store, tenant.tenant_id, name).token)
+        central_link.remember(replica, server.base, add_device(store, tenant.tenant_id, name).token)
     cards.issue(first, name="Twice Issued", phone="9000000601", number="4006381333931")
     cards.issue(second, name="Twice Issued", phone="9000000601")  # same phone: flagged
     cards.issue(second, name="Other", phone="9000000602", number="4006381333931")  # same number: rejected
     for replica in (first, second):
-        central = replication.central(replica)
+        central = central_link.central(replica)
         Syncer(replica, CentralService(central.url, central.token)).round()
     assert status.status(second)["rejectedMutations"] == 1
 
@@ -60,11 +60,11 @@ def test_the_manager_sends_again_or_settles_a_rejected_change(qtbot, sqlite_cent
     tenant = create_tenant(store, "UI Resolve Pharmacy", sample_config=True)
     first, second = open_replica(tmp_path / "one"), open_replica(tmp_path / "two")
     for replica, name in ((first, "Counter 1"), (second, "Counter 2")):
-        replication.remember_central(replica, server.base, add_device(store, tenant.tenant_id, name).token)
+        central_link.remember(replica, server.base, add_device(store, tenant.tenant_id, name).token)
     cards.issue(first, name="First", phone="9000000611", number="4006381333931")
     cards.issue(second, name="Second", phone="9000000612", number="4006381333931")  # the same printed number
     for replica in (first, second):
-        central = replication.central(replica)
+        central = central_link.central(replica)
         Syncer(replica, CentralService(central.url, central.token)).round()
     assert status.status(second)["rejectedMutations"] == 1
 
@@ -76,7 +76,7 @@ def test_the_manager_sends_again_or_settles_a_rejected_change(qtbot, sqlite_cent
     qtbot.mouseClick(dialog.resend_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.rejected.rowCount() == 0, timeout=10_000)
     assert "queued again" in dialog.outcome.text()
-    central = replication.central(second)
+    central = central_link.central(second)
     Syncer(second, CentralService(central.url, central.token)).round()  # still the same number: refused again
     dialog.refresh()
     assert dialog.rejected.rowCount() == 1
@@ -99,3 +99,18 @@ def test_the_manager_sends_again_or_settles_a_rejected_change(qtbot, sqlite_cent
         ("RESENT", "manager-1", "sent again from the counter"),
         ("SETTLED", "manager-1", "card 4006381333931 belongs to First; Second gets a new card"),
     ]
+
+
+def test_a_till_restored_without_its_token_says_it_is_not_syncing(qtbot, replica):
+    """A backup restored on a new PC has the service's address but no token (backups never
+    hold it): the status bar must not say Online from the backup's last sync."""
+    from pos_loyalty.replica import data_dir
+    from pos_loyalty.services import replication
+    from ui.sync_status import SyncStatus
+
+    central_link.remember(replica, "http://central.invalid", "plt_token")
+    replication.record_success(replica)  # the backup's last sync went well
+    data_dir.forget_token(replica.path.parent)
+    bar = SyncStatus(replica)
+    qtbot.addWidget(bar)
+    qtbot.waitUntil(lambda: bar.state.text().startswith("● Not syncing: no device token here"), timeout=10_000)

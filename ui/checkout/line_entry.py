@@ -96,10 +96,10 @@ class LineEntry(QWidget):
     def _category_id(self) -> int:
         text = self.category.text().strip()
         first = text.split(" ", 1)[0]
-        if first.isdigit():
-            category_id = int(first)
-            if not self._config.knows_category(category_id):
-                raise InvalidInput("category", f"There is no category {category_id} at this pharmacy")
+        if first.isascii() and first.isdigit():  # 0-9 only: str.isdigit takes '²', which int() refuses
+            category_id = int(first) if len(first) <= 10 else None
+            if category_id is None or not self._config.knows_category(category_id):
+                raise InvalidInput("category", f"There is no category {first[:12]} at this pharmacy")
             return category_id
         wanted = text.lower()
         names = self._categories()

@@ -8,7 +8,8 @@ may wait for the sync daemon's write lock) with the bill id fixed when the bill 
 from __future__ import annotations
 
 import dataclasses
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -27,6 +28,10 @@ from ui.checkout.line_entry import LineEntry
 from ui.checkout.lines_table import LinesTable
 from ui.checkout.scan_field import ScanField
 from ui.checkout.totals import TotalsPanel
+
+#: A typed figure as the core reads one (`amounts.parse_scaled`): the digits 0-9 and a point,
+#: no exponent, no other script's digits (Decimal() would take '1e999999999' or '١٠٠').
+_TYPED_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 
 _REDEMPTION_CODES = {
     errors.MIN_POINTS_NOT_MET,
@@ -162,15 +167,11 @@ class CheckoutScreen(QWidget):
         if not text:
             self.problems.pop(f"{where}-text", None)
             return None
-        try:
-            value = Decimal(text)
-            if not value.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            self.problems[f"{where}-text"] = f"{text!r} is not a number"
+        if len(text) > 40 or not _TYPED_NUMBER.fullmatch(text):
+            self.problems[f"{where}-text"] = f"{text[:40]!r} is not a number (type it with the digits 0-9)"
             return None
         self.problems.pop(f"{where}-text", None)
-        return value
+        return Decimal(text)
 
     # --- the quote ------------------------------------------------------------------------------
 

@@ -3,8 +3,9 @@
 The draft is the configuration document (`config_to_json`'s shape), built from the widgets
 after every edit and checked by the core's own `config_from_json`; each problem it names
 (`categoryPointConfigs[1].pointPercentage`) is shown on its widget (row 2's % cell), and
-Save waits until there are none and something changed. Saving is `configuration.save`: a
-new version and a `config.changed` mutation the sync daemon takes to the central service.
+Save waits until there are none and something changed, and asks first when it would take
+categories away, naming them. Saving is `configuration.save`: a new version and a
+`config.changed` mutation the sync daemon takes to the central service.
 The till's own name and currency sign (`services.settings`) are edited here too; they
 stay on this till.
 """
@@ -18,7 +19,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QFormLayout, QGroupBox,
-    QHBoxLayout, QLabel, QLineEdit, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
+    QHBoxLayout, QLabel, QLineEdit, QMessageBox, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from pos_loyalty.amounts import parse_scaled
@@ -64,6 +65,7 @@ SCALARS = (
     ("referralPointsPercent", "Referrer earns (% of the bill paid)", "e.g. 0.5"),
     ("minPointsToRedeem", "Fewest points redeemed at once", "e.g. 100"),
     ("offlineRedemptionLimitPoints", "Offline: most points per card per day", "e.g. 500"),
+    ("pointsExpiryDays", "Points expire after (days; 0: never)", "e.g. 365"),
 )
 GRACE_UNITS = {"hours": 3600, "minutes": 60, "seconds": 1}
 TILL_NAME, TILL_CURRENCY = "till.name", "till.currency"
@@ -181,7 +183,7 @@ class ConfigEditor(QDialog):
             document[key] = field.text().strip()
         unit = self.grace_unit.currentText()
         try:
-            count = parse_scaled(self.grace.text(), field="offlineGraceSeconds", places=0, what=f"a whole number of {unit}")
+            count = parse_scaled(self.grace.text().strip(), field="offlineGraceSeconds", places=0, what=f"a whole number of {unit}")
             document["offlineGraceSeconds"] = count * GRACE_UNITS[unit]
         except InvalidInput as error:
             early["offlineGraceSeconds"] = error.message.removeprefix("offlineGraceSeconds ")
@@ -249,11 +251,35 @@ class ConfigEditor(QDialog):
 
     # --- saving ------------------------------------------------------------------------------------
 
+    def confirm_removal(self, gone: list[configuration.Removed]) -> bool:
+        """Ask before a save takes categories away, naming each (No is the default)."""
+        draft = config_from_json(self.document()[0])
+        lines = []
+        for list_name, title in (("categoryPointConfigs", "Points by category"), ("categoryDiscounts", "Category discounts")):
+            named = [f"{entry.category_name} ({entry.category_id})" for entry in gone if entry.list_name == list_name]
+            if named:
+                lines.append(f"• {title}: {', '.join(named)}")
+        unsellable = sorted({f"{e.category_name} ({e.category_id})" for e in gone if not draft.knows_category(e.category_id)})
+        if unsellable:
+            lines.append(f"\nNo longer sold at all (in neither list): {', '.join(unsellable)}.")
+        answer = QMessageBox.question(
+            self,
+            "Remove these categories?",
+            "Saving removes:\n" + "\n".join(lines) + "\n\nRemove them?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def save(self) -> None:
         for table in self.tables.values():
             table.commit_pending()
         self.validate()
         if not self.save_button.isEnabled():
+            return
+        gone = configuration.removed(self.base, config_from_json(self.document()[0]))
+        if gone and not self.confirm_removal(gone):
+            self.summary.setText("Nothing saved: the categories are still there. Save again when the lists are as they should be.")
             return
         try:
             # The version is checked in the save's own transaction: a pull between a check

@@ -115,7 +115,9 @@ class EntryTable(QWidget):
                 if kind == "check":
                     entry[key] = item.checkState() == Qt.CheckState.Checked
                 elif kind == "id":
-                    entry[key] = int(text) if text.isdigit() else text  # the core refuses what is not
+                    # The digits 0-9 only (str.isdigit takes '²' and '١٢'); a long run stays text:
+                    # the core refuses what is not an id, naming the cell.
+                    entry[key] = int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else text
                 elif text or not kind.endswith("?"):
                     entry[key] = text
             listed.append(entry)

@@ -10,6 +10,7 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from ui.receipt_text import receipt_text
+from ui.style import keyed_button
 
 
 def monospace() -> QFont:
@@ -35,22 +36,20 @@ def _document(text: str) -> QTextDocument:
     return document
 
 
-class ReceiptDialog(QDialog):
-    def __init__(
-        self, result: dict[str, Any], customer: str | None, pharmacy: str, currency: str, receipts: Path, parent: QWidget | None = None
-    ) -> None:
+class SlipDialog(QDialog):
+    """A slip for the customer (a receipt, a return slip): shown, printed, or saved as PDF."""
+
+    def __init__(self, title: str, text: str, path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Receipt: bill {result['billId'][:8]}")
-        self.text = receipt_text(result, customer, pharmacy, currency)
-        self.path = receipts / f"{result['billId']}.pdf"
+        self.setWindowTitle(title)
+        self.text = text
+        self.path = path
         view = QPlainTextEdit(self.text, readOnly=True)
         view.setFont(monospace())
         view.setMinimumSize(480, 420)
         self.note = QLabel(objectName="hint")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.print_button = buttons.addButton("Print (Ctrl+P)", QDialogButtonBox.ButtonRole.ActionRole)
-        self.print_button.setShortcut("Ctrl+P")
-        self.print_button.clicked.connect(self.print_receipt)
+        self.print_button = keyed_button(buttons, "Print", "Ctrl+P", self.print_receipt)
         buttons.rejected.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(view)
@@ -67,3 +66,15 @@ class ReceiptDialog(QDialog):
         if QPrintDialog(printer, self).exec() == QDialog.DialogCode.Accepted:
             _document(self.text).print_(printer)
             self.note.setText("Sent to the printer.")
+
+
+class ReceiptDialog(SlipDialog):
+    def __init__(
+        self, result: dict[str, Any], customer: str | None, pharmacy: str, currency: str, receipts: Path, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(
+            f"Receipt: bill {result['billId'][:8]}",
+            receipt_text(result, customer, pharmacy, currency),
+            receipts / f"{result['billId']}.pdf",
+            parent,
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -23,7 +24,8 @@ from pos_loyalty.replica.db import Replica
 from pos_loyalty.services import bills
 from ui import messages
 from ui.changes import BILL, Changes
-from ui.style import figure
+from ui.dialogs.return_bill import ReturnDialog
+from ui.style import figure, keyed_button
 from ui.sync_status import ago
 
 COLUMNS = ("When", "Bill", "Card", "To pay", "Points", "State")
@@ -31,10 +33,19 @@ COLUMNS = ("When", "Bill", "Card", "To pay", "Points", "State")
 
 class RecentBillsDialog(QDialog):
     def __init__(
-        self, replica: Replica, changes: Changes, operator: str, manager_ok: Callable[[], bool], parent: QWidget | None = None
+        self,
+        replica: Replica,
+        changes: Changes,
+        operator: str,
+        manager_ok: Callable[[], bool],
+        parent: QWidget | None = None,
+        *,
+        pharmacy: str = "",
+        receipts: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.replica, self.changes, self.operator, self.manager_ok = replica, changes, operator, manager_ok
+        self.pharmacy, self.receipts = pharmacy, receipts or Path("receipts")
         self.setWindowTitle("Recent bills")
         self.resize(900, 520)
         self.table = QTableWidget(0, len(COLUMNS), objectName="recentBills")
@@ -45,9 +56,8 @@ class RecentBillsDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.note = QLabel(objectName="hint")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.reverse_button = buttons.addButton("Reverse bill (Ctrl+Z)", QDialogButtonBox.ButtonRole.ActionRole)
-        self.reverse_button.setShortcut("Ctrl+Z")
-        self.reverse_button.clicked.connect(self.reverse_selected)
+        self.reverse_button = keyed_button(buttons, "Reverse bill", "Ctrl+Z", self.reverse_selected)
+        self.return_button = keyed_button(buttons, "Return part", "Ctrl+R", self.return_selected)
         buttons.rejected.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
@@ -71,7 +81,7 @@ class RecentBillsDialog(QDialog):
                 bill["cardNumber"] or "(no card)",
                 figure(bill["payable"]),
                 f"+{earned} / -{redeemed}",
-                "reversed" if bill["status"] == bills.REVERSED else "",
+                "reversed" if bill["status"] == bills.REVERSED else ("part returned" if bill.get("returned") else ""),
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -80,6 +90,23 @@ class RecentBillsDialog(QDialog):
                 self.table.setItem(row, column, item)
         if self.rows:
             self.table.selectRow(0)
+
+    def return_selected(self) -> ReturnDialog | None:
+        """Open the return screen of the chosen bill (the manager's PIN is asked on confirming)."""
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.rows):
+            return None
+        try:
+            dialog = ReturnDialog(
+                self.replica, self.rows[row]["billId"], self.changes, self.operator, self.manager_ok,
+                self.pharmacy, self.receipts, self,
+            )
+        except LoyaltyError as error:
+            self.note.setText(error.message)
+            return None
+        dialog.finished.connect(lambda _result: self.load())
+        dialog.open()
+        return dialog
 
     def reverse_selected(self, *, confirm: bool = True) -> None:
         row = self.table.currentRow()

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import Replica
-from pos_loyalty.services import rejections, replication
+from pos_loyalty.services import central_link, rejections
 from ui import background
 
 
@@ -122,7 +122,7 @@ class SyncProblemsDialog(QDialog):
         layout.addWidget(buttons)
         self.rejected.itemSelectionChanged.connect(self._enable)
         self.refresh()
-        central = replication.central(replica)
+        central = central_link.central(replica)
         if central is None:
             self.flags_note.setText("This till is not connected to a central service.")
         else:

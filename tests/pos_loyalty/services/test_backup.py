@@ -17,7 +17,7 @@ from pos_loyalty import errors
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.replica.db import FILE_NAME
 from pos_loyalty.services import backup, bills, cards, open_replica
-from pos_loyalty.services.replication import DEVICE_ID, TENANT, URL
+from pos_loyalty.services.central_link import DEVICE_ID, TENANT, URL
 from support import dump_replica, make_bill
 
 

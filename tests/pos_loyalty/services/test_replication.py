@@ -12,7 +12,7 @@ from pos_loyalty import errors
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.rules.config import SAMPLE_CONFIG_JSON
-from pos_loyalty.services import bills, cards, configuration, replication
+from pos_loyalty.services import bills, cards, central_link, configuration, replication
 from support import make_bill
 
 D = Decimal
@@ -52,7 +52,7 @@ def page(*cards_on_page: dict, applied: int, cursor: str = "e.5.1.1", more: bool
 
 @pytest.fixture
 def connected(replica: Replica) -> Replica:
-    replication.remember_central(replica, "http://central.invalid", "plt_token")
+    central_link.remember(replica, "http://central.invalid", "plt_token")
     return replica
 
 
@@ -70,7 +70,7 @@ def test_a_pulled_card_arrives_with_the_servers_figures(connected):
     view = cards.find(connected, "2900012000006")
     assert (view.points_balance, view.total_points_earned, view.total_points_redeemed) == (25050, 30050, 5000)
     assert replication.pull_cursor(connected) == "e.5.1.1"
-    settings = replication.central(connected)
+    settings = central_link.central(connected)
     assert (settings.tenant_id, settings.device_id, settings.device_name) == ("9", "3", "Counter 3")
 
 

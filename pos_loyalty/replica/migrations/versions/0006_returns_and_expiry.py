@@ -1,0 +1,45 @@
+"""Returns and expiry: a bill's items kept for its returns, the returns, pointsExpiryDays.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-03
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('bills') as bills:
+        # The bill as rung up (quantities and unit prices): a return of part of a line needs
+        # them. Bills finalized before this version return by amount (their result's lines).
+        bills.add_column(sa.Column('bill_json', sa.Text(), nullable=True))
+    with op.batch_alter_table('config_versions') as config_versions:
+        config_versions.add_column(sa.Column('points_expiry_days', sa.Integer(), nullable=False, server_default='0'))
+    op.create_table('bill_returns',
+    sa.Column('return_id', sa.String(length=64), nullable=False),
+    sa.Column('bill_id', sa.String(length=64), nullable=False),
+    sa.Column('request_json', sa.Text(), nullable=False),
+    sa.Column('back_json', sa.Text(), nullable=False),
+    sa.Column('answer_json', sa.Text(), nullable=False),
+    sa.Column('performed_by', sa.String(length=255), nullable=True),
+    sa.Column('returned_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['bill_id'], ['bills.bill_id'], name=op.f('fk_bill_returns_bill_id_bills')),
+    sa.PrimaryKeyConstraint('return_id', name=op.f('pk_bill_returns'))
+    )
+    op.create_index(op.f('ix_bill_returns_bill_id'), 'bill_returns', ['bill_id'])
+
+
+def downgrade() -> None:
+    op.drop_index(op.f('ix_bill_returns_bill_id'), 'bill_returns')
+    op.drop_table('bill_returns')
+    with op.batch_alter_table('config_versions') as config_versions:
+        config_versions.drop_column('points_expiry_days')
+    with op.batch_alter_table('bills') as bills:
+        bills.drop_column('bill_json')
