@@ -15,6 +15,16 @@ def _row(label: str, value: str) -> str:
     return f"{label[: WIDTH - len(value) - 1]:<{WIDTH - len(value)}}{value}"
 
 
+def expiry_line(expiring: object, next_expiry_at: object) -> str:
+    """"120.00 points expire on 31 Jan" (or "" when nothing expires within 30 days)."""
+    if not expiring or Decimal(str(expiring)) <= 0 or next_expiry_at is None:
+        return ""
+    when = next_expiry_at
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when.rstrip("Z"))
+    return f"{figure(expiring)} points expire on {when:%d %b}"
+
+
 def receipt_text(result: dict[str, Any], customer: str | None, pharmacy: str, currency: str = "") -> str:
     when = result.get("finalizedAt")
     if isinstance(when, str):
@@ -44,6 +54,9 @@ def receipt_text(result: dict[str, Any], customer: str | None, pharmacy: str, cu
         lines.append(_row("Points earned", figure(result["pointsEarned"])))
         if result.get("newBalance") is not None:
             lines.append(_row("Points balance now", figure(result["newBalance"])))
+        expiring = expiry_line(result.get("expiringPoints"), result.get("nextExpiryAt"))
+        if expiring:
+            lines.append(expiring)
     lines.append(rule)
     lines.append("Thank you".center(WIDTH))
     return "\n".join(lines)

@@ -68,7 +68,9 @@ class Quote(Closed):
     programEnabled: bool
     tier: str | None
     earnMultiplier: ShownMultiplier
-    availablePoints: Figure
+    availablePoints: Figure = Field(description="What the card may redeem: its balance without lots that have expired")
+    expiringPoints: Figure = Field(description="The card's points that expire in the next 30 days")
+    nextExpiryAt: datetime | None = Field(description="When the card's next lot expires (null: none)")
     billAmount: Figure
     categoryDiscount: Figure
     flatDiscount: Figure

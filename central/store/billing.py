@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Row, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from central.store import cards
+from central.store import cards, expiry
 from central.store import config as configs
 from central.store.cards import CardRow
 from central.store.db import Unit
@@ -82,7 +82,8 @@ def quote(unit: Unit, card_number: str | None, bill: BillRequest) -> dict[str, A
     card = None
     if card_number is not None:
         card = _active(cards.by_number(unit, card_number))
-    return quote_bill(config, card.state() if card else None, bill).to_json()
+    state = expiry.known_state(unit, card, config.points_expiry_days) if card else None
+    return quote_bill(config, state, bill).to_json()
 
 
 def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
@@ -131,7 +132,7 @@ def redeem(unit: Unit, request: RedeemRequest, by: Principal) -> dict[str, Any]:
     card = _active(cards.lock(unit, [found.id])[found.id])
     _open_bill(unit, bill, request.bill_id, card.id, by, config)
     _not_posted_elsewhere(unit, request.bill_id, REDEEMED)
-    result = redemption(config, card.state(), request.points, request.bill_amount)
+    result = redemption(config, expiry.known_state(unit, card, config.points_expiry_days), request.points, request.bill_amount)
     figures = BillFigures(
         points_redeemed=request.points, amount_deducted=result.amount_deducted, net_amount=request.bill_amount
     )

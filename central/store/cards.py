@@ -23,6 +23,7 @@ from pos_loyalty.amounts import points
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.phone import normalize_phone
 from pos_loyalty.rules.config import LoyaltyConfig
+from pos_loyalty.rules.expiry import Lots
 from pos_loyalty.rules.quote import CardState
 
 _referrer = aliased(Card, name="referrer")
@@ -53,8 +54,13 @@ class CardRow:
     def lifetime_points(self) -> int:
         return self.total_points_earned + self.total_referral_points_earned
 
-    def state(self, *, offline_allowance: int | None = None) -> CardState:
-        """What the shared rules need to know of this card."""
+    def state(self, *, offline_allowance: int | None = None, lots: Lots | None = None, now: datetime | None = None) -> CardState:
+        """What the shared rules need to know of this card (with its `lots` as of `now`, what
+        has expired and what expires next)."""
+        expired = expiring = 0
+        next_expiry = None
+        if lots is not None and now is not None:
+            expired, expiring, next_expiry = lots.expired(now), lots.expiring(now), lots.next_expiry(now)
         return CardState(
             card_number=self.card_number,
             is_active=self.is_active,
@@ -62,6 +68,9 @@ class CardRow:
             lifetime_points=self.lifetime_points,
             has_active_referrer=self.referrer_card_id is not None and bool(self.referrer_active),
             offline_allowance=offline_allowance,
+            expired_points=expired,
+            expiring_points=expiring,
+            next_expiry_at=next_expiry,
         )
 
     def to_json(self, config: LoyaltyConfig) -> dict[str, Any]:

@@ -65,6 +65,13 @@ def lots_of(unit: Unit, card_ids: list[int], days: int) -> dict[int, Lots]:
     return found
 
 
+def known_state(unit: Unit, card: cards.CardRow, days: int) -> Any:
+    """The card as the rules see it, its expired lots unavailable (`CardRow.state`)."""
+    if days <= 0:
+        return card.state()
+    return card.state(lots=lots_of(unit, [card.id], days)[card.id], now=unit.now)
+
+
 def card_expiry(unit: Unit, card: cards.CardRow) -> dict[str, Any]:
     """What a card shows of its lots: `availableBalance`, `heldPoints`, `expiringPoints`,
     `nextExpiryAt` (`central-api.md`, Returns and expiry)."""

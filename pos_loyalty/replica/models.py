@@ -190,6 +190,17 @@ class Bill(Base):
     bill_json: Mapped[str | None] = mapped_column(Text)
 
 
+class CardLot(Base):
+    """An open lot of a card's points as the central service last sent it (`services/expiry.py`)."""
+
+    __tablename__ = "card_lots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), index=True)
+    expires_at: Mapped[datetime]
+    points: Mapped[int]  # hundredths still in the lot
+
+
 class BillReturn(Base):
     """Part of a bill that came back: what came back of each line, and what the customer got."""
 

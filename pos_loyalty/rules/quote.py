@@ -9,6 +9,7 @@ the last paisa and point. Every figure is an int of hundredths (see `amounts.py`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pos_loyalty import errors
@@ -49,10 +50,16 @@ class CardState:
     has_active_referrer: bool = False
     #: Points this card may still redeem today while the till is offline; None = no limit.
     offline_allowance: int | None = None
+    #: Points of lots known to have expired that no EXPIRED row has taken off yet
+    #: (`rules/expiry.py`): not available, whatever the balance says.
+    expired_points: int = 0
+    #: What the card shows of its lots: points expiring in the next 30 days, and when next.
+    expiring_points: int = 0
+    next_expiry_at: datetime | None = None
 
     @property
     def available_points(self) -> int:
-        return max(self.points_balance, 0)
+        return max(self.points_balance - self.expired_points, 0)
 
     def to_json(self) -> dict[str, Any]:
         """What a till's rules knew of the card, sent with its bill so the central service can
@@ -63,6 +70,7 @@ class CardState:
             "pointsBalance": points(self.points_balance),
             "lifetimePoints": points(self.lifetime_points),
             "hasActiveReferrer": self.has_active_referrer,
+            "expiredPoints": points(self.expired_points),
         }
 
     @classmethod
@@ -81,6 +89,7 @@ class CardState:
             points_balance=parse_points(doc.get("pointsBalance"), f"{where}.pointsBalance", minimum=-MAX_POINTS),
             lifetime_points=parse_points(doc.get("lifetimePoints"), f"{where}.lifetimePoints", minimum=-MAX_POINTS),
             has_active_referrer=doc["hasActiveReferrer"],
+            expired_points=parse_points(doc.get("expiredPoints") or 0, f"{where}.expiredPoints"),
         )
 
 
@@ -136,6 +145,9 @@ class Quote:
     #: The referral percentage the referrer earned at (0: no referral), kept with the bill
     #: so that a return measures the referral as the bill did.
     referral_percent: int = 0
+    #: The card's points expiring in the next 30 days, and the soonest expiry (the card's).
+    expiring_points: int = 0
+    next_expiry_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The quote as `central-api.md` names it, plus the per-line working."""
@@ -147,6 +159,8 @@ class Quote:
                 self.tier.earn_multiplier if self.tier else _MULTIPLIER, MULTIPLIER_PLACES
             ),
             "availablePoints": points(self.available_points),
+            "expiringPoints": points(self.expiring_points),
+            "nextExpiryAt": self.next_expiry_at,
             "billAmount": money(self.bill_amount),
             "categoryDiscount": money(self.category_discount),
             "flatDiscount": money(self.flat_discount),
@@ -256,6 +270,8 @@ def quote_bill(config: LoyaltyConfig, card: CardState | None, bill: BillRequest)
         ),
         config_version=config.version,
         referral_percent=earned.referral_percent,
+        expiring_points=card.expiring_points if card is not None else 0,
+        next_expiry_at=card.next_expiry_at if card is not None else None,
     )
 
 

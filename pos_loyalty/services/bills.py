@@ -26,7 +26,7 @@ from pos_loyalty.rules.config import config_to_json
 from pos_loyalty.rules.ledger import BILL, REFERRAL
 from pos_loyalty.rules.postings import BillFigures, Posting, bill_postings, reversal_postings
 from pos_loyalty.rules.quote import CardState, Quote, quote_bill
-from pos_loyalty.services import card_records, configuration, ledger, offline, outbox
+from pos_loyalty.services import card_records, configuration, expiry, ledger, offline, outbox
 from pos_loyalty.services.card_records import CardRecord
 
 FINALIZED = "FINALIZED"
@@ -202,7 +202,14 @@ def _quote(
             errors.CARD_INACTIVE, f"Card {card.card_number} is not active", cardNumber=card.card_number
         )
     allowance = offline.allowance(uow, card.id, config)
-    state = card_records.state(card, offline_allowance=allowance)
+    known = expiry.of_card(uow, card, config)
+    state = card_records.state(
+        card,
+        offline_allowance=allowance,
+        expired=known.expired,
+        expiring=known.expiring,
+        next_expiry_at=known.next_expiry_at,
+    )
     return card, state, quote_bill(config, state, bill)
 
 

@@ -64,7 +64,7 @@ def update(
             },
             config_version=config.version,
         )
-        result = view(card, config)
+        result = view(card, config, uow)
         uow.commit()
         return result
 

@@ -92,8 +92,16 @@ def with_phone(uow: UnitOfWork, phone: str) -> list[CardRecord]:
     return [CardRecord(**row._mapping) for row in rows]
 
 
-def state(card: CardRecord, *, offline_allowance: int | None = None) -> CardState:
-    """What the rules need from a card (and, offline, what it may still redeem today)."""
+def state(
+    card: CardRecord,
+    *,
+    offline_allowance: int | None = None,
+    expired: int = 0,
+    expiring: int = 0,
+    next_expiry_at: datetime | None = None,
+) -> CardState:
+    """What the rules need from a card (offline, what it may still redeem today; with
+    expiry, the points of its lots that have expired and what expires next)."""
     return CardState(
         card_number=card.card_number,
         is_active=card.is_active,
@@ -101,6 +109,9 @@ def state(card: CardRecord, *, offline_allowance: int | None = None) -> CardStat
         lifetime_points=card.lifetime_points,
         has_active_referrer=card.referrer_id is not None and bool(card.referrer_active),
         offline_allowance=offline_allowance,
+        expired_points=expired,
+        expiring_points=expiring,
+        next_expiry_at=next_expiry_at,
     )
 
 

@@ -20,7 +20,7 @@ from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import Card, CardNumberBlock, LedgerEntry
 from pos_loyalty.rules.config import LoyaltyConfig
 from pos_loyalty.rules.postings import adjustment_posting
-from pos_loyalty.services import card_records, configuration, ledger, outbox
+from pos_loyalty.services import card_records, configuration, expiry, ledger, outbox
 from pos_loyalty.services.card_records import CardRecord, load
 
 MAX_HISTORY = 10_000
@@ -50,6 +50,9 @@ class CardView:
     points_to_next_tier: int | None
     lifetime_points: int = 0  # what tiers are measured on: earned + referral earned
     next_tier_at: int | None = None  # the lifetime points the next tier starts at
+    available_points: int = 0  # what the customer may redeem now (expired lots left out)
+    expiring_points: int = 0  # points expiring in the next 30 days
+    next_expiry_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,10 +76,15 @@ class CardView:
             "pointsToNextTier": None
             if self.points_to_next_tier is None
             else points(self.points_to_next_tier),
+            "availableBalance": points(self.available_points),
+            "expiringPoints": points(self.expiring_points),
+            "nextExpiryAt": self.next_expiry_at,
         }
 
 
-def view(card: CardRecord, config: LoyaltyConfig) -> CardView:
+def view(card: CardRecord, config: LoyaltyConfig, uow: UnitOfWork) -> CardView:
+    """The card as the till shows it, with what its lots say (read in `uow`)."""
+    known = expiry.of_card(uow, card, config)
     lifetime = card.lifetime_points
     tier = config.tier_for(lifetime)
     upcoming = config.next_tier(lifetime)
@@ -101,12 +109,15 @@ def view(card: CardRecord, config: LoyaltyConfig) -> CardView:
         points_to_next_tier=upcoming.min_lifetime_points - lifetime if upcoming else None,
         lifetime_points=lifetime,
         next_tier_at=upcoming.min_lifetime_points if upcoming else None,
+        available_points=max(card.points_balance - known.expired, 0),
+        expiring_points=known.expiring,
+        next_expiry_at=known.next_expiry_at,
     )
 
 
 def find(replica: Replica, number: object) -> CardView:
     with replica.reading() as uow:
-        return view(load(uow, number), configuration.current(uow))
+        return view(load(uow, number), configuration.current(uow), uow)
 
 
 def find_by_phone(replica: Replica, phone: object) -> list[CardView]:
@@ -117,7 +128,7 @@ def find_by_phone(replica: Replica, phone: object) -> list[CardView]:
         if not found:
             raise LoyaltyError(errors.CARD_NOT_FOUND, f"No card for phone {normalized}")
         config = configuration.current(uow)
-        return [view(card, config) for card in found]
+        return [view(card, config, uow) for card in found]
 
 
 def issue(
@@ -191,7 +202,7 @@ def issue(
             config_version=config.version,
         )
         session.flush()
-        result = view(load(uow, card_number), config)
+        result = view(load(uow, card_number), config, uow)
         uow.commit()
         return result
 
@@ -267,7 +278,7 @@ def adjust_in(
         config_version=config.version,
         device_seq=seq,
     )
-    return view(card, config)
+    return view(card, config, uow)
 
 
 def refuse_taken_phone(uow: UnitOfWork, phone: str, *, other_than: int | None = None) -> None:

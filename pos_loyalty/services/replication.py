@@ -279,6 +279,24 @@ def _store_cards(uow: UnitOfWork, rows: list[dict[str, Any]], applied_seq: int) 
         row["now"] = now
         row["issued_at"] = row["issued_at"] or now
     raw.executemany(_UPSERT, rows)
+    _store_lots(raw, [row for row in rows if row["lots"] is not None])
+
+
+def _store_lots(raw: Any, rows: list[dict[str, Any]]) -> None:
+    """Each pulled card's open lots replace those it had (`services/expiry.py`)."""
+    if not rows:
+        return
+    ids = dict(
+        raw.execute(
+            f"SELECT card_number, id FROM cards WHERE card_number IN ({','.join('?' * len(rows))})",
+            [row["number"] for row in rows],
+        ).fetchall()
+    )
+    raw.executemany("DELETE FROM card_lots WHERE card_id = ?", [(ids[row["number"]],) for row in rows])
+    raw.executemany(
+        "INSERT INTO card_lots (card_id, expires_at, points) VALUES (?, ?, ?)",
+        [(ids[row["number"]], expires_at, left) for row in rows for expires_at, left in row["lots"]],
+    )
 
 
 _UNSEEN_OF_CARD = """
@@ -364,7 +382,24 @@ def _card_row(card: object, index: int) -> dict[str, Any]:
         "s_earned": _figure(card.get("totalPointsEarned"), f"{where}.totalPointsEarned"),
         "s_redeemed": _figure(card.get("totalPointsRedeemed"), f"{where}.totalPointsRedeemed"),
         "s_referral": _figure(card.get("totalReferralPointsEarned"), f"{where}.totalReferralPointsEarned"),
+        "lots": _lots(card.get("lots"), f"{where}.lots"),
     }
+
+
+def _lots(value: object, where: str) -> list[tuple[str, int]] | None:
+    """A pulled card's open lots as (expiry as stored, points); None from a service that
+    sends none (an older one), so the till keeps what it had."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(lot, dict) for lot in value):
+        raise InvalidInput(where, f"{where} must be a list of lots")
+    lots = []
+    for index, lot in enumerate(value):
+        expires_at = _stored_time(lot.get("expiresAt"))
+        if expires_at is None:
+            raise InvalidInput(f"{where}[{index}].expiresAt", f"{where}[{index}].expiresAt must be a time")
+        lots.append((expires_at, parse_points(lot.get("points"), f"{where}[{index}].points", minimum=1)))
+    return lots
 
 
 # --- the sync's health ------------------------------------------------------------------------

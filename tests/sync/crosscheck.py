@@ -16,6 +16,7 @@ totals on the server equal to the sums of its rows.
 from __future__ import annotations
 
 import itertools
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from sqlalchemy import text
 
+from central.store.expiry import expire_all
 from convergence import FIGURES, assert_converged
 from pos_loyalty import errors, jsonio
 from pos_loyalty.errors import LoyaltyError
@@ -227,6 +229,13 @@ def machine(pharmacies: Pharmacies) -> type[RuleBasedStateMachine]:
                     entry["pointPercentage"] = percent
                     entry["isActive"] = active
             self.pharmacy.configure(categoryPointConfigs=current["categoryPointConfigs"])
+
+        @rule(days=st.sampled_from([1, 30]), ahead=st.sampled_from([0, 2, 45]))
+        def expire(self, days: int, ahead: int) -> None:
+            """Head office keeps points `days` days, and the expiry run looks `ahead` days on
+            (as if it ran then): the EXPIRED rows reach the tills by pull."""
+            self.pharmacy.configure(pointsExpiryDays=days)
+            expire_all(self.pharmacy.store, datetime.utcnow() + timedelta(days=ahead))
 
         @rule(data=st.data(), minimum=st.sampled_from(["50", "100", "120.5"]))
         def edit_config_at_till(self, data: st.DataObject, minimum: str) -> None:

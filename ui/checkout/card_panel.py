@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QProgressBar, QPushBu
 from pos_loyalty.amounts import points
 from pos_loyalty.phone import masked
 from pos_loyalty.services.cards import CardView
+from ui.receipt_text import expiry_line
 from ui.style import figure
 
 
@@ -28,8 +29,9 @@ class CardPanel(QFrame):
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
         self.progress.setMaximumHeight(10)
+        self.expiry = QLabel(objectName="expiry")
         self.problem = QLabel(objectName="problem")
-        for label in (self.details, self.redeemable, self.tier, self.problem):
+        for label in (self.details, self.redeemable, self.tier, self.expiry, self.problem):
             label.setWordWrap(True)
         self.issue = QPushButton("Issue a card (Ctrl+I)")
         self.issue.clicked.connect(lambda: self.issue_requested.emit(self._missing))
@@ -39,8 +41,9 @@ class CardPanel(QFrame):
         layout.addWidget(self.progress, 3, 0, 1, 2)
         layout.addWidget(self.balance, 4, 0)
         layout.addWidget(self.redeemable, 4, 1)
-        layout.addWidget(self.problem, 5, 0, 1, 2)
-        layout.addWidget(self.issue, 6, 0)
+        layout.addWidget(self.expiry, 5, 0, 1, 2)
+        layout.addWidget(self.problem, 6, 0, 1, 2)
+        layout.addWidget(self.issue, 7, 0)
         self._missing = ""
         self.show_walk_in()
 
@@ -54,6 +57,11 @@ class CardPanel(QFrame):
             details=f"Card {card.card_number}   phone {masked(card.customer_phone)}{referrer}",
         )
         self.balance.setText(f"{figure(points(card.points_balance))} points")
+        expired = card.points_balance - card.available_points if card.points_balance > 0 else 0
+        said = [expiry_line(points(card.expiring_points), card.next_expiry_at)]
+        if expired > 0:
+            said.append(f"{figure(points(expired))} points have expired and cannot be redeemed")
+        self.expiry.setText("; ".join(part for part in said if part))
         if card.tier:
             if card.next_tier and card.points_to_next_tier is not None and card.next_tier_at is not None:
                 self.tier.setText(f"Tier {card.tier}: {figure(points(card.points_to_next_tier))} points to {card.next_tier}")
@@ -79,7 +87,7 @@ class CardPanel(QFrame):
     def _show(self, *, name: str, details: str) -> None:
         self.name.setText(name)
         self.details.setText(details)
-        for label in (self.balance, self.redeemable, self.tier, self.problem):
+        for label in (self.balance, self.redeemable, self.tier, self.expiry, self.problem):
             label.clear()
         self.problem.hide()
         self.progress.hide()

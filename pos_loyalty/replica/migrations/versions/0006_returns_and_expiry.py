@@ -1,4 +1,4 @@
-"""Returns and expiry: a bill's items kept for its returns, the returns, pointsExpiryDays.
+"""Returns and expiry: a bill's items kept for its returns, the returns, pointsExpiryDays, lots.
 
 Revision ID: 0006
 Revises: 0005
@@ -34,9 +34,21 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('return_id', name=op.f('pk_bill_returns'))
     )
     op.create_index(op.f('ix_bill_returns_bill_id'), 'bill_returns', ['bill_id'])
+    # A card's open lots as the central service last sent them (points expire).
+    op.create_table('card_lots',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('card_id', sa.Integer(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['card_id'], ['cards.id'], name=op.f('fk_card_lots_card_id_cards')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_card_lots'))
+    )
+    op.create_index(op.f('ix_card_lots_card_id'), 'card_lots', ['card_id'])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_card_lots_card_id'), 'card_lots')
+    op.drop_table('card_lots')
     op.drop_index(op.f('ix_bill_returns_bill_id'), 'bill_returns')
     op.drop_table('bill_returns')
     with op.batch_alter_table('config_versions') as config_versions:
