@@ -46,7 +46,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 def calculate(
     request: Request, principal: Principal = Depends(caller), body: Any = Depends(json_body)
 ) -> Any:
-    doc = _fields(body, "cardNumber", "items", "redeemPoints", "flatDiscount")
+    doc = _fields(body, "cardNumber", "items", "redeemPoints", "flatDiscount", "rewards")
     number = None if doc.get("cardNumber") in (None, "") else cardnumber.validate(doc["cardNumber"])
     bill = bill_from_json(doc)
     return reply(

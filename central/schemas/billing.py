@@ -23,6 +23,7 @@ from central.schemas.values import (
     PositivePoints,
     Quantity,
     ShownMultiplier,
+    number,
 )
 from pos_loyalty.rules.bill import MAX_LINES
 
@@ -39,9 +40,10 @@ class BillItem(Open):
 
 class CalculateRequest(Closed):
     cardNumber: CardNumber | Blank | None = Field(None, description="Without a card: a quote for a non-member")
-    items: list[BillItem] = Field(min_length=1, max_length=MAX_LINES)
+    items: list[BillItem] = Field(max_length=MAX_LINES, description="At least one, unless the bill has rewards")
     redeemPoints: Points | None = None
     flatDiscount: Money | None = None
+    rewards: list[RewardAsked] | None = Field(None, max_length=MAX_LINES, description="Reward products, paid in points only")
 
 
 class EarnLine(Closed):
@@ -50,6 +52,20 @@ class EarnLine(Closed):
     amount: Figure
     pointPercentage: Figure
     points: Figure
+    multiplier: number("The tier's multiplier x the promotion's", places=4) = Field(description="The tier's x the promotion's")
+    promotionId: int | None = Field(description="The promotion that applied (null: none)")
+
+
+class RewardLine(Closed):
+    rewardId: str
+    name: str
+    quantity: int
+    points: Figure
+
+
+class RewardAsked(Closed):
+    rewardId: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,32}$")]
+    quantity: Annotated[int, Field(ge=1, le=1000)] = 1
 
 
 class QuoteLine(Closed):
@@ -61,6 +77,7 @@ class QuoteLine(Closed):
     net: Figure
     pointsDiscount: Figure
     paid: Figure
+    isRedeemable: bool = Field(description="false: points could not pay for this line (a prescription)")
 
 
 class Quote(Closed):
@@ -83,6 +100,9 @@ class Quote(Closed):
     referralPointsPercent: Figure = Field(description="The percentage the referrer earns at (0: no referral)")
     maxRedeemablePoints: Figure
     earnBreakdown: list[EarnLine]
+    rewardPoints: Figure
+    rewards: list[RewardLine]
+    redeemableNet: Figure = Field(description="The money of the lines points may pay for")
     lines: list[QuoteLine]
     configVersion: int
 

@@ -101,6 +101,7 @@ class Transaction(Closed):
     referredBillId: str | None
     reversesId: int | None
     description: str | None
+    rewardId: str | None = Field(description="A REWARD row: the reward product bought with these points")
     performedBy: str | None
     createdAt: datetime
 

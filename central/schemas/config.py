@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -14,12 +14,14 @@ from central.schemas.values import (
     Multiplier,
     Percent,
     Points,
+    PositivePoints,
     Rate,
     ShownMultiplier,
     ShownRate,
     Text,
     absent,
     defaulted,
+    number,
 )
 from pos_loyalty.rules.expiry import MAX_EXPIRY_DAYS
 
@@ -29,6 +31,7 @@ class CategoryPointConfig(Closed):
     categoryName: Text
     pointPercentage: Percent
     isActive: bool = True
+    isRedeemable: bool = Field(True, description="false: points may not pay for it (prescription medicines)")
     id: Any = Field(None, description="Ignored (a category is addressed by categoryId)")
 
 
@@ -45,6 +48,33 @@ class Tier(Closed):
     minLifetimePoints: Points
     earnMultiplier: defaulted(Multiplier, Decimal(1)) = absent()
     maxRedemptionPercent: Percent | None = Field(None, description="Replaces the pharmacy's cap for this tier")
+
+
+DateText = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="YYYY-MM-DD")]
+RewardId = Annotated[str, Field(pattern=r"^[A-Z0-9-]{1,32}$", description="1 to 32 of A-Z, 0-9 and '-'")]
+PromotionMultiplier = number("A multiplier from 1 to 10, at most 2 decimals", places=2, minimum=1, maximum=10)
+
+
+class Promotion(Closed):
+    """More points on some categories on some days; the best one applies, they do not stack."""
+
+    promotionId: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    name: Text
+    isActive: bool = True
+    startsOn: DateText
+    endsOn: DateText = Field(description="Inclusive, not before startsOn")
+    daysOfWeek: list[Annotated[int, Field(ge=1, le=7)]] | None = Field(None, description="1 = Monday ... 7 = Sunday; absent: every day")
+    categoryIds: list[CategoryId] | None = Field(None, description="Absent or empty: every category; each must be known")
+    multiplier: PromotionMultiplier
+
+
+class Reward(Closed):
+    """A product bought with points only."""
+
+    rewardId: RewardId
+    name: Text
+    pointsPrice: PositivePoints
+    isActive: bool = True
 
 
 class ConfigInput(Closed):
@@ -64,6 +94,9 @@ class ConfigInput(Closed):
     offlineGraceSeconds: int = Field(24 * 3600, ge=0, le=366 * 24 * 3600)
     offlineRedemptionLimitPoints: defaulted(Points, Decimal(500)) = absent()
     pointsExpiryDays: int = Field(0, ge=0, le=MAX_EXPIRY_DAYS, description="Days a lot of points lives; 0: never")
+    timeZone: str = Field("UTC", max_length=64, description="An IANA name (Asia/Kolkata): a bill's local date is read in it")
+    promotions: list[Promotion] = []
+    rewards: list[Reward] = []
 
 
 class CategoryPointConfigShown(Closed):
@@ -71,6 +104,7 @@ class CategoryPointConfigShown(Closed):
     categoryName: str
     pointPercentage: Figure
     isActive: bool
+    isRedeemable: bool
 
 
 class CategoryDiscountShown(Closed):
@@ -85,6 +119,24 @@ class TierShown(Closed):
     minLifetimePoints: Figure
     earnMultiplier: ShownMultiplier
     maxRedemptionPercent: Figure | None = None
+
+
+class PromotionShown(Closed):
+    promotionId: int
+    name: str
+    isActive: bool
+    startsOn: str
+    endsOn: str
+    daysOfWeek: list[int] | None = None
+    categoryIds: list[int] | None = None
+    multiplier: ShownMultiplier
+
+
+class RewardShown(Closed):
+    rewardId: str
+    name: str
+    pointsPrice: Figure
+    isActive: bool
 
 
 class Config(Closed):
@@ -103,3 +155,6 @@ class Config(Closed):
     offlineGraceSeconds: int
     offlineRedemptionLimitPoints: Figure
     pointsExpiryDays: int
+    timeZone: str
+    promotions: list[PromotionShown]
+    rewards: list[RewardShown]

@@ -51,6 +51,8 @@ def examples() -> dict[str, Any]:
             "amount": Decimal("500.00"),
             "pointPercentage": Decimal("1.00"),
             "points": Decimal("5.00"),
+            "multiplier": Decimal("1.00"),
+            "promotionId": None,
         },
         {
             "categoryId": 2,
@@ -58,6 +60,8 @@ def examples() -> dict[str, Any]:
             "amount": Decimal("500.00"),
             "pointPercentage": Decimal("3.00"),
             "points": Decimal("15.00"),
+            "multiplier": Decimal("1.00"),
+            "promotionId": None,
         },
     ]
     found = {

@@ -31,6 +31,7 @@ from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules import LoyaltyConfig, bill_from_json, config_from_json, quote_bill
 from pos_loyalty.rules.bill import parse_bill_id
 from pos_loyalty.rules.ledger import REFERRAL_EARNED
+from pos_loyalty.rules.programme import local_date
 from pos_loyalty.rules.postings import BillFigures, Posting, bill_postings, reversal_postings
 from pos_loyalty.rules.quote import CardState
 
@@ -45,6 +46,7 @@ COMPARED = (
     "payable",
     "pointsEarned",
     "referrerPointsEarned",
+    "rewardPoints",
 )
 
 
@@ -183,7 +185,8 @@ def _recompute(
     if card is not None and state is None:  # a till of an earlier version: what this service knows
         state = card.state()
     try:
-        recomputed = quote_bill(config, state if card is not None else None, bill).to_json()
+        sold_on = local_date(_time(mutation.payload.get("finalizedAt"), batch.unit.now), config.time_zone)
+        recomputed = quote_bill(config, state if card is not None else None, bill, sold_on).to_json()
     except LoyaltyError as error:
         return {"reason": error.message, "code": error.code}
     differing = {

@@ -31,8 +31,9 @@ from central.store.returns import earn_record
 from pos_loyalty import errors
 from pos_loyalty.amounts import money, points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
-from pos_loyalty.rules import BillRequest, LoyaltyConfig, earning, membership, quote_bill, redemption
+from pos_loyalty.rules import BillRequest, LoyaltyConfig, earning, quote_bill, redemption
 from pos_loyalty.rules.ledger import BILL, EARNED, REDEEMED, REVERSED
+from pos_loyalty.rules.programme import local_date
 from pos_loyalty.rules.postings import BillFigures, bill_postings, reversal_postings
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def quote(unit: Unit, card_number: str | None, bill: BillRequest) -> dict[str, A
     if card_number is not None:
         card = _active(cards.by_number(unit, card_number))
     state = expiry.known_state(unit, card, config.points_expiry_days) if card else None
-    return quote_bill(config, state, bill).to_json()
+    return quote_bill(config, state, bill, local_date(unit.now, config.time_zone)).to_json()
 
 
 def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
@@ -99,7 +100,7 @@ def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
     paid_by_category: dict[int, int] = {}
     for category_id, amount in request.items:
         paid_by_category[category_id] = paid_by_category.get(category_id, 0) + amount
-    earned = earning(config, card.state(), paid_by_category, request.bill_amount)
+    earned = earning(config, card.state(), paid_by_category, request.bill_amount, local_date(unit.now, config.time_zone))
     figures = BillFigures(
         payable=request.bill_amount, earned=earned.breakdown, referrer_points=earned.referrer_points_earned
     )
@@ -108,8 +109,7 @@ def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
         bill_postings(figures, request.bill_id, card, card.card_number, referrer), **_by(by)
     )
     postings.flush()
-    _member, tier = membership(config, card.state())
-    record = earn_record(request.items, tier.earn_multiplier if tier else 100, earned.referral_percent)
+    record = earn_record(request.items, {line.category_id: line.multiplier for line in earned.breakdown}, earned.referral_percent)
     unit.connection.execute(
         update(Bill).where(Bill.tenant_id == unit.tenant, Bill.bill_id == request.bill_id).values(bill_json=record)
     )

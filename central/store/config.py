@@ -8,6 +8,7 @@ from sqlalchemy import func, insert, select
 
 from central.store.db import Unit
 from central.store.models import CategoryDiscount, CategoryPointConfig, ConfigVersion, TierRow
+from pos_loyalty.rules.programme import promotions_of, rewards_of, stored_promotions, stored_rewards
 from pos_loyalty.rules.config import (
     CategoryDiscount as Discount,
     CategoryPoints,
@@ -71,6 +72,9 @@ def save(unit: Unit, config: LoyaltyConfig, created_by: str | None) -> LoyaltyCo
             offline_grace_seconds=config.offline_grace_seconds,
             offline_redemption_limit_points=config.offline_redemption_limit_points,
             points_expiry_days=config.points_expiry_days,
+            time_zone=config.time_zone,
+            promotions_json=stored_promotions(config.promotions),
+            rewards_json=stored_rewards(config.rewards),
             created_at=unit.now,
             created_by=created_by,
         )
@@ -86,6 +90,7 @@ def save(unit: Unit, config: LoyaltyConfig, created_by: str | None) -> LoyaltyCo
                     "category_name": c.category_name,
                     "point_percentage": c.point_percentage,
                     "is_active": c.is_active,
+                    "is_redeemable": c.is_redeemable,
                 }
                 for c in config.category_points
             ],
@@ -145,7 +150,8 @@ def _load(unit: Unit, row_id: int) -> LoyaltyConfig:
         referral_points_percent=row.referral_points_percent,
         min_points_to_redeem=row.min_points_to_redeem,
         category_points=tuple(
-            CategoryPoints(c.category_id, c.category_name, c.point_percentage, c.is_active) for c in categories
+            CategoryPoints(c.category_id, c.category_name, c.point_percentage, c.is_active, c.is_redeemable)
+            for c in categories
         ),
         category_discounts=tuple(
             Discount(d.category_id, d.category_name, d.discount_percentage, d.is_active) for d in discounts
@@ -156,6 +162,9 @@ def _load(unit: Unit, row_id: int) -> LoyaltyConfig:
         offline_grace_seconds=row.offline_grace_seconds,
         offline_redemption_limit_points=row.offline_redemption_limit_points,
         points_expiry_days=row.points_expiry_days,
+        time_zone=row.time_zone,
+        promotions=promotions_of(row.promotions_json),
+        rewards=rewards_of(row.rewards_json),
         version=row.version,
     )
     unit.config_cache[row_id] = config

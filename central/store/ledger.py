@@ -19,7 +19,7 @@ from central.store.cards import CardRow
 from central.store.db import Unit, bulk_insert
 from central.store.models import Card, PointTransaction
 from pos_loyalty.amounts import money, percent, points
-from pos_loyalty.rules.ledger import BILL, REFERRAL, move
+from pos_loyalty.rules.ledger import BILL, REFERRAL, REWARD, move
 from pos_loyalty.rules.postings import Posted, Posting
 
 _SET_FIGURES = (
@@ -128,6 +128,7 @@ def row_json(row: Any, numbers: dict[int, str]) -> dict[str, Any]:
         "referredBillId": get("referred_bill_id"),
         "reversesId": get("reverses_id"),
         "description": get("description"),
+        "rewardId": get("reward_id"),
         "performedBy": get("performed_by"),
         "createdAt": get("created_at"),
     }
@@ -158,7 +159,7 @@ def rows_of_bill(unit: Unit, bill_id: str) -> list[Any]:
             .where(
                 PointTransaction.tenant_id == unit.tenant,
                 PointTransaction.reference_id == bill_id,
-                PointTransaction.reference_type.in_((BILL, REFERRAL)),
+                PointTransaction.reference_type.in_((BILL, REFERRAL, REWARD)),
             )
             .order_by(PointTransaction.id)
         ).all()

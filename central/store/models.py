@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pos_loyalty.replica.models import NAMING_CONVENTION
@@ -112,6 +112,9 @@ class ConfigVersion(Base):
     created_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(255))
     points_expiry_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    promotions_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    rewards_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     change_seq: Mapped[int] = mapped_column(default=0)
 
 
@@ -125,6 +128,7 @@ class CategoryPointConfig(Base):
     category_name: Mapped[str] = mapped_column(String(255))
     point_percentage: Mapped[int]
     is_active: Mapped[bool]
+    is_redeemable: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class CategoryDiscount(Base):
@@ -210,6 +214,7 @@ class PointTransaction(Base):
     referred_bill_id: Mapped[str | None] = mapped_column(String(64))
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("point_transactions.id"))
     description: Mapped[str | None] = mapped_column(String(500))
+    reward_id: Mapped[str | None] = mapped_column(String(32))  # a REWARD row's reward product
     performed_by: Mapped[str | None] = mapped_column(String(255))
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     created_at: Mapped[datetime]

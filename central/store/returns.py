@@ -21,14 +21,11 @@ from central.store.ledger import Postings, posted, row_json, rows_of_bill
 from central.store.models import Bill, BillReturn
 from pos_loyalty import errors, jsonio
 from pos_loyalty.amounts import (
-    MULTIPLIER_PLACES,
     money,
     parse_money,
     parse_percent,
-    parse_scaled,
     percent,
     points,
-    to_decimal,
 )
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules import bill_from_json
@@ -64,13 +61,14 @@ class ReturnRequest:
         }
 
 
-def earn_record(items: tuple[tuple[int, int], ...], multiplier: int, referral_percent: int) -> str:
+def earn_record(items: tuple[tuple[int, int], ...], multipliers: dict[int, int], referral_percent: int) -> str:
     """`bills.bill_json` of an `earn-points` bill: what a return of it needs later."""
     return jsonio.dumps(
         {
             "source": FROM_EARN_POINTS,
             "items": [{"categoryId": category, "amount": money(amount)} for category, amount in items],
-            "earnMultiplier": to_decimal(multiplier, MULTIPLIER_PLACES),
+            # per category, the tier's x the day's promotion's (ten-thousandths)
+            "multipliers": [{"categoryId": c, "multiplier": m} for c, m in sorted(multipliers.items())],
             "referralPointsPercent": percent(referral_percent),
         }
     )
@@ -182,14 +180,14 @@ def sold_bill(bill: Row[Any], rows: list[Row[Any]]) -> SoldBill:
         return SoldBill.of_result(bill.bill_id, bill_from_json(record), jsonio.loads(bill.result_json or "{}"))
     items = tuple((item["categoryId"], parse_money(item["amount"], "amount")) for item in record["items"])
     own = [row for row in rows if row.reference_id == bill.bill_id]
-    multiplier = parse_scaled(record.get("earnMultiplier", 1), field="earnMultiplier", places=MULTIPLIER_PLACES)
+    multipliers = {entry["categoryId"]: entry["multiplier"] for entry in record.get("multipliers") or []}
     return SoldBill.of_paid_items(
         bill.bill_id,
         items,
         points_redeemed=-sum(r.points for r in own if r.transaction_type == REDEEMED and r.reference_type == BILL),
         earned={r.category_id: r.points for r in own if r.transaction_type == EARNED and r.reference_type == BILL},
         rates={
-            r.category_id: (r.point_percentage or 0, multiplier)
+            r.category_id: (r.point_percentage or 0, multipliers.get(r.category_id, 10_000))
             for r in own
             if r.transaction_type == EARNED and r.reference_type == BILL
         },

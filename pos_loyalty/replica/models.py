@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, MetaData, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -44,6 +44,9 @@ class ConfigVersion(Base):
     created_at: Mapped[datetime]
     created_by: Mapped[str | None] = mapped_column(String(255))
     points_expiry_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    promotions_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    rewards_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
 
     categories: Mapped[list[CategoryPointConfig]] = relationship(
         order_by="CategoryPointConfig.id", cascade="all, delete-orphan"
@@ -66,6 +69,7 @@ class CategoryPointConfig(Base):
     category_name: Mapped[str] = mapped_column(String(255))
     point_percentage: Mapped[int]
     is_active: Mapped[bool]
+    is_redeemable: Mapped[bool] = mapped_column(default=True, server_default=true())
 
 
 class CategoryDiscountRow(Base):
@@ -158,6 +162,7 @@ class LedgerEntry(Base):
     referred_bill_id: Mapped[str | None] = mapped_column(String(64))
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger.id"))
     description: Mapped[str | None] = mapped_column(String(500))
+    reward_id: Mapped[str | None] = mapped_column(String(32))  # a REWARD row's reward product
     performed_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     # The mutation that carries this row to the central service; checked at commit, since

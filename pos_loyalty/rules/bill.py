@@ -22,6 +22,7 @@ from pos_loyalty.amounts import (
     to_decimal,
 )
 from pos_loyalty.errors import InvalidInput
+from pos_loyalty.rules.programme import parse_reward_id
 
 MAX_LINES = 1000
 #: The largest category number (a 32-bit id, as billing systems number them).
@@ -70,21 +71,29 @@ class BillRequest:
     lines: tuple[BillLine, ...]
     redeem_points: int = 0  # hundredths of a point
     flat_discount: int = 0  # money, hundredths
+    #: Reward products bought with points only: (rewardId, quantity), in the bill's order.
+    rewards: tuple[tuple[str, int], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "items": [line.to_json() for line in self.lines],
             "redeemPoints": to_decimal(self.redeem_points, 2),
             "flatDiscount": to_decimal(self.flat_discount, MONEY_PLACES),
         }
+        if self.rewards:
+            doc["rewards"] = [{"rewardId": reward, "quantity": quantity} for reward, quantity in self.rewards]
+        return doc
 
 
 def bill_from_json(doc: object) -> BillRequest:
     if not isinstance(doc, dict):
         raise InvalidInput("(body)", "a bill must be a JSON object")
+    rewards = _rewards_from_json(doc.get("rewards"))
     items = doc.get("items")
-    if not isinstance(items, list) or not items:
-        raise InvalidInput("items", "a bill needs at least one item")
+    if items is None and rewards:
+        items = []  # a bill of reward products only
+    if not isinstance(items, list) or not (items or rewards):
+        raise InvalidInput("items", "a bill needs at least one item (or a reward product)")
     if len(items) > MAX_LINES:
         raise InvalidInput("items", f"a bill may have at most {MAX_LINES} items")
     lines = tuple(_line_from_json(item, f"items[{i}]") for i, item in enumerate(items))
@@ -94,7 +103,35 @@ def bill_from_json(doc: object) -> BillRequest:
         lines=lines,
         redeem_points=0 if redeem is None else parse_points(redeem, "redeemPoints"),
         flat_discount=0 if flat is None else parse_money(flat, "flatDiscount"),
+        rewards=rewards,
     )
+
+
+#: The most of one reward product a bill may carry.
+MAX_REWARD_QUANTITY = 1000
+
+
+def _rewards_from_json(value: object) -> tuple[tuple[str, int], ...]:
+    """`rewards: [{rewardId, quantity}]`; the same reward twice is one line of both quantities."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > MAX_LINES:
+        raise InvalidInput("rewards", f"rewards must be a list of at most {MAX_LINES} reward products")
+    merged: dict[str, int] = {}
+    for index, item in enumerate(value):
+        where = f"rewards[{index}]"
+        if not isinstance(item, dict):
+            raise InvalidInput(where, f"{where} must be an object with rewardId and quantity")
+        reward = parse_reward_id(item.get("rewardId"), f"{where}.rewardId")
+        quantity = item.get("quantity", 1)
+        if isinstance(quantity, str) and quantity.isascii() and quantity.isdigit() and len(quantity) <= 4:
+            quantity = int(quantity)
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_REWARD_QUANTITY:
+            raise InvalidInput(f"{where}.quantity", f"{where}.quantity must be a whole number from 1 to {MAX_REWARD_QUANTITY}")
+        merged[reward] = merged.get(reward, 0) + quantity
+        if merged[reward] > MAX_REWARD_QUANTITY:
+            raise InvalidInput(f"{where}.quantity", f"at most {MAX_REWARD_QUANTITY} of one reward product on a bill")
+    return tuple(merged.items())
 
 
 def parse_category_id(value: object, field: str) -> int:

@@ -25,6 +25,14 @@ from pos_loyalty.amounts import (
 from pos_loyalty.errors import ConfigInvalid, InvalidInput
 from pos_loyalty.rules.bill import parse_category_id
 from pos_loyalty.rules.expiry import MAX_EXPIRY_DAYS
+from pos_loyalty.rules.programme import (
+    DEFAULT_TIME_ZONE,
+    Promotion,
+    Reward,
+    parse_promotion,
+    parse_reward,
+    parse_time_zone,
+)
 
 #: Seed 002's column defaults, used for fields a document leaves out.
 DEFAULT_RATE = 1000  # 0.10 money per point
@@ -45,6 +53,8 @@ class CategoryPoints:
     category_name: str
     point_percentage: int  # hundredths of a percent
     is_active: bool = True
+    #: False: points may not pay for this category (prescription medicines, by law).
+    is_redeemable: bool = True
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,11 @@ class LoyaltyConfig:
     offline_redemption_limit_points: int = DEFAULT_OFFLINE_LIMIT_POINTS
     #: Days a lot of points lives (`rules/expiry.py`); 0: points never expire.
     points_expiry_days: int = 0
+    #: The zone a bill's local date is read in (promotions), and the promotions and reward
+    #: products themselves (`rules/programme.py`).
+    time_zone: str = DEFAULT_TIME_ZONE
+    promotions: tuple[Promotion, ...] = ()
+    rewards: tuple[Reward, ...] = ()
     version: int = field(default=0, compare=False)
 
     @cached_property
@@ -90,6 +105,14 @@ class LoyaltyConfig:
     @cached_property
     def _discounts_by_category(self) -> dict[int, CategoryDiscount]:
         return {d.category_id: d for d in self.category_discounts}
+
+    def is_redeemable(self, category_id: int) -> bool:
+        """May points pay for this category? (A category known only by its discount may.)"""
+        entry = self._points_by_category.get(category_id)
+        return entry.is_redeemable if entry else True
+
+    def reward(self, reward_id: str) -> Reward | None:
+        return next((r for r in self.rewards if r.reward_id == reward_id), None)
 
     def knows_category(self, category_id: int) -> bool:
         """A category named by either list is known (an inactive one just earns nothing)."""
@@ -141,6 +164,9 @@ _TOP_LEVEL = {
     "offlineGraceSeconds",
     "offlineRedemptionLimitPoints",
     "pointsExpiryDays",
+    "timeZone",
+    "promotions",
+    "rewards",
 }
 
 
@@ -214,6 +240,14 @@ def config_from_json(document: object, *, version: int = 0) -> LoyaltyConfig:
     ]
     tiers = _parse_list(problems, document, "tiers", _parse_tier)
     _check_tiers(problems, tiers, _positions(document.get("tiers"), tiers))
+    time_zone = DEFAULT_TIME_ZONE
+    if "timeZone" in document:
+        time_zone = problems.check(lambda: parse_time_zone(document["timeZone"]), DEFAULT_TIME_ZONE)
+    known = {c.category_id for c in category_points} | {d.category_id for d in discounts}
+    promotions = _parse_list(
+        problems, document, "promotions", lambda p, item, where: p.check(lambda: parse_promotion(item, where, known.__contains__))
+    )
+    rewards = _parse_list(problems, document, "rewards", lambda p, item, where: p.check(lambda: parse_reward(item, where)))
 
     if problems.items:
         raise ConfigInvalid(problems.items)
@@ -229,6 +263,9 @@ def config_from_json(document: object, *, version: int = 0) -> LoyaltyConfig:
         offline_grace_seconds=grace,
         offline_redemption_limit_points=offline_limit,
         points_expiry_days=expiry_days,
+        time_zone=time_zone,
+        promotions=tuple(promotions),
+        rewards=tuple(rewards),
         version=version,
     )
 
@@ -266,9 +303,8 @@ def _parse_list(problems: _Problems, doc: dict, key: str, parse_one: Callable) -
         entry = parse_one(problems, item, where)
         if entry is None:
             continue
-        identity = getattr(entry, "category_id", None) or getattr(entry, "name", None)
+        identity, what = _identity(entry)
         if identity in seen_ids:
-            what = "categoryId" if hasattr(entry, "category_id") else "name"
             problems.add(f"{where}.{what}", f"duplicates an earlier entry ({identity})")
             continue
         seen_ids.add(identity)
@@ -280,6 +316,19 @@ def _check_keys(problems: _Problems, item: dict, where: str, allowed: set[str]) 
     for key in item:
         if key not in allowed:
             problems.add(f"{where}.{key}", "is not a field of this entry (misspelt?)")
+
+
+def _identity(entry: Any) -> tuple[Any, str]:
+    """What makes an entry of a list unique, and the field that says it."""
+    for attribute, name in (
+        ("category_id", "categoryId"),
+        ("promotion_id", "promotionId"),
+        ("reward_id", "rewardId"),
+        ("name", "name"),
+    ):
+        if hasattr(entry, attribute):
+            return getattr(entry, attribute), name
+    return None, "id"
 
 
 def _parse_category_id(problems: _Problems, item: dict, where: str) -> int | None:
@@ -310,7 +359,7 @@ def _parse_name(
 
 def _parse_category_points(problems: _Problems, item: dict, where: str) -> CategoryPoints | None:
     _check_keys(
-        problems, item, where, {"id", "categoryId", "categoryName", "pointPercentage", "isActive"}
+        problems, item, where, {"id", "categoryId", "categoryName", "pointPercentage", "isActive", "isRedeemable"}
     )
     category_id = _parse_category_id(problems, item, where)
     name = _parse_name(problems, item, where, "categoryName", required=True)
@@ -318,9 +367,10 @@ def _parse_category_points(problems: _Problems, item: dict, where: str) -> Categ
         lambda: parse_percent(item.get("pointPercentage"), f"{where}.pointPercentage")
     )
     active = _parse_bool(problems, item, "isActive", True, prefix=f"{where}.")
+    redeemable = _parse_bool(problems, item, "isRedeemable", True, prefix=f"{where}.")
     if category_id is None or name is None or pct is None:
         return None
-    return CategoryPoints(category_id, name, pct, active)
+    return CategoryPoints(category_id, name, pct, active, redeemable)
 
 
 def _parse_discount(problems: _Problems, item: dict, where: str) -> CategoryDiscount | None:
@@ -420,6 +470,7 @@ def config_to_json(config: LoyaltyConfig) -> dict[str, Any]:
                 "categoryName": c.category_name,
                 "pointPercentage": percent(c.point_percentage),
                 "isActive": c.is_active,
+                "isRedeemable": c.is_redeemable,
             }
             for c in config.category_points
         ],
@@ -436,6 +487,9 @@ def config_to_json(config: LoyaltyConfig) -> dict[str, Any]:
         "offlineGraceSeconds": config.offline_grace_seconds,
         "offlineRedemptionLimitPoints": points(config.offline_redemption_limit_points),
         "pointsExpiryDays": config.points_expiry_days,
+        "timeZone": config.time_zone,
+        "promotions": [p.to_json() for p in config.promotions],
+        "rewards": [r.to_json() for r in config.rewards],
     }
 
 

@@ -3,14 +3,20 @@
 `sync-protocol.md` merges configuration edits field by field. The fields are: each
 top-level setting by its name (`maxRedemptionPercent`), each category's point setting
 and discount by id (`categoryPointConfigs/3`, `categoryDiscounts/1`; `None` = removed),
-and the tier ladder as one field (`tiers`), since its order is one decision.
+each promotion and reward by its id (`promotions/1`, `rewards/GIFT-1`), and the tier
+ladder as one field (`tiers`), since its order is one decision.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-_LISTS = {"categoryPointConfigs": "categoryId", "categoryDiscounts": "categoryId"}
+_LISTS = {
+    "categoryPointConfigs": "categoryId",
+    "categoryDiscounts": "categoryId",
+    "promotions": "promotionId",
+    "rewards": "rewardId",
+}
 _NOT_FIELDS = {"version", "tenantId"}
 
 

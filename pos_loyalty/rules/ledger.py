@@ -20,6 +20,7 @@ REVERSED = "REVERSED"
 BILL = "BILL"
 MANUAL = "MANUAL"
 REFERRAL = "REFERRAL"
+REWARD = "REWARD"  # a reward product bought with points: a REDEEMED row of the bill
 
 
 def totals_moved(kind: str, amount: int, *, reversing: str | None = None) -> tuple[int, int, int]:

@@ -18,10 +18,10 @@ rules never look inside it, except for its `id` when a store asks for a row's co
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
-from pos_loyalty.amounts import money, parse_money, parse_percent, parse_points
+from pos_loyalty.amounts import money, parse_money, parse_percent, parse_points, parse_scaled
 from pos_loyalty.errors import InvalidInput
 from pos_loyalty.rules.ledger import (
     ADJUSTED,
@@ -32,9 +32,11 @@ from pos_loyalty.rules.ledger import (
     REFERRAL,
     REFERRAL_EARNED,
     REVERSED,
+    REWARD,
 )
 from pos_loyalty.rules.bill import parse_category_id
-from pos_loyalty.rules.quote import EarnLine, Quote
+from pos_loyalty.rules.programme import parse_reward_id
+from pos_loyalty.rules.quote import EarnLine, Quote, RewardLine
 
 C = TypeVar("C")  # how the caller names a card
 
@@ -59,6 +61,7 @@ class Posting(Generic[C]):
     referred_card: C | None = None
     referred_bill_id: str | None = None
     description: str | None = None
+    reward_id: str | None = None  # a REWARD row: the reward product bought
 
     def columns(self, balance_after: int) -> dict[str, Any]:
         """The row's columns (seed 002's `point_transactions`, as both stores name them), its
@@ -78,6 +81,7 @@ class Posting(Generic[C]):
             "referred_bill_id": self.referred_bill_id,
             "reverses_id": self.reverses,
             "description": self.description,
+            "reward_id": self.reward_id,
         }
 
 
@@ -95,6 +99,7 @@ class BillFigures:
     payable: int | None = None
     earned: tuple[EarnLine, ...] = ()
     referrer_points: int = 0
+    rewards: tuple[RewardLine, ...] = ()
 
     @classmethod
     def of_quote(cls, quote: Quote) -> BillFigures:
@@ -105,6 +110,7 @@ class BillFigures:
             payable=quote.payable,
             earned=quote.earn_breakdown,
             referrer_points=quote.referrer_points_earned,
+            rewards=quote.rewards,
         )
 
     @classmethod
@@ -126,7 +132,28 @@ class BillFigures:
             payable=figure("payable", parse_money),
             earned=tuple(_earn_line(line, f"{where}.earnBreakdown[{i}]") for i, line in enumerate(breakdown)),
             referrer_points=figure("referrerPointsEarned"),
+            rewards=_reward_lines(result.get("rewards"), f"{where}.rewards"),
         )
+
+
+def _reward_lines(value: object, where: str) -> tuple[RewardLine, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise InvalidInput(where, f"{where} must be the bill's reward products")
+    lines = []
+    for index, item in enumerate(value):
+        at = f"{where}[{index}]"
+        name = item.get("name")
+        quantity = item.get("quantity")
+        if not isinstance(name, str) or len(name) > 255:
+            raise InvalidInput(f"{at}.name", f"{at}.name must be the reward's name")
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 1000:
+            raise InvalidInput(f"{at}.quantity", f"{at}.quantity must be a whole number from 1 to 1000")
+        lines.append(
+            RewardLine(parse_reward_id(item.get("rewardId"), f"{at}.rewardId"), name, quantity, parse_points(item.get("points"), f"{at}.points", minimum=1))
+        )
+    return tuple(lines)
 
 
 def _earn_line(doc: object, where: str) -> EarnLine:
@@ -135,13 +162,21 @@ def _earn_line(doc: object, where: str) -> EarnLine:
     name = doc.get("categoryName")
     if not isinstance(name, str) or len(name) > 255:
         raise InvalidInput(f"{where}.categoryName", f"{where}.categoryName must be a category's name")
-    return EarnLine(
+    promotion = doc.get("promotionId")
+    if promotion is not None and (isinstance(promotion, bool) or not isinstance(promotion, int) or promotion < 1):
+        raise InvalidInput(f"{where}.promotionId", f"{where}.promotionId must be a promotion's number")
+    line = EarnLine(
         category_id=parse_category_id(doc.get("categoryId"), f"{where}.categoryId"),
         category_name=name,
         amount=parse_money(doc.get("amount"), f"{where}.amount"),
         point_percentage=parse_percent(doc.get("pointPercentage"), f"{where}.pointPercentage"),
         points=parse_points(doc.get("points"), f"{where}.points"),
+        promotion_id=promotion,
     )
+    if doc.get("multiplier") is None:  # a till of an earlier version: x1 unless its tier said otherwise
+        return line
+    multiplier = parse_scaled(doc["multiplier"], field=f"{where}.multiplier", places=4, minimum=1, what="a multiplier")
+    return replace(line, multiplier=multiplier)
 
 
 def bill_postings(
@@ -159,6 +194,18 @@ def bill_postings(
                 bill_id,
                 bill_amount=figures.net_amount,
                 description=f"Redeemed for {money(figures.amount_deducted)} off bill {bill_id}",
+            )
+        )
+    for reward in figures.rewards:
+        rows.append(
+            Posting(
+                card,
+                REDEEMED,
+                -reward.points,
+                REWARD,
+                bill_id,
+                description=f"Reward {reward.reward_id} x {reward.quantity}: {reward.name}",
+                reward_id=reward.reward_id,
             )
         )
     for line in figures.earned:
@@ -210,7 +257,7 @@ class Posted(Generic[C]):
 
 
 #: The rows of a bill that a reversal takes back (a manager's ADJUSTED row is not one).
-_BILL_ROWS = {(BILL, EARNED), (BILL, REDEEMED), (REFERRAL, REFERRAL_EARNED)}
+_BILL_ROWS = {(BILL, EARNED), (BILL, REDEEMED), (REWARD, REDEEMED), (REFERRAL, REFERRAL_EARNED)}
 
 
 def bill_rows(rows: Iterable[Posted[C]]) -> list[Posted[C]]:

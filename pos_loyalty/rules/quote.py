@@ -9,7 +9,8 @@ the last paisa and point. Every figure is an int of hundredths (see `amounts.py`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from pos_loyalty import errors
@@ -30,6 +31,7 @@ from pos_loyalty.amounts import (
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules.bill import BillRequest
 from pos_loyalty.rules.config import LoyaltyConfig, Tier
+from pos_loyalty.rules.programme import best_promotion
 from pos_loyalty.rules.spread import spread
 
 # Denominators turning "amount x percentage" into the unit of the result.
@@ -103,6 +105,7 @@ class QuoteLine:
     net: int
     points_discount: int  # this line's share of amountDeducted
     paid: int
+    is_redeemable: bool = True  # False: points may not pay for it (a prescription)
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,9 @@ class EarnLine:
     amount: int  # money actually paid in this category
     point_percentage: int
     points: int
+    #: earnMultiplier x promoMultiplier, in ten-thousandths (10000 = x1), and the promotion.
+    multiplier: int = _MULTIPLIER * _MULTIPLIER
+    promotion_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -120,7 +126,28 @@ class EarnLine:
             "amount": money(self.amount),
             "pointPercentage": percent(self.point_percentage),
             "points": points(self.points),
+            "multiplier": shown_multiplier(self.multiplier),
+            "promotionId": self.promotion_id,
         }
+
+
+def shown_multiplier(ten_thousandths: int) -> Decimal:
+    """A product of two multipliers (ten-thousandths) with two decimals, or four when it needs
+    them (1.5 x 1.25 = 1.875); never an exponent."""
+    if ten_thousandths % 100 == 0:
+        return to_decimal(ten_thousandths // 100, MULTIPLIER_PLACES)
+    return to_decimal(ten_thousandths, 2 * MULTIPLIER_PLACES)
+
+
+@dataclass(frozen=True)
+class RewardLine:
+    reward_id: str
+    name: str
+    quantity: int
+    points: int  # pointsPrice x quantity
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rewardId": self.reward_id, "name": self.name, "quantity": self.quantity, "points": points(self.points)}
 
 
 @dataclass(frozen=True)
@@ -148,6 +175,11 @@ class Quote:
     #: The card's points expiring in the next 30 days, and the soonest expiry (the card's).
     expiring_points: int = 0
     next_expiry_at: datetime | None = None
+    #: Reward products bought with points (outside the money of the bill), and their points.
+    rewards: tuple[RewardLine, ...] = ()
+    reward_points: int = 0
+    #: The money of the lines points may pay for (prescriptions left out).
+    redeemable_net: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The quote as `central-api.md` names it, plus the per-line working."""
@@ -173,6 +205,9 @@ class Quote:
             "referralPointsPercent": percent(self.referral_percent),
             "maxRedeemablePoints": points(self.max_redeemable_points),
             "earnBreakdown": [e.to_json() for e in self.earn_breakdown],
+            "rewardPoints": points(self.reward_points),
+            "rewards": [r.to_json() for r in self.rewards],
+            "redeemableNet": money(self.redeemable_net),
             "lines": [
                 {
                     "categoryId": line.category_id,
@@ -183,6 +218,7 @@ class Quote:
                     "net": money(line.net),
                     "pointsDiscount": money(line.points_discount),
                     "paid": money(line.paid),
+                    "isRedeemable": line.is_redeemable,
                 }
                 for line in self.lines
             ],
@@ -190,8 +226,9 @@ class Quote:
         }
 
 
-def quote_bill(config: LoyaltyConfig, card: CardState | None, bill: BillRequest) -> Quote:
-    """Work out a bill; raise LoyaltyError with the rule's code when it cannot stand."""
+def quote_bill(config: LoyaltyConfig, card: CardState | None, bill: BillRequest, on: date | None = None) -> Quote:
+    """Work out a bill of local date `on` (promotions; None: none apply); raise LoyaltyError
+    with the rule's code when it cannot stand."""
     for index, line in enumerate(bill.lines):
         if not config.knows_category(line.category_id):
             raise InvalidInput(
@@ -223,19 +260,25 @@ def quote_bill(config: LoyaltyConfig, card: CardState | None, bill: BillRequest)
     nets = [a - f for a, f in zip(after_category, flat_shares)]
     net_amount = sum(nets)
 
-    # 3. Redemption against the net amount.
-    redeemed = redemption(config, card, bill.redeem_points, net_amount)
+    # Reward products: points only, outside the bill's money; they go before a redemption.
+    reward_lines = _reward_lines(config, card, bill.rewards)
+    reward_points = sum(r.points for r in reward_lines)
 
-    # 4. The redeemed money, spread over the lines by their net.
-    point_shares = spread(redeemed.amount_deducted, nets)
+    # 3. Redemption against the net amount, of the lines points may pay for.
+    redeemable = [config.is_redeemable(line.category_id) for line in bill.lines]
+    redeemable_net = sum(n for n, ok in zip(nets, redeemable) if ok)
+    redeemed = redemption(config, card, bill.redeem_points, net_amount, redeemable_net, reward_points)
+
+    # 4. The redeemed money, spread over the redeemable lines by their net.
+    point_shares = spread(redeemed.amount_deducted, [n if ok else 0 for n, ok in zip(nets, redeemable)])
     paids = [n - s for n, s in zip(nets, point_shares)]
     payable = net_amount - redeemed.amount_deducted
 
-    # 5 and 6. Earning on money actually paid, and the referrer's share.
+    # 5 and 6. Earning on money actually paid (with the day's promotion), and the referrer's share.
     paid_by_category: dict[int, int] = {}
     for line, paid in zip(bill.lines, paids):
         paid_by_category[line.category_id] = paid_by_category.get(line.category_id, 0) + paid
-    earned = earning(config, card, paid_by_category, payable)
+    earned = earning(config, card, paid_by_category, payable, on)
 
     return Quote(
         card_number=card.card_number if card is not None else None,
@@ -263,16 +306,58 @@ def quote_bill(config: LoyaltyConfig, card: CardState | None, bill: BillRequest)
                 net,
                 share,
                 paid,
+                ok,
             )
-            for line, cat, flat, net, share, paid in zip(
-                bill.lines, category_discounts, flat_shares, nets, point_shares, paids
+            for line, cat, flat, net, share, paid, ok in zip(
+                bill.lines, category_discounts, flat_shares, nets, point_shares, paids, redeemable
             )
         ),
         config_version=config.version,
         referral_percent=earned.referral_percent,
         expiring_points=card.expiring_points if card is not None else 0,
         next_expiry_at=card.next_expiry_at if card is not None else None,
+        rewards=reward_lines,
+        reward_points=reward_points,
+        redeemable_net=redeemable_net,
     )
+
+
+def _reward_lines(
+    config: LoyaltyConfig, card: CardState | None, rewards: tuple[tuple[str, int], ...]
+) -> tuple[RewardLine, ...]:
+    """The bill's reward products at their points price; they need an active card on an
+    enabled programme, and each an active reward of the configuration."""
+    if not rewards:
+        return ()
+    if card is None:
+        raise LoyaltyError(errors.CARD_REQUIRED, "Reward products are bought with points: scan the customer's card first")
+    if not card.is_active:
+        raise LoyaltyError(errors.CARD_INACTIVE, f"Card {card.card_number} is not active; it cannot buy reward products")
+    if not config.is_enabled:
+        raise LoyaltyError(errors.PROGRAM_DISABLED, "The loyalty programme is switched off at this pharmacy")
+    lines = []
+    for reward_id, quantity in rewards:
+        reward = config.reward(reward_id)
+        if reward is None or not reward.is_active:
+            raise LoyaltyError(
+                errors.REWARD_UNAVAILABLE, f"There is no reward product {reward_id} at this pharmacy now", rewardId=reward_id
+            )
+        lines.append(RewardLine(reward.reward_id, reward.name, quantity, reward.points_price * quantity))
+    total = sum(line.points for line in lines)
+    if total > card.available_points:
+        raise LoyaltyError(
+            errors.INSUFFICIENT_POINTS,
+            f"The reward products cost {points(total)} points; the card has only {points(card.available_points)}",
+            availablePoints=points(card.available_points),
+        )
+    if card.offline_allowance is not None and total > card.offline_allowance:
+        allowance = points(max(card.offline_allowance, 0))
+        raise LoyaltyError(
+            errors.OFFLINE_LIMIT,
+            f"The till is offline: this card can spend at most {allowance} more points today",
+            offlineAllowance=allowance,
+        )
+    return tuple(lines)
 
 
 def membership(config: LoyaltyConfig, card: CardState | None) -> tuple[bool, Tier | None]:
@@ -290,7 +375,12 @@ class Redemption:
 
 
 def redemption(
-    config: LoyaltyConfig, card: CardState | None, redeem_points: int, net_amount: int | None
+    config: LoyaltyConfig,
+    card: CardState | None,
+    redeem_points: int,
+    net_amount: int | None,
+    redeemable_net: int | None = None,
+    reward_points: int = 0,
 ) -> Redemption:
     """Step 3 on a bill of `net_amount`: the cap, the most that may be redeemed, and the
     money `redeem_points` take off; raises the rule's error when they cannot be redeemed.
@@ -307,20 +397,23 @@ def redemption(
         max_amount = 0 if max_percent == 0 else None
     else:
         max_amount = round_down(net_amount * max_percent, _PERCENT)
-    available = card.available_points if card is not None else 0
+        if redeemable_net is not None:  # points may not pay for prescriptions
+            max_amount = min(max_amount, redeemable_net)
+    # Reward products are paid in points first: what is left of the card may pay money.
+    available = max(card.available_points - reward_points, 0) if card is not None else 0
     max_redeemable = 0
     if member and card is not None:
         max_redeemable = available
         if max_amount is not None:
             max_redeemable = min(available, round_down(max_amount * _RATE, config.points_to_amount_rate))
         if card.offline_allowance is not None:
-            max_redeemable = min(max_redeemable, max(card.offline_allowance, 0))
+            max_redeemable = min(max_redeemable, max(card.offline_allowance - reward_points, 0))
         if max_redeemable < config.min_points_to_redeem:
             max_redeemable = 0
     if redeem_points <= 0:
         return Redemption(max_amount, max_redeemable, 0)
 
-    _check_redemption(config, card, redeem_points)
+    _check_redemption(config, card, redeem_points, reward_points)
     amount_deducted = round_half_up(redeem_points * config.points_to_amount_rate, _RATE)
     if max_amount is not None and amount_deducted > max_amount:
         cap = (
@@ -339,7 +432,7 @@ def redemption(
             errors.EXCEEDS_MAX_REDEMPTION, message, maxRedeemablePoints=points(max_redeemable)
         )
     if card is not None and card.offline_allowance is not None:
-        if redeem_points > card.offline_allowance:
+        if redeem_points + reward_points > card.offline_allowance:
             allowance = points(max(card.offline_allowance, 0))
             raise LoyaltyError(
                 errors.OFFLINE_LIMIT,
@@ -358,17 +451,34 @@ class Earning:
 
 
 def earning(
-    config: LoyaltyConfig, card: CardState | None, paid_by_category: dict[int, int], payable: int
+    config: LoyaltyConfig,
+    card: CardState | None,
+    paid_by_category: dict[int, int],
+    payable: int,
+    on: date | None = None,
 ) -> Earning:
     """Steps 5 and 6: points on the money actually paid in each category (with the tier's
-    multiplier), and one level of referral on `payable` (without it)."""
+    multiplier and the best promotion of the bill's local date `on`, rounded once), and one
+    level of referral on `payable` (with neither)."""
     member, tier = membership(config, card)
     multiplier = tier.earn_multiplier if tier is not None else _MULTIPLIER
     breakdown = []
     for category_id, paid in paid_by_category.items():
         pct = config.earning_percentage(category_id) if member else 0
-        earned = round_down(paid * pct * multiplier, _PERCENT * _MULTIPLIER)
-        breakdown.append(EarnLine(category_id, config.category_name(category_id), paid, pct, earned))
+        promotion = best_promotion(config.promotions, category_id, on) if member else None
+        combined = multiplier * (promotion.multiplier if promotion is not None else _MULTIPLIER)
+        earned = round_down(paid * pct * combined, _PERCENT * _MULTIPLIER * _MULTIPLIER)
+        breakdown.append(
+            EarnLine(
+                category_id,
+                config.category_name(category_id),
+                paid,
+                pct,
+                earned,
+                combined,
+                promotion.promotion_id if promotion is not None else None,
+            )
+        )
     referrer_points = referral_percent = 0
     if member and card is not None and card.has_active_referrer:
         referral_percent = config.referral_points_percent
@@ -377,7 +487,7 @@ def earning(
 
 
 
-def _check_redemption(config: LoyaltyConfig, card: CardState | None, redeem: int) -> None:
+def _check_redemption(config: LoyaltyConfig, card: CardState | None, redeem: int, reward_points: int = 0) -> None:
     """Step 3's preconditions, in the order a cashier would want to hear them."""
     if card is None:
         raise InvalidInput("redeemPoints", "Points can only be redeemed with a loyalty card on the bill")
@@ -395,9 +505,10 @@ def _check_redemption(config: LoyaltyConfig, card: CardState | None, redeem: int
             f"At least {points(config.min_points_to_redeem)} points must be redeemed at a time",
             minPointsToRedeem=points(config.min_points_to_redeem),
         )
-    if redeem > card.available_points:
+    if redeem + reward_points > card.available_points:
+        for_rewards = f" ({points(reward_points)} of them go to reward products)" if reward_points else ""
         raise LoyaltyError(
             errors.INSUFFICIENT_POINTS,
-            f"The card has only {points(card.available_points)} points",
+            f"The card has only {points(card.available_points)} points{for_rewards}",
             availablePoints=points(card.available_points),
         )

@@ -72,7 +72,8 @@ class SoldLine:
 class SoldBill:
     """A finalized bill as a return needs it.
 
-    `rates[c]` is (pointPercentage, multiplier) that category `c` earned at; `earned[c]`
+    `rates[c]` is (pointPercentage, multiplier in ten-thousandths: the tier's x the
+    promotion's) that category `c` earned at; `earned[c]`
     the points its EARNED row recorded; `referral_percent` and `referrer_points` the
     referral the bill paid (0 when none).
     """
@@ -105,12 +106,12 @@ class SoldBill:
             pct = parse_scaled(
                 entry.get("pointPercentage"), field=f"result.earnBreakdown[{i}].pointPercentage", places=2
             )
-            line_multiplier = entry.get("multiplier")
+            line_multiplier = entry.get("multiplier")  # the tier's x the promotion's, since wave 2
             rates[category] = (
                 pct,
-                multiplier
+                multiplier * _MULTIPLIER
                 if line_multiplier is None
-                else parse_scaled(line_multiplier, field=f"result.earnBreakdown[{i}].multiplier", places=2),
+                else parse_scaled(line_multiplier, field=f"result.earnBreakdown[{i}].multiplier", places=4),
             )
             earned[category] = _points_of(entry, "points")
         referral = result.get("referralPointsPercent")
@@ -347,11 +348,11 @@ def figures_of(sold: SoldBill, kept: Kept) -> StateFigures:
         if all(kept.gross[i] == sold.lines[i].gross for i in lines):
             earned[category] = recorded
         else:
-            pct, multiplier = sold.rates.get(category, (0, _MULTIPLIER))
+            pct, multiplier = sold.rates.get(category, (0, _MULTIPLIER * _MULTIPLIER))
             paid = sum(kept_paid[i] for i in lines)
             # Never more than the row recorded: a return never adds points, even for a bill
             # recorded with rates the rule cannot see (the figures still telescope to 0).
-            earned[category] = min(recorded, round_down(paid * pct * multiplier, _PERCENT * _MULTIPLIER))
+            earned[category] = min(recorded, round_down(paid * pct * multiplier, _PERCENT * _MULTIPLIER * _MULTIPLIER))
     if kept.nothing_back(sold) or not sold.referrer_points:
         referral = sold.referrer_points
     else:

@@ -23,8 +23,9 @@ from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import Bill, BillReturn, Card, LedgerEntry
 from pos_loyalty.rules.bill import BillRequest, parse_bill_id
 from pos_loyalty.rules.config import config_to_json
-from pos_loyalty.rules.ledger import BILL, REFERRAL
+from pos_loyalty.rules.ledger import BILL, REFERRAL, REWARD
 from pos_loyalty.rules.postings import BillFigures, Posting, bill_postings, reversal_postings
+from pos_loyalty.rules.programme import local_date
 from pos_loyalty.rules.quote import CardState, Quote, quote_bill
 from pos_loyalty.services import card_records, configuration, expiry, ledger, offline, outbox
 from pos_loyalty.services.card_records import CardRecord
@@ -195,7 +196,7 @@ def _quote(
     """The card on the bill, what the rules were told of it, and the quote."""
     config = configuration.current(uow)
     if card_number in (None, ""):
-        return None, None, quote_bill(config, None, bill)
+        return None, None, quote_bill(config, None, bill, local_date(uow.now, config.time_zone))
     card = card_records.load(uow, card_number)
     if not card.is_active:
         raise LoyaltyError(
@@ -210,7 +211,7 @@ def _quote(
         expiring=known.expiring,
         next_expiry_at=known.next_expiry_at,
     )
-    return card, state, quote_bill(config, state, bill)
+    return card, state, quote_bill(config, state, bill, local_date(uow.now, config.time_zone))
 
 
 def _bill_rows(uow: UnitOfWork, card: CardRecord | None, result: Quote, bill_id: str) -> list[Posting[CardRecord]]:
@@ -225,7 +226,7 @@ def _bill_rows(uow: UnitOfWork, card: CardRecord | None, result: Quote, bill_id:
 
 _ROWS_OF_BILL = (
     select(LedgerEntry)
-    .where(LedgerEntry.reference_type.in_((BILL, REFERRAL)), LedgerEntry.reference_id == bindparam("bill"))
+    .where(LedgerEntry.reference_type.in_((BILL, REFERRAL, REWARD)), LedgerEntry.reference_id == bindparam("bill"))
     .order_by(LedgerEntry.id)
 )
 

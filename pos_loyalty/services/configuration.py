@@ -26,6 +26,7 @@ from pos_loyalty.replica.models import (
     ConfigVersion,
     TierRow,
 )
+from pos_loyalty.rules.programme import promotions_of, rewards_of, stored_promotions, stored_rewards
 from pos_loyalty.rules import config_fields
 from pos_loyalty.rules.config import (
     SAMPLE_CONFIG_JSON,
@@ -209,7 +210,7 @@ def _from_row(row: ConfigVersion) -> LoyaltyConfig:
         referral_points_percent=row.referral_points_percent,
         min_points_to_redeem=row.min_points_to_redeem,
         category_points=tuple(
-            CategoryPoints(c.category_id, c.category_name, c.point_percentage, c.is_active)
+            CategoryPoints(c.category_id, c.category_name, c.point_percentage, c.is_active, c.is_redeemable)
             for c in row.categories
         ),
         category_discounts=tuple(
@@ -223,6 +224,9 @@ def _from_row(row: ConfigVersion) -> LoyaltyConfig:
         offline_grace_seconds=row.offline_grace_seconds,
         offline_redemption_limit_points=row.offline_redemption_limit_points,
         points_expiry_days=row.points_expiry_days,
+        time_zone=row.time_zone,
+        promotions=promotions_of(row.promotions_json),
+        rewards=rewards_of(row.rewards_json),
         version=row.version,
     )
 
@@ -242,6 +246,9 @@ def row_for(
         offline_grace_seconds=config.offline_grace_seconds,
         offline_redemption_limit_points=config.offline_redemption_limit_points,
         points_expiry_days=config.points_expiry_days,
+        time_zone=config.time_zone,
+        promotions_json=stored_promotions(config.promotions),
+        rewards_json=stored_rewards(config.rewards),
         created_at=uow.now,
         created_by=performed_by,
         categories=[
@@ -250,6 +257,7 @@ def row_for(
                 category_name=c.category_name,
                 point_percentage=c.point_percentage,
                 is_active=c.is_active,
+                is_redeemable=c.is_redeemable,
             )
             for c in config.category_points
         ],

@@ -125,6 +125,7 @@ def entry_to_json(entry: Mapping[str, Any], card_numbers: Mapping[int, str]) -> 
         "referredBillId": entry["referred_bill_id"],
         "reversesId": entry["reverses_id"],
         "description": entry["description"],
+        "rewardId": entry.get("reward_id"),
         "performedBy": entry["performed_by"],
         "createdAt": entry["created_at"],
     }

@@ -33,7 +33,8 @@ def test_put_config_saves_a_new_version_and_a_bad_value_saves_nothing(tenant):
 
 def test_categories_discounts_tiers_and_switches(tenant):
     added = tenant.admin.post("/api/v1/card-config/categories", {"categoryId": 9, "categoryName": "Vitamins", "pointPercentage": "2.5"})
-    assert added.status_code == 200 and {"categoryId": 9, "categoryName": "Vitamins", "pointPercentage": Decimal("2.50"), "isActive": True} in body(added)
+    vitamins = {"categoryId": 9, "categoryName": "Vitamins", "pointPercentage": Decimal("2.50"), "isActive": True, "isRedeemable": True}
+    assert added.status_code == 200 and vitamins in body(added)
     assert tenant.admin.delete("/api/v1/card-config/categories/9").status_code == 200
     assert tenant.admin.delete("/api/v1/card-config/categories/9").status_code == 404
     discounts = body(tenant.admin.post("/api/v1/card-config/discounts", {"categoryId": 2, "discountPercentage": 7}))

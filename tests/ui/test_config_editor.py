@@ -238,6 +238,7 @@ def test_a_new_category_row_is_checked_as_it_is_typed(qtbot, editor, replica):
         "categoryName": "Vitamins",
         "pointPercentage": Decimal("4.00"),
         "isActive": True,
+        "isRedeemable": True,
     }
 
 

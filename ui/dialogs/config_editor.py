@@ -40,6 +40,7 @@ CATEGORY_COLUMNS = (
     ("categoryName", "Name", "name"),
     ("pointPercentage", "Points %", "number"),
     ("isActive", "Active", "check"),
+    ("isRedeemable", "Points may pay", "check"),
 )
 DISCOUNT_COLUMNS = (
     ("categoryId", "Id", "id"),
@@ -53,7 +54,10 @@ TIER_COLUMNS = (
     ("earnMultiplier", "Earn ×", "number"),
     ("maxRedemptionPercent", "Max redemption %", "number?"),
 )
-CATEGORY_NOTE = "Points earned: this % of the money paid in the category (an inactive category earns nothing)."
+CATEGORY_NOTE = (
+    "Points earned: this % of the money paid in the category (an inactive category earns nothing). "
+    "Untick Points may pay for prescription medicines, which points may not pay for."
+)
 DISCOUNT_NOTE = "Members' discount on the category's lines. A blank name takes the name from Points by category."
 TIER_NOTE = (
     "Lowest tier first; the first starts at 0. A blank max redemption % uses the pharmacy's own. "
@@ -87,7 +91,7 @@ class ConfigEditor(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._programme_page(), "Programme")
         self.tables = {
-            "categoryPointConfigs": EntryTable(CATEGORY_COLUMNS, {"isActive": True}, CATEGORY_NOTE),
+            "categoryPointConfigs": EntryTable(CATEGORY_COLUMNS, {"isActive": True, "isRedeemable": True}, CATEGORY_NOTE),
             "categoryDiscounts": EntryTable(DISCOUNT_COLUMNS, {"isActive": True}, DISCOUNT_NOTE),
             "tiers": EntryTable(TIER_COLUMNS, {"earnMultiplier": "1.00"}, TIER_NOTE, ordered=True),
         }

@@ -24,6 +24,14 @@ def upgrade() -> None:
         bills.add_column(sa.Column('bill_json', sa.Text(), nullable=True))
     with op.batch_alter_table('config_versions') as config_versions:
         config_versions.add_column(sa.Column('points_expiry_days', sa.BigInteger(), nullable=False, server_default='0'))
+        # The programme's time zone, promotions and reward products (`rules/programme.py`).
+        config_versions.add_column(sa.Column('time_zone', sa.String(length=64), nullable=False, server_default='UTC'))
+        config_versions.add_column(sa.Column('promotions_json', sa.Text(), nullable=False, server_default='[]'))
+        config_versions.add_column(sa.Column('rewards_json', sa.Text(), nullable=False, server_default='[]'))
+    with op.batch_alter_table('category_point_configs') as categories:
+        categories.add_column(sa.Column('is_redeemable', sa.Boolean(), nullable=False, server_default=sa.true()))
+    with op.batch_alter_table('point_transactions') as rows:
+        rows.add_column(sa.Column('reward_id', sa.String(length=32), nullable=True))
     op.create_table('bill_returns',
     sa.Column('id', Id, nullable=False),
     sa.Column('tenant_id', Id, nullable=False),
@@ -44,7 +52,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_bill_returns_bill', 'bill_returns')
     op.drop_table('bill_returns')
+    with op.batch_alter_table('point_transactions') as rows:
+        rows.drop_column('reward_id')
+    with op.batch_alter_table('category_point_configs') as categories:
+        categories.drop_column('is_redeemable')
     with op.batch_alter_table('config_versions') as config_versions:
-        config_versions.drop_column('points_expiry_days')
+        for column in ('rewards_json', 'promotions_json', 'time_zone', 'points_expiry_days'):
+            config_versions.drop_column(column)
     with op.batch_alter_table('bills') as bills:
         bills.drop_column('bill_json')
