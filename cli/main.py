@@ -131,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="a line: 1:250.00, or 1:2x125.00 for quantity x unit price; repeat for more",
         )
         sub.add_argument("--redeem", metavar="POINTS", help="points to redeem on this bill")
+        sub.add_argument(
+            "--reward",
+            action="append",
+            metavar="REWARD_ID[:QTY]",
+            help="a reward product bought with points only (the pharmacy's code, e.g. TOTE-BAG:2); repeat for more",
+        )
         sub.add_argument("--flat-discount", metavar="AMOUNT", help="a flat discount off the bill")
         if name == "finalize":
             sub.add_argument("--bill-id", help="the bill's id (default: a new UUID)")

@@ -51,11 +51,14 @@ def quote(doc: dict[str, Any]) -> str:
         f"  {'category':<18}{'gross':>11}{'cat.disc':>10}{'flat':>9}{'net':>11}{'points':>9}{'paid':>11}"
     )
     for line in doc["lines"]:
+        rx = "  (prescription: points cannot pay for it)" if line.get("isRedeemable") is False else ""
         lines.append(
             f"  {line['categoryName'][:17]:<18}{figure(line['gross']):>11}"
             f"{figure(line['categoryDiscount']):>10}{figure(line['flatDiscount']):>9}"
-            f"{figure(line['net']):>11}{figure(line['pointsDiscount']):>9}{figure(line['paid']):>11}"
+            f"{figure(line['net']):>11}{figure(line['pointsDiscount']):>9}{figure(line['paid']):>11}{rx}"
         )
+    for reward in doc.get("rewards") or []:
+        lines.append(f"  Reward {reward['rewardId']} x {reward['quantity']}: {reward['name']}, {figure(reward['points'])} points")
     rows = [
         ("Bill amount", figure(doc["billAmount"])),
         ("Category discount", _minus(doc["categoryDiscount"])),
@@ -69,8 +72,12 @@ def quote(doc: dict[str, Any]) -> str:
     rows.append(("PAYABLE", figure(doc["payable"])))
     lines += [f"  {label:<34}{value:>14}" for label, value in rows]
     earned = ", ".join(
-        f"{e['categoryName']} {figure(e['points'])}" for e in doc["earnBreakdown"] if Decimal(e["points"])
+        f"{e['categoryName']} {figure(e['points'])}" + (f" x{e['multiplier']} promotion {e['promotionId']}" if e.get("promotionId") else "")
+        for e in doc["earnBreakdown"]
+        if Decimal(e["points"])
     )
+    if doc.get("rewardPoints") and Decimal(doc["rewardPoints"]):
+        lines.append(f"  Reward products {figure(doc['rewardPoints'])} points")
     lines.append(f"  Points earned   {figure(doc['pointsEarned'])}" + (f"  ({earned})" if earned else ""))
     if Decimal(doc["referrerPointsEarned"]):
         lines.append(f"  Referrer earns  {figure(doc['referrerPointsEarned'])}")

@@ -17,6 +17,8 @@ from typing import Any, Callable
 from cli import render
 from pos_loyalty import jsonio
 from pos_loyalty.errors import InvalidInput, LoyaltyError
+from pos_loyalty.rules.programme import parse_reward_id
+from pos_loyalty.rules.returns import RewardAsk
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.rules import bill_from_json
 from pos_loyalty.rules.bill import BillRequest
@@ -206,19 +208,20 @@ def bill_reverse(args: argparse.Namespace, ctx: Context) -> Output:
 def bill_return(args: argparse.Namespace, ctx: Context) -> Output:
     """Part of a bill comes back: `--line N[:QTY_OR_AMOUNT]` (0-based; nothing after N: all
     that is left of it), each repeated for more lines."""
-    if args.reward:
-        raise InvalidInput("reward", "This till has no reward products yet: there is nothing to return with --reward")
-    if not args.line:
+    rewards = [_returned_reward(raw) for raw in args.reward or []]
+    if not args.line and not rewards:
         raise InvalidInput("line", "Name what comes back: --line N for all of line N, --line N:QTY or --line N:AMOUNT")
     found = returns.returnable(ctx.replica, args.bill_id)
     wanted = []
-    for given in args.line:
+    for given in args.line or []:
         number, _, how_much = given.strip().partition(":")
         if not (number.isascii() and number.isdigit()) or len(number) > 4:
             raise InvalidInput("line", f"--line {given!r}: N is a line's number, 0 for the first")
         wanted.append((int(number), how_much))
     asks = returns.asks_from_text(found, wanted)
-    doc = returns.return_lines(ctx.replica, args.bill_id, asks, return_id=args.return_id, performed_by=ctx.operator)
+    doc = returns.return_lines(
+        ctx.replica, args.bill_id, asks, rewards=rewards, return_id=args.return_id, performed_by=ctx.operator
+    )
     lines = [
         f"Return {doc['returnId']} of bill {doc['billId']}:",
         f"  cash back                 {render.figure(doc['cashRefund']):>12}",
@@ -229,6 +232,15 @@ def bill_return(args: argparse.Namespace, ctx: Context) -> Output:
     if doc.get("newBalance") is not None:
         lines.append(f"  balance now               {render.figure(doc['newBalance']):>12}")
     return Output(doc, "\n".join(lines))
+
+
+def _returned_reward(raw: str) -> RewardAsk:
+    """'TOTE-BAG' -> all of it that is left; 'TOTE-BAG:1' -> one."""
+    code, _, quantity = raw.strip().partition(":")
+    quantity = quantity.strip()
+    if quantity and not (quantity.isascii() and quantity.isdigit() and len(quantity) <= 4 and int(quantity) > 0):
+        raise InvalidInput("reward", f"--reward {raw!r}: the quantity is a whole number from 1")
+    return RewardAsk(parse_reward_id(code, "reward"), int(quantity) if quantity else None)
 
 
 def bill_list(args: argparse.Namespace, ctx: Context) -> Output:
@@ -285,15 +297,24 @@ def till_status(args: argparse.Namespace, ctx: Context) -> Output:
 
 def _bill_from_args(args: argparse.Namespace) -> BillRequest:
     items = [_item(raw, index) for index, raw in enumerate(args.item or [])]
-    if not items:
-        raise InvalidInput("item", "A bill needs at least one --item CATEGORY_ID:AMOUNT")
+    rewards = [_reward(raw, index) for index, raw in enumerate(getattr(args, "reward", None) or [])]
+    if not items and not rewards:
+        raise InvalidInput("item", "A bill needs at least one --item CATEGORY_ID:AMOUNT (or a --reward)")
     document: dict[str, Any] = {"items": items}
+    if rewards:
+        document["rewards"] = rewards
     # What a person typed is stripped here; the core reads figures strictly (digits 0-9 only).
     if args.redeem is not None:
         document["redeemPoints"] = args.redeem.strip()
     if args.flat_discount is not None:
         document["flatDiscount"] = args.flat_discount.strip()
     return bill_from_json(document)
+
+
+def _reward(raw: str, index: int) -> dict[str, Any]:
+    """'TOTE-BAG' -> one of it; 'TOTE-BAG:2' -> two (the core checks the code and the number)."""
+    code, _, quantity = raw.strip().partition(":")
+    return {"rewardId": code.strip(), "quantity": quantity.strip() or "1"}
 
 
 def _item(raw: str, index: int) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from central.schemas import config as shapes
 from central.store import config as configs
 from central.store.db import Unit
 from pos_loyalty.rules.bill import MAX_CATEGORY_ID
+from pos_loyalty.rules.programme import MAX_PROMOTION_ID
 from pos_loyalty.rules.config import config_from_json, config_to_json
 
 router = APIRouter(prefix="/card-config", tags=["configuration"])
@@ -70,36 +71,47 @@ def _entries(list_name: str):  # type: ignore[no-untyped-def]
     return lambda doc: doc[list_name]
 
 
-def _upsert(list_name: str, entry: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _upsert(list_name: str, key: str, entry: dict[str, Any]):  # type: ignore[no-untyped-def]
     def edit(doc: dict[str, Any]) -> dict[str, Any]:
-        others = [e for e in doc[list_name] if e["categoryId"] != entry.get("categoryId")]
+        others = [e for e in doc[list_name] if e[key] != entry.get(key)]
         return {**doc, list_name: [*others, entry]}
 
     return edit
 
 
-def _remove(list_name: str, category_id: int):  # type: ignore[no-untyped-def]
+def _remove(list_name: str, key: str, entry_id: Any):  # type: ignore[no-untyped-def]
     def edit(doc: dict[str, Any]) -> dict[str, Any]:
-        kept = [e for e in doc[list_name] if e["categoryId"] != category_id]
+        kept = [e for e in doc[list_name] if e[key] != entry_id]
         if len(kept) == len(doc[list_name]):
-            raise not_found(f"category {category_id} in {list_name}")
+            raise not_found(f"{key} {entry_id} in {list_name}")
         return {**doc, list_name: kept}
 
     return edit
 
 
 CategoryId = Annotated[int, Path(ge=1, le=MAX_CATEGORY_ID, description="The entry's categoryId")]
+PromotionId = Annotated[int, Path(ge=1, le=MAX_PROMOTION_ID, description="The promotion's promotionId")]
+RewardId = Annotated[str, Path(pattern=r"^[A-Z0-9-]{1,32}$", description="The reward's rewardId")]
+#: Each list: its path, its name in the document, the field that names an entry (and its
+#: path parameter's type), the entry's schema, as sent and as shown.
 _LISTS = (
-    ("/categories", "categoryPointConfigs", shapes.CategoryPointConfig, shapes.CategoryPointConfigShown),
-    ("/discounts", "categoryDiscounts", shapes.CategoryDiscount, shapes.CategoryDiscountShown),
+    ("/categories", "categoryPointConfigs", "categoryId", CategoryId, shapes.CategoryPointConfig, shapes.CategoryPointConfigShown),
+    ("/discounts", "categoryDiscounts", "categoryId", CategoryId, shapes.CategoryDiscount, shapes.CategoryDiscountShown),
+    ("/promotions", "promotions", "promotionId", PromotionId, shapes.Promotion, shapes.PromotionShown),
+    ("/rewards", "rewards", "rewardId", RewardId, shapes.Reward, shapes.RewardShown),
 )
 #: The examples (central/schemas/examples.py) of a list and of one entry.
-_EXAMPLES = {"categoryPointConfigs": ("categories", "category"), "categoryDiscounts": ("discounts", "discount")}
+_EXAMPLES = {
+    "categoryPointConfigs": ("categories", "category"),
+    "categoryDiscounts": ("discounts", "discount"),
+    "promotions": ("promotions", "promotion"),
+    "rewards": ("rewards", "reward"),
+}
 
-for _path, _list, _entry, _shown in _LISTS:
+for _path, _list, _key, _key_type, _entry, _shown in _LISTS:
 
     def _routes(  # type: ignore[no-untyped-def]
-        path: str = _path, list_name: str = _list, entry=_entry, shown=_shown
+        path: str = _path, list_name: str = _list, key: str = _key, key_type=_key_type, entry=_entry, shown=_shown
     ) -> None:
         listed_example, example = _EXAMPLES[list_name]
         listed = {"token": "admin", "ok_examples": (listed_example,)}
@@ -116,13 +128,15 @@ for _path, _list, _entry, _shown in _LISTS:
         def upsert_entry(
             request: Request, principal: Principal = Depends(admin), body: Any = Depends(json_body)
         ) -> Any:
-            return _change(request, principal, _upsert(list_name, json_object(body)), _entries(list_name))
+            return _change(request, principal, _upsert(list_name, key, json_object(body)), _entries(list_name))
 
-        @router.delete(
-            path + "/{category_id}", name=f"remove from {list_name}", **contract(list[shown], 400, 404, **listed)
+        def delete_entry(entry_id: Any, request: Request, principal: Principal = Depends(admin)) -> Any:
+            return _change(request, principal, _remove(list_name, key, entry_id), _entries(list_name))
+
+        delete_entry.__annotations__["entry_id"] = key_type  # this list's id type (the annotations are text)
+        router.delete(path + "/{entry_id}", name=f"remove from {list_name}", **contract(list[shown], 400, 404, **listed))(
+            delete_entry
         )
-        def delete_entry(category_id: CategoryId, request: Request, principal: Principal = Depends(admin)) -> Any:
-            return _change(request, principal, _remove(list_name, category_id), _entries(list_name))
 
     _routes()
 

@@ -171,10 +171,18 @@ class ReturnLine(Closed):
     amount: PositiveMoney | None = None
 
 
+class ReturnedReward(Closed):
+    """A reward product of the bill comes back: `quantity` of it (left out: all that is left)."""
+
+    rewardId: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,32}$")]
+    quantity: Annotated[int, Field(ge=1, le=1000)] | None = None
+
+
 class ReturnRequest(Closed):
     billId: BillId
     returnId: ReturnId
-    lines: list[ReturnLine] = Field(min_length=1, max_length=MAX_LINES)
+    lines: list[ReturnLine] = Field([], max_length=MAX_LINES, description="At least one, unless rewards come back")
+    rewards: list[ReturnedReward] | None = Field(None, max_length=MAX_LINES, description="Reward products that come back")
 
 
 class Returned(Closed):

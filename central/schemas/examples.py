@@ -77,6 +77,40 @@ def examples() -> dict[str, Any]:
             "A category discount",
             {"categoryId": 3, "categoryName": "Baby Care", "discountPercentage": Decimal("10.0")},
         ),
+        "promotion": (
+            "Double points on Baby Care in December",
+            {
+                "promotionId": 1,
+                "name": "Double points on Baby Care",
+                "isActive": True,
+                "startsOn": "2026-12-01",
+                "endsOn": "2026-12-31",
+                "categoryIds": [3],
+                "multiplier": Decimal("2.00"),
+            },
+        ),
+        "promotions": (
+            "The pharmacy's promotions",
+            [
+                {
+                    "promotionId": 1,
+                    "name": "Double points on Baby Care",
+                    "isActive": True,
+                    "startsOn": "2026-12-01",
+                    "endsOn": "2026-12-31",
+                    "categoryIds": [3],
+                    "multiplier": Decimal("2.00"),
+                }
+            ],
+        ),
+        "reward": (
+            "A tote bag for 150 points",
+            {"rewardId": "TOTE-BAG", "name": "Tote bag", "pointsPrice": Decimal("150.00"), "isActive": True},
+        ),
+        "rewards": (
+            "The pharmacy's reward products",
+            [{"rewardId": "TOTE-BAG", "name": "Tote bag", "pointsPrice": Decimal("150.00"), "isActive": True}],
+        ),
         "tiers": ("A tier ladder", ladder),
         "tiersSaved": ("The ladder as saved", config_to_json(config_from_json({"tiers": ladder}))["tiers"]),
         "issue": (

@@ -179,4 +179,5 @@ def posted(row: Any, cards: dict[int, CardRow]) -> Posted[CardRow]:
         category_name=row.category_name,
         referred_card=None if row.referred_card_id is None else cards.get(row.referred_card_id) or CardId(row.referred_card_id),
         referred_bill_id=row.referred_bill_id,
+        reward_id=row.reward_id,
     )

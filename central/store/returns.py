@@ -27,16 +27,18 @@ from pos_loyalty.amounts import (
     percent,
     points,
 )
-from pos_loyalty.errors import InvalidInput, LoyaltyError
+from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.rules import bill_from_json
 from pos_loyalty.rules.ledger import BILL, EARNED, REDEEMED, REFERRAL, REFERRAL_EARNED
 from pos_loyalty.rules.bill import parse_bill_id
 from pos_loyalty.rules.returns import (
     Kept,
     ReturnLineAsk,
+    RewardAsk,
     SoldBill,
     parse_return_id,
     parse_return_lines,
+    parse_return_rewards,
     return_figures,
     return_postings,
     take_back,
@@ -52,12 +54,14 @@ class ReturnRequest:
     bill_id: str
     return_id: str
     lines: tuple[ReturnLineAsk, ...]
+    rewards: tuple[RewardAsk, ...] = ()
 
     def canonical(self) -> dict[str, Any]:
         """What makes two requests the same return (compared after parsing)."""
         return {
             "billId": self.bill_id,
             "lines": [[ask.line, ask.quantity, ask.amount] for ask in self.lines],
+            "rewards": [[ask.reward_id, ask.quantity] for ask in self.rewards],
         }
 
 
@@ -129,7 +133,7 @@ def _apply(
     before = Kept.all_of(sold)
     for record in earlier:
         before = before.less(Kept.from_json(jsonio.loads(record.back_json)))
-    after = take_back(sold, before, request.lines)
+    after = take_back(sold, before, request.lines, request.rewards)
     figures = return_figures(sold, before, after)
     ledger = [posted(row, locked) for row in rows]
     own = postings is None
@@ -246,10 +250,10 @@ def _same_return(record: Row[Any], request: ReturnRequest) -> dict[str, Any]:
 
 
 def parse_request(doc: dict[str, Any]) -> ReturnRequest:
-    if doc.get("rewards"):
-        raise InvalidInput("rewards", "This service has no reward products yet")
+    rewards = parse_return_rewards(doc.get("rewards"))
     return ReturnRequest(
         bill_id=parse_bill_id(doc.get("billId")),
         return_id=parse_return_id(doc.get("returnId")),
-        lines=parse_return_lines(doc.get("lines")),
+        lines=parse_return_lines(doc.get("lines"), required=not rewards),
+        rewards=rewards,
     )

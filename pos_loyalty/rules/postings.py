@@ -254,6 +254,7 @@ class Posted(Generic[C]):
     category_name: str | None = None
     referred_card: C | None = None
     referred_bill_id: str | None = None
+    reward_id: str | None = None  # a REWARD row: the reward product
 
 
 #: The rows of a bill that a reversal takes back (a manager's ADJUSTED row is not one).

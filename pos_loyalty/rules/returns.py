@@ -38,7 +38,8 @@ from pos_loyalty.amounts import (
 )
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules.bill import BillRequest
-from pos_loyalty.rules.ledger import EARNED, REDEEMED, REFERRAL_EARNED
+from pos_loyalty.rules.ledger import EARNED, REDEEMED, REFERRAL_EARNED, REWARD
+from pos_loyalty.rules.programme import parse_reward_id
 from pos_loyalty.rules.postings import Posted, Posting, bill_rows, taking_back
 from pos_loyalty.rules.spread import spread
 
@@ -85,6 +86,8 @@ class SoldBill:
     earned: dict[int, int] = field(default_factory=dict)
     referral_percent: int = 0
     referrer_points: int = 0
+    #: The reward products bought: (rewardId, quantity, points of one), in the bill's order.
+    rewards: tuple[tuple[str, int, int], ...] = ()
 
     @classmethod
     def of_result(cls, bill_id: str, bill: BillRequest, result: dict[str, Any]) -> SoldBill:
@@ -128,6 +131,9 @@ class SoldBill:
             if referral is None
             else parse_scaled(referral, field="result.referralPointsPercent", places=2),
             referrer_points=_points_of(result, "referrerPointsEarned"),
+            rewards=tuple(
+                (r["rewardId"], r["quantity"], _points_of(r, "points") // r["quantity"]) for r in result.get("rewards") or []
+            ),
         )
 
     @classmethod
@@ -176,20 +182,27 @@ def _spread_points(redeemed: int, shares: Sequence[int], paid: Sequence[int]) ->
 
 @dataclass(frozen=True)
 class Kept:
-    """What the customer still keeps of each line: gross money and (priced lines) quantity."""
+    """What the customer still keeps of each line (gross money and, priced lines, quantity)
+    and of each reward product of the bill."""
 
     gross: tuple[int, ...]
     quantity: tuple[int | None, ...]
+    rewards: tuple[int, ...] = ()  # how many of each reward product of the bill are kept
 
     @classmethod
     def all_of(cls, sold: SoldBill) -> Kept:
-        return cls(tuple(line.gross for line in sold.lines), tuple(line.quantity for line in sold.lines))
+        return cls(
+            tuple(line.gross for line in sold.lines),
+            tuple(line.quantity for line in sold.lines),
+            tuple(quantity for _reward, quantity, _each in sold.rewards),
+        )
 
     def back_since(self, earlier: Kept) -> Kept:
         """What came back between `earlier` and this state, line by line (a return's record)."""
         return Kept(
             tuple(e - n for e, n in zip(earlier.gross, self.gross)),
             tuple(None if e is None else e - (n or 0) for e, n in zip(earlier.quantity, self.quantity)),
+            tuple(e - n for e, n in zip(earlier.rewards, self.rewards)),
         )
 
     def less(self, back: Kept) -> Kept:
@@ -197,18 +210,28 @@ class Kept:
         return Kept(
             tuple(g - b for g, b in zip(self.gross, back.gross)),
             tuple(None if q is None else q - (b or 0) for q, b in zip(self.quantity, back.quantity)),
+            tuple(r - b for r, b in zip(self.rewards, back.rewards)) if back.rewards else self.rewards,
         )
 
-    def to_json(self) -> list[dict[str, Any]]:
-        return [
-            {"gross": money(g)} | ({} if q is None else {"quantity": to_decimal(q, QUANTITY_PLACES).normalize()})
-            for g, q in zip(self.gross, self.quantity)
-        ]
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "lines": [
+                {"gross": money(g)} | ({} if q is None else {"quantity": to_decimal(q, QUANTITY_PLACES).normalize()})
+                for g, q in zip(self.gross, self.quantity)
+            ],
+            "rewards": list(self.rewards),
+        }
 
     @classmethod
     def from_json(cls, doc: object, where: str = "back") -> Kept:
+        rewards: list[Any] = []
+        if isinstance(doc, dict):
+            rewards = doc.get("rewards") or []
+            doc = doc.get("lines")
         if not isinstance(doc, list) or not all(isinstance(item, dict) for item in doc):
             raise InvalidInput(where, f"{where} must be a list of lines")
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in rewards):
+            raise InvalidInput(f"{where}.rewards", f"{where}.rewards must be counts of reward products")
         return cls(
             tuple(parse_money(item.get("gross"), f"{where}[{i}].gross") for i, item in enumerate(doc)),
             tuple(
@@ -217,13 +240,40 @@ class Kept:
                 else parse_scaled(item["quantity"], field=f"{where}[{i}].quantity", places=QUANTITY_PLACES)
                 for i, item in enumerate(doc)
             ),
+            tuple(rewards),
         )
 
     def nothing_back(self, sold: SoldBill) -> bool:
         return self == Kept.all_of(sold)
 
     def everything_back(self) -> bool:
-        return not any(self.gross)
+        return not any(self.gross) and not any(self.rewards)
+
+
+@dataclass(frozen=True)
+class RewardAsk:
+    """A reward product of the bill comes back: `quantity` of it (None: all that is left)."""
+
+    reward_id: str
+    quantity: int | None = None
+
+
+def parse_return_rewards(doc: object, where: str = "rewards") -> tuple[RewardAsk, ...]:
+    """`[{rewardId, quantity?}]`: reward products of the bill that come back."""
+    if doc is None:
+        return ()
+    if not isinstance(doc, list) or len(doc) > 1000:
+        raise InvalidInput(where, f"{where} must be a list of reward products")
+    asks = []
+    for i, item in enumerate(doc):
+        at = f"{where}[{i}]"
+        if not isinstance(item, dict) or set(item) - {"rewardId", "quantity"}:
+            raise InvalidInput(at, f"{at} must be {{rewardId, quantity}}")
+        quantity = item.get("quantity")
+        if quantity is not None and (isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 1000):
+            raise InvalidInput(f"{at}.quantity", f"{at}.quantity must be a whole number from 1 to 1000")
+        asks.append(RewardAsk(parse_reward_id(item.get("rewardId"), f"{at}.rewardId"), quantity))
+    return tuple(asks)
 
 
 @dataclass(frozen=True)
@@ -236,8 +286,11 @@ class ReturnLineAsk:
     amount: int | None = None  # money, hundredths
 
 
-def parse_return_lines(doc: object, where: str = "lines") -> tuple[ReturnLineAsk, ...]:
-    """`[{line, quantity? | amount?}]` as `central-api.md` gives it."""
+def parse_return_lines(doc: object, where: str = "lines", *, required: bool = True) -> tuple[ReturnLineAsk, ...]:
+    """`[{line, quantity? | amount?}]` as `central-api.md` gives it (`required`: at least one;
+    a return of reward products only needs none)."""
+    if not required and doc in (None, []):
+        return ()
     if not isinstance(doc, list) or not doc:
         raise InvalidInput(where, f"{where} must name at least one line of the bill")
     asks = []
@@ -271,9 +324,24 @@ def parse_return_lines(doc: object, where: str = "lines") -> tuple[ReturnLineAsk
     return tuple(asks)
 
 
-def take_back(sold: SoldBill, kept: Kept, asks: Sequence[ReturnLineAsk]) -> Kept:
-    """The state after returning `asks` from `kept`; RETURN_EXCEEDS_BILL beyond what is left."""
-    gross, quantity = list(kept.gross), list(kept.quantity)
+def take_back(
+    sold: SoldBill, kept: Kept, asks: Sequence[ReturnLineAsk], rewards: Sequence[RewardAsk] = ()
+) -> Kept:
+    """The state after returning `asks` (and reward products) from `kept`;
+    RETURN_EXCEEDS_BILL beyond what is left."""
+    gross, quantity, rewards_kept = list(kept.gross), list(kept.quantity), list(kept.rewards)
+    for asked in rewards:
+        index = next((i for i, (reward, _q, _each) in enumerate(sold.rewards) if reward == asked.reward_id), None)
+        if index is None:
+            raise InvalidInput("rewards", f"Bill {sold.bill_id} has no reward product {asked.reward_id}")
+        back = rewards_kept[index] if asked.quantity is None else asked.quantity
+        if back > rewards_kept[index] or not rewards_kept[index]:
+            raise LoyaltyError(
+                RETURN_EXCEEDS_BILL,
+                f"Reward {asked.reward_id} of bill {sold.bill_id} cannot come back that much: {rewards_kept[index]} of it is left",
+                rewardId=asked.reward_id,
+            )
+        rewards_kept[index] -= back
     for ask in asks:
         if ask.line >= len(sold.lines):
             raise InvalidInput("lines", f"bill {sold.bill_id} has no line {ask.line} (it has {len(sold.lines)})")
@@ -310,7 +378,7 @@ def take_back(sold: SoldBill, kept: Kept, asks: Sequence[ReturnLineAsk]) -> Kept
             if quantity[ask.line] is not None:
                 quantity[ask.line] = 0
         gross[ask.line] -= back
-    return Kept(tuple(gross), tuple(quantity))
+    return Kept(tuple(gross), tuple(quantity), tuple(rewards_kept))
 
 
 def _exceeds(sold: SoldBill, line: int, left: str) -> LoyaltyError:
@@ -369,6 +437,7 @@ class ReturnFigures:
     points_reversed: int  # earned points taken off the card
     referrer_points_reversed: int
     earned_back: dict[int, int]  # per category, what comes off its EARNED row
+    rewards_back: dict[str, int] = field(default_factory=dict)  # per reward product, its points back
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -383,12 +452,19 @@ def return_figures(sold: SoldBill, before: Kept, after: Kept) -> ReturnFigures:
     """The return that takes the bill from `before` to `after`."""
     was, now = figures_of(sold, before), figures_of(sold, after)
     earned_back = {c: was.earned[c] - now.earned[c] for c in was.earned if was.earned[c] != now.earned[c]}
+    # A reward product returned gives back its points price for each one (`loyalty-rules.md`).
+    rewards_back = {
+        reward: each * (kept_before - kept_after)
+        for (reward, _quantity, each), kept_before, kept_after in zip(sold.rewards, before.rewards, after.rewards)
+        if kept_before != kept_after
+    }
     return ReturnFigures(
         cash_refund=was.paid - now.paid,
-        points_refunded=was.redeemed - now.redeemed,
+        points_refunded=was.redeemed - now.redeemed + sum(rewards_back.values()),
         points_reversed=sum(earned_back.values()),
         referrer_points_reversed=was.referral - now.referral,
         earned_back=earned_back,
+        rewards_back=rewards_back,
     )
 
 
@@ -406,9 +482,13 @@ def return_postings(
     def against(row: Posted[C], points: int) -> None:
         postings.append(taking_back(row, points, bill_id, f"Return {return_id} of bill {bill_id}"))
 
+    redeemed_back = figures.points_refunded - sum(figures.rewards_back.values())
     for row in own:
-        if row.transaction_type == REDEEMED and figures.points_refunded:
-            against(row, figures.points_refunded)
+        if row.reference_type == REWARD:
+            if figures.rewards_back.get(row.reward_id):
+                against(row, figures.rewards_back[row.reward_id])
+        elif row.transaction_type == REDEEMED and redeemed_back:
+            against(row, redeemed_back)
         elif row.transaction_type == EARNED and figures.earned_back.get(row.category_id):
             against(row, -figures.earned_back[row.category_id])
         elif row.transaction_type == REFERRAL_EARNED and figures.referrer_points_reversed:

@@ -80,6 +80,7 @@ def posted(entry: Mapping[str, Any], card: CardRecord, referred: CardRecord | No
         category_name=entry["category_name"],
         referred_card=referred,
         referred_bill_id=entry["referred_bill_id"],
+        reward_id=entry.get("reward_id"),
     )
 
 

@@ -25,6 +25,7 @@ from pos_loyalty.rules.returns import (
     Kept,
     ReturnFigures,
     ReturnLineAsk,
+    RewardAsk,
     SoldBill,
     parse_return_id,
     return_figures,
@@ -75,10 +76,12 @@ def asks_from_text(
     return asks
 
 
-def preview(replica: Replica, bill_id: object, asks: Sequence[ReturnLineAsk]) -> ReturnFigures:
+def preview(
+    replica: Replica, bill_id: object, asks: Sequence[ReturnLineAsk], rewards: Sequence[RewardAsk] = ()
+) -> ReturnFigures:
     """What a return would give back and take, before the manager confirms; writes nothing."""
     found = returnable(replica, bill_id)
-    return return_figures(found.sold, found.kept, take_back(found.sold, found.kept, asks))
+    return return_figures(found.sold, found.kept, take_back(found.sold, found.kept, asks, rewards))
 
 
 def return_lines(
@@ -86,13 +89,15 @@ def return_lines(
     bill_id: object,
     asks: Sequence[ReturnLineAsk],
     *,
+    rewards: Sequence[RewardAsk] = (),
     return_id: object = None,
     performed_by: str | None = None,
 ) -> dict[str, Any]:
-    """Return `asks` of the bill; the same `return_id` again answers the first return."""
+    """Return `asks` (and reward products) of the bill; the same `return_id` again answers the
+    first return."""
     bill_key = parse_bill_id(bill_id)
     return_key = parse_return_id(return_id) if return_id not in (None, "") else str(uuid.uuid4())
-    request = _request_json(bill_key, asks)
+    request = _request_json(bill_key, asks, rewards)
     with replica.writing() as uow:
         earlier = uow.session.get(BillReturn, return_key)
         if earlier is not None:
@@ -104,7 +109,7 @@ def return_lines(
                 )
             return jsonio.loads(earlier.answer_json)
         found = _returnable(uow, bill_key)
-        after = take_back(found.sold, found.kept, asks)
+        after = take_back(found.sold, found.kept, asks, rewards)
         figures = return_figures(found.sold, found.kept, after)
         seq = outbox.reserve(uow)
         postings = return_postings(figures, rows_of(uow, bill_key), bill_key, return_key)
@@ -138,6 +143,7 @@ def return_lines(
                 "billId": bill_key,
                 "returnId": return_key,
                 "lines": jsonio.loads(request)["lines"],
+                "rewards": jsonio.loads(request)["rewards"],
                 "figures": figures.to_json(),
                 "returnedAt": uow.now,
                 "performedBy": performed_by,
@@ -185,7 +191,7 @@ def _hundredths(value: Any) -> int:
     return parse_money(value, "gross")
 
 
-def _request_json(bill_key: str, asks: Sequence[ReturnLineAsk]) -> str:
+def _request_json(bill_key: str, asks: Sequence[ReturnLineAsk], rewards: Sequence[RewardAsk] = ()) -> str:
     """The lines asked for, as the API writes them (also what makes two returns the same)."""
     lines = []
     for ask in asks:
@@ -195,4 +201,5 @@ def _request_json(bill_key: str, asks: Sequence[ReturnLineAsk]) -> str:
         if ask.amount is not None:
             line["amount"] = money(ask.amount)
         lines.append(line)
-    return jsonio.dumps({"billId": bill_key, "lines": lines})
+    returned = [{"rewardId": r.reward_id} | ({} if r.quantity is None else {"quantity": r.quantity}) for r in rewards]
+    return jsonio.dumps({"billId": bill_key, "lines": lines, "rewards": returned})

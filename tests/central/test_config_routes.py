@@ -69,3 +69,24 @@ def test_another_tenants_configuration_is_never_visible(tenant, central_server):
     theirs.post("/api/v1/card-config/categories", {"categoryId": 42, "categoryName": "Secret", "pointPercentage": 9})
     mine = body(tenant.admin.get("/api/v1/card-config"))
     assert all(c["categoryId"] != 42 for c in mine["categoryPointConfigs"])
+
+
+def test_promotions_and_rewards_are_added_replaced_and_removed_by_their_ids(tenant):
+    promotion = {"promotionId": 1, "name": "Double Baby Care", "startsOn": "2026-12-01", "endsOn": "2026-12-31", "multiplier": 2, "categoryIds": [3]}
+    added = tenant.admin.post("/api/v1/card-config/promotions", promotion)
+    assert added.status_code == 200, added.text
+    assert [p["multiplier"] for p in body(added)] == [Decimal("2.00")]
+    replaced = body(tenant.admin.post("/api/v1/card-config/promotions", {**promotion, "multiplier": "1.5"}))
+    assert [p["multiplier"] for p in replaced] == [Decimal("1.50")]
+    unknown = tenant.admin.post("/api/v1/card-config/promotions", {**promotion, "promotionId": 2, "categoryIds": [99]})
+    assert unknown.status_code == 400 and body(unknown)["error"]["field"] == "promotions[1].categoryIds[0]"
+    backwards = tenant.admin.post("/api/v1/card-config/promotions", {**promotion, "promotionId": 2, "endsOn": "2026-11-01"})
+    assert backwards.status_code == 400 and body(backwards)["error"]["field"] == "promotions[1].endsOn"
+    reward = {"rewardId": "TOTE-BAG", "name": "Tote bag", "pointsPrice": 150}
+    assert body(tenant.admin.post("/api/v1/card-config/rewards", reward))[0]["pointsPrice"] == Decimal("150.00")
+    config = body(tenant.admin.get("/api/v1/card-config"))
+    assert [p["promotionId"] for p in config["promotions"]] == [1] and [r["rewardId"] for r in config["rewards"]] == ["TOTE-BAG"]
+    assert body(tenant.admin.delete("/api/v1/card-config/rewards/TOTE-BAG")) == []
+    assert tenant.admin.delete("/api/v1/card-config/rewards/TOTE-BAG").status_code == 404
+    assert tenant.admin.delete("/api/v1/card-config/promotions/1").status_code == 200
+    assert tenant.device.post("/api/v1/card-config/rewards", reward).status_code == 403

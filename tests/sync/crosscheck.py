@@ -41,6 +41,8 @@ CASHIER_REFUSALS = {
     errors.MIN_POINTS_NOT_MET,
     errors.EXCEEDS_MAX_REDEMPTION,
     errors.CARD_INACTIVE,
+    errors.REWARD_UNAVAILABLE,
+    errors.CARD_REQUIRED,
 }
 
 #: Seed 002's categories, plus one inactive category and one known only by its discount.
@@ -137,12 +139,17 @@ def machine(pharmacies: Pharmacies) -> type[RuleBasedStateMachine]:
             flat=share,
             redeem=share,
             with_card=st.booleans(),
+            rewards=st.sampled_from([None, None, 1, 2]),
         )
-        def sell(self, data: st.DataObject, lines: list[dict], flat: Decimal | None, redeem: Decimal | None, with_card: bool) -> None:
+        def sell(
+            self, data: st.DataObject, lines: list[dict], flat: Decimal | None, redeem: Decimal | None, with_card: bool, rewards: int | None
+        ) -> None:
             till = data.draw(st.sampled_from(self.tills))
             known = self._active_cards(till)
             number = data.draw(st.sampled_from(known)) if with_card and known else None
             document: dict[str, Any] = {"items": lines}
+            if rewards and number:
+                document["rewards"] = [{"rewardId": "TOTE-BAG", "quantity": rewards}]
             first = bills.quote(till.replica, number, bill_from_json(document))
             if flat is not None:
                 document["flatDiscount"] = _part(first.net_amount, flat)
@@ -156,6 +163,7 @@ def machine(pharmacies: Pharmacies) -> type[RuleBasedStateMachine]:
                 if refusal.code not in CASHIER_REFUSALS:
                     raise
                 document.pop("redeemPoints", None)
+                document.pop("rewards", None)
                 bills.finalize(till.replica, number, bill_from_json(document), bill_id=bill_id)
             self.bills[bill_id] = till
 
@@ -229,6 +237,29 @@ def machine(pharmacies: Pharmacies) -> type[RuleBasedStateMachine]:
                     entry["pointPercentage"] = percent
                     entry["isActive"] = active
             self.pharmacy.configure(categoryPointConfigs=current["categoryPointConfigs"])
+
+        @rule(rx=st.sampled_from([None, 1, 3]), promotion=st.booleans(), reward=st.booleans())
+        def programme(self, rx: int | None, promotion: bool, reward: bool) -> None:
+            """Head office makes a category a prescription one, runs a promotion today, and
+            offers a reward product (or takes them away again)."""
+            current = jsonio.loads(self.pharmacy.admin.get("/api/v1/card-config").content)
+            for entry in current["categoryPointConfigs"]:
+                entry["isRedeemable"] = entry["categoryId"] != rx
+            today = datetime.utcnow().date()
+            promotions = [
+                {
+                    "promotionId": 1,
+                    "name": "Double points today",
+                    "startsOn": (today - timedelta(days=1)).isoformat(),
+                    "endsOn": (today + timedelta(days=1)).isoformat(),
+                    "multiplier": Decimal("2.5"),
+                    "categoryIds": [2, 3],
+                }
+            ] if promotion else []
+            rewards = [{"rewardId": "TOTE-BAG", "name": "Tote bag", "pointsPrice": Decimal("120.5")}] if reward else []
+            self.pharmacy.configure(
+                categoryPointConfigs=current["categoryPointConfigs"], timeZone="Asia/Kolkata", promotions=promotions, rewards=rewards
+            )
 
         @rule(days=st.sampled_from([1, 30]), ahead=st.sampled_from([0, 2, 45]))
         def expire(self, days: int, ahead: int) -> None:

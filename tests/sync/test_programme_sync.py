@@ -76,3 +76,30 @@ def test_a_bill_with_all_three_is_the_same_on_both_sides(pharmacy):
     assert [(r["referenceType"], r["rewardId"], r["points"]) for r in rows if r["referenceType"] == "REWARD"] == [
         ("REWARD", "TOTE-BAG", D("-150.00"))
     ]
+
+
+@BACKENDS
+def test_a_reward_product_comes_back_at_the_till_and_on_the_central(pharmacy):
+    from pos_loyalty.rules.returns import ReturnLineAsk, RewardAsk
+    from pos_loyalty.services import returns
+
+    programme(pharmacy)
+    till = pharmacy.open_till("counter-1")
+    till.connect(pharmacy.server.base)
+    number = cards.issue(till.replica, name="Chitra", phone="9000000973").card_number
+    cards.adjust(till.replica, number, "1000", reason="opening")
+    till.sync_until_drained()
+    two = {"items": [{"categoryId": 2, "amount": "200.00"}], "rewards": [{"rewardId": "TOTE-BAG", "quantity": 2}]}
+    bills.finalize(till.replica, number, bill_from_json(two), bill_id="PROG-2")
+    back = returns.return_lines(till.replica, "PROG-2", [], rewards=[RewardAsk("TOTE-BAG", 1)], return_id="R-TOTE")
+    assert (back["pointsRefunded"], back["cashRefund"]) == (D("150.00"), 0)
+    rest = returns.return_lines(till.replica, "PROG-2", [ReturnLineAsk(0)], rewards=[RewardAsk("TOTE-BAG")], return_id="R-REST")
+    assert rest["pointsRefunded"] == D("150.00") and rest["cashRefund"] == D("200.00")
+    till.sync_until_drained()
+    assert pharmacy.flags("RULES_MISMATCH") == [] and pharmacy.flags("MUTATION_REJECTED") == []
+    assert cards.find(till.replica, number).points_balance == 1000_00
+    assert pharmacy.card(number)["pointsBalance"] == D("1000.00")
+    online = pharmacy.admin.post(
+        "/api/v1/internal/cards/return-points", {"billId": "PROG-2", "returnId": "R-MORE", "rewards": [{"rewardId": "TOTE-BAG"}]}
+    )
+    assert online.status_code == 422 and body(online)["error"]["code"] == "RETURN_EXCEEDS_BILL"
