@@ -88,3 +88,34 @@ def test_recent_bills_opens_the_return_screen_of_the_chosen_bill(qtbot, replica,
     opened.confirm(ask=False)
     qtbot.addWidget(opened.slip)
     assert recent.table.item(0, 5).text() == "part returned"
+
+
+def test_a_reward_product_comes_back_on_the_same_screen(qtbot, replica, tmp_path: Path):
+    from pos_loyalty.services import configuration
+
+    configuration.save(
+        replica,
+        {**configuration.export(replica), "rewards": [{"rewardId": "TOTE-BAG", "name": "Tote bag", "pointsPrice": 150}]},
+        performed_by="manager",
+    )
+    number = cards.issue(replica, name="Dev", phone="9845012398").card_number
+    cards.adjust(replica, number, "500", reason="opening")
+    bills.finalize(
+        replica,
+        number,
+        bill_from_json({"items": [{"categoryId": 2, "amount": "100.00"}], "rewards": [{"rewardId": "TOTE-BAG", "quantity": 2}]}),
+        bill_id="UI-RET-2",
+    )
+    dialog = ReturnDialog(replica, "UI-RET-2", Changes(), "manager-1", lambda: True, "Test Pharmacy", tmp_path)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.table.rowCount() == 2 and dialog.table.item(1, 1).text().startswith("Reward TOTE-BAG")
+    type_into(qtbot, dialog, 1, "1")
+    assert (dialog.cash.text(), dialog.points_back.text()) == ("0.00", "150.00")
+    type_into(qtbot, dialog, 1, "3")
+    assert "cannot come back that much" in dialog.note.text()
+    type_into(qtbot, dialog, 1, "2")
+    dialog.confirm(ask=False)
+    qtbot.addWidget(dialog.slip)
+    assert "Reward TOTE-BAG" in dialog.slip.text
+    assert cards.find(replica, number).points_balance == 500_00 - 300_00 + 300_00 + bills.recent(replica)[0]["pointsEarned"] * 100

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 from pos_loyalty.amounts import MONEY_PLACES, QUANTITY_PLACES, to_decimal
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import Replica
-from pos_loyalty.rules.returns import ReturnFigures, ReturnLineAsk
+from pos_loyalty.errors import InvalidInput
+from pos_loyalty.rules.returns import ReturnFigures, ReturnLineAsk, RewardAsk
 from pos_loyalty.services import returns
 from ui import messages
 from ui.changes import BILL, Changes
@@ -58,15 +59,20 @@ class ReturnDialog(QDialog):
         self.setWindowTitle(f"Return part of bill {bill_id[:18]}")
         self.resize(760, 520)
         self.found = returns.returnable(replica, bill_id)
-        self.table = QTableWidget(len(self.found.sold.lines), len(COLUMNS), objectName="returnLines")
+        self.lines = len(self.found.sold.lines)  # then one row per reward product of the bill
+        self.table = QTableWidget(self.lines + len(self.found.sold.rewards), len(COLUMNS), objectName="returnLines")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         triggers = QAbstractItemView.EditTrigger
         self.table.setEditTriggers(triggers.AnyKeyPressed | triggers.DoubleClicked | triggers.EditKeyPressed)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for row, _line in enumerate(self.found.sold.lines):
-            cells = (str(row + 1), self.found.names[row], self._sold(row), self._left(row), "")
+        rows = [(str(row + 1), self.found.names[row], self._sold(row), self._left(row), "") for row in range(self.lines)]
+        rows += [
+            ("", f"Reward {reward_id} ({figure(to_decimal(each, 2))} points each)", str(quantity), str(kept), "")
+            for (reward_id, quantity, each), kept in zip(self.found.sold.rewards, self.found.kept.rewards)
+        ]
+        for row, cells in enumerate(rows):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column != RETURN:
@@ -119,21 +125,33 @@ class ReturnDialog(QDialog):
         """What the Return column asks for (lines left empty are not returned); InvalidInput
         naming the line for what is not a figure."""
         wanted = []
-        for row in range(len(self.found.sold.lines)):
+        for row in range(self.lines):
             text = self.table.item(row, RETURN).text().strip()
             if text:
                 wanted.append((row, text))
         return returns.asks_from_text(self.found, wanted, first=1)
 
+    def reward_asks(self) -> list[RewardAsk]:
+        """How many of each reward product come back (a whole number; empty: none)."""
+        asked = []
+        for index, (reward_id, _quantity, _each) in enumerate(self.found.sold.rewards):
+            text = self.table.item(self.lines + index, RETURN).text().strip()
+            if not text:
+                continue
+            if not (text.isascii() and text.isdigit() and len(text) <= 4 and int(text) > 0):
+                raise InvalidInput("reward", f"Reward {reward_id}: type how many come back (a whole number)")
+            asked.append(RewardAsk(reward_id, int(text)))
+        return asked
+
     def refresh(self) -> ReturnFigures | None:
         try:
-            asked = self.asks()
-            figures = returns.preview(self.replica, self.bill_id, asked) if asked else None
+            asked, rewards = self.asks(), self.reward_asks()
+            figures = returns.preview(self.replica, self.bill_id, asked, rewards) if asked or rewards else None
         except LoyaltyError as error:
             self.note.setText(error.message)
             self.confirm_button.setEnabled(False)
             return None
-        self.note.setText("" if asked else "Nothing chosen yet.")
+        self.note.setText("" if asked or rewards else "Nothing chosen yet.")
         self.confirm_button.setEnabled(figures is not None)
         shown = figures.to_json() if figures is not None else None
         self.cash.setText(figure(shown["cashRefund"]) if shown else "0.00")
@@ -144,8 +162,10 @@ class ReturnDialog(QDialog):
 
     def everything_left(self) -> None:
         self.table.blockSignals(True)
-        for row in range(len(self.found.sold.lines)):
+        for row in range(self.lines):
             self.table.item(row, RETURN).setText(self._left(row).replace(",", "") if self.found.kept.gross[row] else "")
+        for index, kept in enumerate(self.found.kept.rewards):
+            self.table.item(self.lines + index, RETURN).setText(str(kept) if kept else "")
         self.table.blockSignals(False)
         self.refresh()
 
@@ -167,9 +187,11 @@ class ReturnDialog(QDialog):
                 return
         if not self.manager_ok():
             return
-        asked_lines = self.asks()
+        asked_lines, asked_rewards = self.asks(), self.reward_asks()
         try:
-            self.answer = returns.return_lines(self.replica, self.bill_id, asked_lines, performed_by=self.operator)
+            self.answer = returns.return_lines(
+                self.replica, self.bill_id, asked_lines, rewards=asked_rewards, performed_by=self.operator
+            )
         except LoyaltyError as error:
             self.note.setText(error.message)
             return
@@ -182,7 +204,7 @@ class ReturnDialog(QDialog):
             if ask.quantity is not None or ask.amount is not None
             else (self.table.item(ask.line, 1).text(), "all")
             for ask in asked_lines
-        ]
+        ] + [(f"Reward {ask.reward_id}", str(ask.quantity)) for ask in asked_rewards]
         text = return_slip_text(self.answer, returned, self.found.card_number, self.pharmacy)
         self.slip = SlipDialog(
             f"Return slip: bill {self.bill_id[:8]}",
