@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 
+from pos_loyalty.amounts import points
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.services import parked, settings
 from pos_loyalty.services.cards import CardView
@@ -20,6 +21,7 @@ from ui import messages
 from ui.changes import CARDS, CONFIG, SYNC, Changes
 from ui.checkout.screen import CheckoutScreen
 from ui.dialogs.pin import require_manager
+from ui.style import figure
 from ui.sync_status import SyncStatus
 
 
@@ -69,6 +71,7 @@ class MainWindow(QMainWindow):
             ("&Bill", "F4", "Points to redeem", lambda: (screen.totals.redeem.setFocus(), screen.totals.redeem.selectAll())),
             ("&Bill", "F5", "Redeem the most this bill allows", screen.redeem_max),
             ("&Bill", "F6", "Flat discount", lambda: (screen.totals.flat.setFocus(), screen.totals.flat.selectAll())),
+            ("&Bill", "F7", "Add a reward product (bought with points)", self.pick_reward),
             ("&Bill", "F12", "Finalize the bill", screen.finalize),
             ("&Bill", "Ctrl+Return", "Finalize the bill", screen.finalize),
             ("&Bill", "F8", "Park this bill", self.park),
@@ -106,12 +109,15 @@ class MainWindow(QMainWindow):
     def show_receipt(self, result: dict, card: CardView | None) -> None:
         from ui.dialogs.receipt import ReceiptDialog
 
-        ReceiptDialog(result, card.customer_name if card else None, self.pharmacy, self.currency, self.data_dir / "receipts", self).exec()
+        ReceiptDialog(
+            result, card.customer_name if card else None, self.pharmacy, self.currency, self.data_dir / "receipts", self,
+            promotions=self.checkout.promotion_names(),
+        ).exec()
         self.checkout.scan.setFocus()
 
     def park(self) -> None:
         draft = self.checkout.draft
-        if not draft.lines:
+        if not draft.has_items():
             return
         label = self.checkout.card.customer_name if self.checkout.card else "Walk-in customer"
         parked.park(self.replica, draft.document(), label)
@@ -123,12 +129,23 @@ class MainWindow(QMainWindow):
 
         dialog = ParkedDialog(self.replica, self)
         if dialog.exec() and dialog.chosen is not None:
-            if self.checkout.draft.lines:
+            if self.checkout.draft.has_items():
                 self.park()
             self.checkout.load_draft(dialog.chosen)
 
+    def pick_reward(self) -> None:
+        from ui.dialogs.rewards import RewardPicker
+
+        screen = self.checkout
+        available = screen.quote["availablePoints"] if screen.quote and screen.card else None
+        if available is None and screen.card is not None:
+            available = points(screen.card.available_points)
+        picker = RewardPicker(screen.config.rewards, figure(available) if available is not None else None, self)
+        if picker.exec() and picker.chosen is not None:
+            screen.add_reward(*picker.chosen)
+
     def cancel_bill(self) -> None:
-        if self.checkout.draft.lines:
+        if self.checkout.draft.has_items():
             answer = QMessageBox.question(self, "Cancel this bill?", "Throw away this bill's lines? Nothing was finalized.")
             if answer != QMessageBox.StandardButton.Yes:
                 return

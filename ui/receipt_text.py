@@ -1,4 +1,6 @@
-"""The receipt's text, from the result the core returned when the bill was finalized."""
+"""The receipt's text, from the result the core returned when the bill was finalized: its
+lines, its reward products with their points, and the promotions its points were earned
+under (named from the configuration; a promotion since removed by its number)."""
 
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ def expiry_line(expiring: object, next_expiry_at: object) -> str:
     return f"{figure(expiring)} points expire on {when:%d %b}"
 
 
-def receipt_text(result: dict[str, Any], customer: str | None, pharmacy: str, currency: str = "") -> str:
+def receipt_text(
+    result: dict[str, Any], customer: str | None, pharmacy: str, currency: str = "", promotions: dict[int, str] | None = None
+) -> str:
     when = result.get("finalizedAt")
     if isinstance(when, str):
         when = datetime.fromisoformat(when.rstrip("Z"))
@@ -49,9 +53,20 @@ def receipt_text(result: dict[str, Any], customer: str | None, pharmacy: str, cu
     if Decimal(result["pointsRedeemed"]):
         lines.append(_row(f"Points redeemed {figure(result['pointsRedeemed'])}", "-" + figure(result["amountDeducted"])))
     lines.append(_row("TO PAY", f"{currency}{figure(result['payable'])}"))
+    rewards = result.get("rewards") or []
+    if rewards:
+        lines.append(rule)
+        lines.append("Reward products (paid with points)")
+        for reward in rewards:
+            lines.append(_row(f"{reward['quantity']} x {reward['name']}", f"{figure(reward['points'])} pts"))
     if result.get("cardNumber"):
         lines.append(rule)
         lines.append(_row("Points earned", figure(result["pointsEarned"])))
+        for promotion_id in _promotions_used(result):
+            name = (promotions or {}).get(promotion_id, f"Promotion {promotion_id}")
+            lines.append(f"  incl. {name}"[:WIDTH])
+        if rewards:
+            lines.append(_row("Points for reward products", "-" + figure(result["rewardPoints"])))
         if result.get("newBalance") is not None:
             lines.append(_row("Points balance now", figure(result["newBalance"])))
         expiring = expiry_line(result.get("expiringPoints"), result.get("nextExpiryAt"))
@@ -60,6 +75,14 @@ def receipt_text(result: dict[str, Any], customer: str | None, pharmacy: str, cu
     lines.append(rule)
     lines.append("Thank you".center(WIDTH))
     return "\n".join(lines)
+
+
+def _promotions_used(result: dict[str, Any]) -> list[int]:
+    used: list[int] = []
+    for entry in result.get("earnBreakdown") or []:
+        if entry.get("promotionId") is not None and entry["promotionId"] not in used and Decimal(str(entry["points"])):
+            used.append(entry["promotionId"])
+    return used
 
 
 def return_slip_text(

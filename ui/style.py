@@ -16,6 +16,7 @@ QLabel#cardName {{ font-size: {BIG_POINT_SIZE}pt; font-weight: bold; }}
 QLabel#balance {{ font-size: {BIG_POINT_SIZE}pt; color: #2e7d32; font-weight: bold; }}
 QLabel#problem {{ color: #c62828; font-weight: bold; }}
 QLabel#hint {{ color: #555555; }}
+QLabel#promotion {{ color: #6a1b9a; font-weight: bold; }}
 QFrame#panel {{ border: 1px solid #b0bec5; border-radius: 6px; background: #fafafa; }}
 QPushButton {{ padding: 6px 12px; }}
 QPushButton#primary {{ background: #2e7d32; color: white; font-weight: bold; }}

@@ -1,11 +1,12 @@
 """A sample pharmacy for `pos-loyalty till --demo`: seed 002's configuration with three tiers,
-a few customers (some referred by others) and two weeks of bills, so a newcomer sees the
-till working at once. Only an empty replica is filled; nothing here is special-cased
+a prescription category points may not pay for, a promotion running today (double points
+on Baby Care), two reward products, a few customers (some referred by others) and two
+weeks of bills, so a newcomer sees the till working at once. Only an empty replica is filled; nothing here is special-cased
 elsewhere: the demo is made with the same services a cashier uses."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -14,7 +15,16 @@ from pos_loyalty.replica.db import Replica
 from pos_loyalty.replica.models import Bill, Card, ConfigVersion
 from pos_loyalty.rules import bill_from_json
 from pos_loyalty.rules.config import SAMPLE_CONFIG_JSON
+from pos_loyalty.rules.programme import local_date
 from pos_loyalty.services import bills, cards, configuration, settings
+
+TIME_ZONE = "Asia/Kolkata"
+PRESCRIPTIONS = {"categoryId": 5, "categoryName": "Prescriptions", "pointPercentage": Decimal("1.0"), "isRedeemable": False}
+PROMOTION_ID = 1
+REWARDS = [
+    {"rewardId": "LOTION-100", "name": "Baby lotion 100 ml", "pointsPrice": Decimal("250")},
+    {"rewardId": "BP-CHECK", "name": "Blood pressure check", "pointsPrice": Decimal("150")},
+]
 
 TIERS = [
     {"name": "Silver", "minLifetimePoints": 0},
@@ -43,6 +53,7 @@ BILLS = [
     (4, 2, [(1, "310.50"), (2, "75.00")], None),
     (2, 3, [(4, "980.00")], "300"),
     (1, 5, [(1, "2200.00")], None),
+    (1, 3, [(5, "1850.00"), (3, "300.00")], None),
 ]
 
 
@@ -61,7 +72,7 @@ def fill(replica: Replica, *, now: datetime | None = None) -> bool:
     now = now or replica.clock()
     start = now - timedelta(days=14)
     settings.write(replica, **{settings.PHARMACY_NAME: "Asha Pharmacy (demo)"})
-    configuration.save(replica, {**SAMPLE_CONFIG_JSON, "tiers": TIERS}, performed_by="demo")
+    configuration.save(replica, sample_config(local_date(now, TIME_ZONE)), performed_by="demo")
     numbers: list[str] = []
     for index, (name, phone, referrer, opening) in enumerate(CUSTOMERS):
         at = _as_of(replica, start + timedelta(hours=index))
@@ -89,6 +100,28 @@ def fill(replica: Replica, *, now: datetime | None = None) -> bool:
         finally:
             at.close()
     return True
+
+
+def sample_config(today: date) -> dict:
+    """Seed 002's configuration with the demo's tiers, prescriptions, promotion and rewards;
+    the promotion runs from a week before `today` to a month after."""
+    return {
+        **SAMPLE_CONFIG_JSON,
+        "tiers": TIERS,
+        "timeZone": TIME_ZONE,
+        "categoryPointConfigs": [*SAMPLE_CONFIG_JSON["categoryPointConfigs"], PRESCRIPTIONS],
+        "promotions": [
+            {
+                "promotionId": PROMOTION_ID,
+                "name": "Double points on Baby Care",
+                "startsOn": (today - timedelta(days=7)).isoformat(),
+                "endsOn": (today + timedelta(days=30)).isoformat(),
+                "categoryIds": [3],
+                "multiplier": Decimal("2.00"),
+            }
+        ],
+        "rewards": REWARDS,
+    }
 
 
 def _as_of(replica: Replica, moment: datetime) -> Replica:

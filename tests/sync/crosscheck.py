@@ -148,8 +148,15 @@ def machine(pharmacies: Pharmacies) -> type[RuleBasedStateMachine]:
             known = self._active_cards(till)
             number = data.draw(st.sampled_from(known)) if with_card and known else None
             document: dict[str, Any] = {"items": lines}
-            if rewards and number:
+            offered = {r["rewardId"] for r in configuration.export(till.replica)["rewards"] if r["isActive"]}
+            if rewards and number and "TOTE-BAG" in offered:  # what the till's list offers
                 document["rewards"] = [{"rewardId": "TOTE-BAG", "quantity": rewards}]
+                try:  # the cashier is told at once when the card cannot pay for them
+                    bills.quote(till.replica, number, bill_from_json(document))
+                except LoyaltyError as refusal:
+                    if refusal.code not in CASHIER_REFUSALS:
+                        raise
+                    del document["rewards"]
             first = bills.quote(till.replica, number, bill_from_json(document))
             if flat is not None:
                 document["flatDiscount"] = _part(first.net_amount, flat)

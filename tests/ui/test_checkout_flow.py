@@ -326,3 +326,20 @@ def test_a_category_typed_in_other_digits_or_too_long_is_said_not_a_crash(qtbot,
     qtbot.keyClicks(entry.amount, "100")
     qtbot.keyClick(entry.amount, Qt.Key.Key_Return)
     assert "ategory" in entry.problem.text() and not window.checkout.draft.lines
+
+
+def test_a_line_still_being_typed_stops_finalize(qtbot, window, replica, customer):
+    scan(qtbot, window, customer)
+    ring_up(qtbot, window, "2", "100")
+    entry = window.checkout.entry
+    qtbot.keyClicks(entry.category, "530")  # not a category here: the line cannot be added
+    qtbot.keyClick(entry.category, Qt.Key.Key_Return)
+    press(window, "F12")
+    assert "still being typed" in window.checkout.notice.text()
+    assert bills.recent(replica) == []
+    entry.category.clear()
+    entry.amount.clear()
+    answer_dialog(lambda receipt: receipt.accept())
+    with qtbot.waitSignal(window.checkout.finalized, timeout=5000):
+        press(window, "F12")
+    assert len(bills.recent(replica)) == 1

@@ -9,12 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QLineEdit, QPushButton
 
 from pos_loyalty.services import configuration, outbox, settings
 from ui.dialogs.config_editor import ConfigEditor, EntryTable
-from ui.dialogs.entry_table import PROBLEM_CELL
+from ui.dialogs.entry_table import PROBLEM_CELL, DatePicker
 from ui.style import STYLE_SHEET
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -386,3 +386,159 @@ def test_points_expiry_days_are_edited_and_a_bad_number_is_named(qtbot, editor, 
     with qtbot.waitSignal(editor.saved):
         save_with_keys(qtbot, editor)
     assert configuration.export(replica)["pointsExpiryDays"] == 365
+
+
+# --- promotions, rewards and the time zone (issue 14) ------------------------------------------
+
+PROMOTIONS, REWARDS = 4, 5  # the tabs
+
+
+def answer_next_dialog(respond) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QTimer
+
+    def check() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, check)
+        else:
+            respond(dialog)
+
+    QTimer.singleShot(0, check)
+
+
+
+def _is_problem(table, row: int, column: int) -> bool:
+    return table.item(row, column).background().color() == PROBLEM_CELL
+
+
+def test_a_promotion_and_a_reward_typed_on_their_tabs_are_saved(qtbot, editor, replica):
+    promotions, rewards = editor.tables["promotions"], editor.tables["rewards"]
+    assert editor.tabs.tabText(PROMOTIONS) == "Promotions" and editor.tabs.tabText(REWARDS) == "Rewards"
+    editor.tabs.setCurrentIndex(PROMOTIONS)
+    add_row(qtbot, promotions, "1", "Double points on Baby Care", "2026-05-01", "2026-05-31", "Sat, sunday", "3", "2")
+    editor.tabs.setCurrentIndex(REWARDS)
+    add_row(qtbot, rewards, "lotion-100", "Baby lotion 100 ml", "250")
+    editor.tabs.setCurrentIndex(0)
+    retype(qtbot, editor.time_zone, "Asia/Kolkata")
+    assert editor.problems == {}
+    with qtbot.waitSignal(editor.saved):
+        save_with_keys(qtbot, editor)
+    document = configuration.export(replica)
+    assert document["timeZone"] == "Asia/Kolkata"
+    assert document["promotions"] == [
+        {
+            "promotionId": 1,
+            "name": "Double points on Baby Care",
+            "isActive": True,
+            "startsOn": "2026-05-01",
+            "endsOn": "2026-05-31",
+            "multiplier": Decimal("2.00"),
+            "daysOfWeek": [6, 7],
+            "categoryIds": [3],
+        }
+    ]
+    assert document["rewards"] == [{"rewardId": "LOTION-100", "name": "Baby lotion 100 ml", "pointsPrice": Decimal("250.00"), "isActive": True}]
+
+
+def test_saved_promotions_are_shown_as_typed_and_kept_by_an_unrelated_edit(qtbot, replica):
+    document = configuration.export(replica)
+    configuration.save(
+        replica,
+        {
+            **document,
+            "timeZone": "Asia/Kolkata",
+            "promotions": [
+                {"promotionId": 7, "name": "Weekend bonus", "startsOn": "2026-01-01", "endsOn": "2026-12-31",
+                 "daysOfWeek": [6, 7], "categoryIds": [1, 3], "multiplier": "1.5", "isActive": False},
+            ],
+            "rewards": [{"rewardId": "BP-CHECK", "name": "Blood pressure check", "pointsPrice": "150"}],
+        },
+    )
+    before = configuration.export(replica)
+    shown = ConfigEditor(replica, "manager-1")
+    qtbot.addWidget(shown)
+    promotions = shown.tables["promotions"].table
+    assert [promotions.item(0, column).text() for column in range(7)] == [
+        "7", "Weekend bonus", "2026-01-01", "2026-12-31", "Sat,Sun", "1,3", "1.50",
+    ]
+    assert promotions.item(0, 7).checkState() == Qt.CheckState.Unchecked
+    assert shown.time_zone.text() == "Asia/Kolkata"
+    assert not shown.save_button.isEnabled()  # loading is not an edit
+    shown.inputs["minPointsToRedeem"].setText("50")
+    shown.save()
+    after = configuration.export(replica)
+    assert after["minPointsToRedeem"] == 50
+    assert {key: after[key] for key in ("timeZone", "promotions", "rewards")} == {
+        key: before[key] for key in ("timeZone", "promotions", "rewards")
+    }
+
+
+def test_a_promotion_that_ends_before_it_starts_is_named_on_its_cell(qtbot, editor, replica):
+    promotions = editor.tables["promotions"]
+    editor.tabs.setCurrentIndex(PROMOTIONS)
+    add_row(qtbot, promotions, "1", "Spring", "2026-05-31", "2026-05-01", "", "", "2")
+    assert _is_problem(promotions.table, 0, 3)
+    assert promotions.problem.text() == "Row 1, Until: must not be before startsOn (2026-05-31)"
+    assert editor.tabs.tabText(PROMOTIONS) == "Promotions (1 to fix)"
+    assert not editor.save_button.isEnabled()
+    type_in_cell(qtbot, promotions, 0, 3, "2026-06-30")
+    assert not _is_problem(promotions.table, 0, 3) and editor.save_button.isEnabled()
+
+
+@pytest.mark.parametrize(
+    ("column", "typed", "said"),
+    [
+        (2, "1 May", "must be a date written YYYY-MM-DD"),
+        (4, "Mon,Funday", "'Funday' is not a day: write Mon, Tue ... Sun, or 1 (Monday) to 7 (Sunday)"),
+        (4, "8", "'8' is not a day: write Mon, Tue ... Sun, or 1 (Monday) to 7 (Sunday)"),
+        (4, "Mon,1", "1 is given twice"),
+        (5, "3,9", "category 9 is not in this configuration"),
+        (5, "baby", "'baby' is not a category's number: write them like 1,3"),
+        (6, "11", "must be at most 10.00"),
+    ],
+)
+def test_a_bad_promotion_cell_is_named_on_that_cell(qtbot, editor, column, typed, said):
+    promotions = editor.tables["promotions"]
+    editor.tabs.setCurrentIndex(PROMOTIONS)
+    add_row(qtbot, promotions, "1", "Spring", "2026-05-01", "2026-05-31", "", "", "2")
+    assert editor.problems == {}
+    type_in_cell(qtbot, promotions, 0, column, typed)
+    assert _is_problem(promotions.table, 0, column)
+    assert said in promotions.table.item(0, column).toolTip()
+    assert not editor.save_button.isEnabled()
+
+
+def test_a_reward_with_no_price_or_a_bad_code_is_named_on_its_cell(qtbot, editor):
+    rewards = editor.tables["rewards"]
+    editor.tabs.setCurrentIndex(REWARDS)
+    add_row(qtbot, rewards, "GIFT 1", "Gift", "0")
+    assert _is_problem(rewards.table, 0, 0)  # the core names a row's first problem
+    assert editor.tabs.tabText(REWARDS) == "Rewards (1 to fix)"
+    type_in_cell(qtbot, rewards, 0, 0, "GIFT-1")
+    assert _is_problem(rewards.table, 0, 2) and not _is_problem(rewards.table, 0, 0)
+    type_in_cell(qtbot, rewards, 0, 2, "100")
+    assert editor.problems == {} and editor.save_button.isEnabled()
+
+
+def test_a_time_zone_the_computer_does_not_know_is_named_next_to_the_field(qtbot, editor):
+    retype(qtbot, editor.time_zone, "Asia/Kolkatta")
+    assert "is not a time zone this computer knows" in editor.labels["timeZone"].text()
+    assert editor.tabs.tabText(0) == "Programme (1 to fix)"
+    assert not editor.save_button.isEnabled()
+
+
+def test_a_promotions_date_is_picked_from_a_calendar(qtbot, editor):
+    promotions = editor.tables["promotions"]
+    editor.tabs.setCurrentIndex(PROMOTIONS)
+    add_row(qtbot, promotions, "1", "Spring", "2026-05-01", "2026-05-31", "", "", "2")
+    promotions.table.setCurrentCell(0, 3)
+
+    def pick(dialog) -> None:  # type: ignore[no-untyped-def]
+        assert isinstance(dialog, DatePicker)
+        assert dialog.calendar.selectedDate() == QDate(2026, 5, 31)  # opens on the cell's date
+        qtbot.keyClick(dialog.calendar.focusWidget() or dialog.calendar, Qt.Key.Key_Right)  # a day later
+        qtbot.keyClick(dialog.calendar.focusWidget() or dialog.calendar, Qt.Key.Key_Return)
+
+    answer_next_dialog(pick)
+    click(qtbot, promotions, "&Pick a date")
+    assert promotions.table.item(0, 3).text() == "2026-06-01"

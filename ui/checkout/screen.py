@@ -1,8 +1,14 @@
-"""The checkout screen: scan a card, ring up lines, redeem, finalize; park or cancel a bill.
+"""The checkout screen: scan a card, ring up lines, add reward products, redeem, finalize;
+park or cancel a bill.
 
 It edits a `BillDraft` and asks the core for a quote after every change; it shows what
-comes back and never works a figure out itself. Finalizing runs off the UI thread (it
-may wait for the sync daemon's write lock) with the bill id fixed when the bill began.
+comes back and never works a figure out itself: which promotion a category earns under
+and which lines points cannot pay for are the quote's (`earnBreakdown[].promotionId`,
+`lines[].isRedeemable`); only the promotion's name is looked up in the configuration.
+A reward product is added by its code (typed or scanned where a card is) or from the list
+(F7); a customer who cannot have it (no card, too few points) is told at once, and the
+bill stays as it is. Finalizing runs off the UI thread (it may wait for the sync daemon's
+write lock) with the bill id fixed when the bill began.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from pos_loyalty import errors
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.replica.db import Replica
+from pos_loyalty.rules.config import LoyaltyConfig
+from pos_loyalty.rules.programme import parse_reward_id
 from pos_loyalty.services import bills, cards, configuration
 from pos_loyalty.services.cards import CardView
 from ui import background, messages
@@ -25,6 +33,7 @@ from ui.bill_draft import BillDraft, Line
 from ui.changes import BILL, CARDS, CONFIG, SYNC, Changes
 from ui.checkout.card_panel import CardPanel
 from ui.checkout.line_entry import LineEntry
+from ui.checkout import bill_notes
 from ui.checkout.lines_table import LinesTable
 from ui.checkout.scan_field import ScanField
 from ui.checkout.totals import TotalsPanel
@@ -40,6 +49,8 @@ _REDEMPTION_CODES = {
     errors.OFFLINE_LIMIT,
     errors.PROGRAM_DISABLED,
 }
+#: Refusals that are about the bill's reward products.
+_REWARD_CODES = {errors.CARD_REQUIRED, errors.REWARD_UNAVAILABLE}
 
 
 class CheckoutScreen(QWidget):
@@ -52,6 +63,7 @@ class CheckoutScreen(QWidget):
         self.draft = BillDraft()
         self.card: CardView | None = None
         self.quote: dict[str, Any] | None = None
+        self.config = LoyaltyConfig()
         self.problems: dict[str, str] = {}
         self.busy = False
 
@@ -84,10 +96,12 @@ class CheckoutScreen(QWidget):
     # --- the customer -------------------------------------------------------------------
 
     def scanned(self, code: str) -> None:
-        """A code from a scanner: a card opens it here, whatever had the focus; anything else
-        is said plainly (product codes come later)."""
+        """A code from a scanner: a card opens it here, whatever had the focus; a reward
+        product's code adds the reward; anything else is said plainly (product codes come later)."""
         from devices.routing import route
 
+        if self.add_reward_by_code(code):
+            return
         found = route(code)
         if found.card_number is None:
             self.card_panel.show_problem(f"Scanned {code!r}: not a loyalty card. {found.reason}")
@@ -95,6 +109,8 @@ class CheckoutScreen(QWidget):
         self.find_card(found.card_number)
 
     def find_card(self, text: str) -> None:
+        if self.add_reward_by_code(text):
+            return
         try:
             card = cards.lookup(self.replica, text)
         except LoyaltyError as error:
@@ -134,16 +150,42 @@ class CheckoutScreen(QWidget):
         self.refresh()
 
     def remove_line(self, row: int) -> None:
+        """A row of the table: a line, or (after the lines) a reward product."""
         if 0 <= row < len(self.draft.lines):
             del self.draft.lines[row]
             self.refresh()
             self.entry.start()
+        elif 0 <= row - len(self.draft.lines) < len(self.draft.rewards):
+            del self.draft.rewards[row - len(self.draft.lines)]
+            self.refresh()
 
     def edit_line(self, row: int) -> None:
         if 0 <= row < len(self.draft.lines):
             line = self.draft.lines.pop(row)
             self.refresh()
             self.entry.load(line)
+
+    # --- reward products ----------------------------------------------------------------------
+
+    def add_reward_by_code(self, text: str) -> bool:
+        """True when `text` is the code of one of the pharmacy's reward products (it is added)."""
+        try:
+            code = parse_reward_id(text)
+        except InvalidInput:
+            return False
+        if self.config.reward(code) is None:
+            return False
+        self.add_reward(code)
+        return True
+
+    def add_reward(self, reward_id: str, quantity: int = 1) -> None:
+        self.draft.add_reward(reward_id, quantity)
+        self.refresh()
+        self.scan.setFocus()
+
+    def promotion_names(self) -> dict[int, str]:
+        """The configuration's promotions by number (for the receipt)."""
+        return bill_notes.promotion_names(self.config)
 
     # --- redemption and discount -----------------------------------------------------------
 
@@ -177,19 +219,33 @@ class CheckoutScreen(QWidget):
 
     def refresh(self) -> None:
         """Ask the core again, and show the answer; called after every change."""
-        problems = {k: v for k, v in self.problems.items() if k.endswith("-text")}
+        typed = {k: v for k, v in self.problems.items() if k.endswith("-text")}
+        problems = dict(typed)
         self.quote = None
-        if self.draft.lines:
+        if self.draft.has_items():
             self.quote = self._quote(self.draft, problems)
             if self.quote is None and self.draft.redeem_points:
-                self.quote = self._quote(dataclasses.replace(self.draft, redeem_points=None), {})
+                without: dict[str, str] = {}
+                self.quote = self._quote(dataclasses.replace(self.draft, redeem_points=None), without)
+                if self.quote is None:  # not (only) the redemption: say what is wrong without it first
+                    problems = {**typed, **without}
+            if self.quote is None and self.draft.rewards and self.draft.lines:
+                # The lines' money is still shown while the rewards cannot be had.
+                self.quote = self._quote(dataclasses.replace(self.draft, redeem_points=None, rewards=[]), {})
         self.problems = problems
-        self.lines.show_lines(self.draft.lines, self.quote["lines"] if self.quote else None)
+        self.lines.show_lines(
+            self.draft.lines,
+            self.quote["lines"] if self.quote else None,
+            bill_notes.line_notes(self.quote, self.config),
+            bill_notes.reward_rows(self.draft.rewards, self.quote, self.config),
+        )
         self.totals.show_quote(self.quote, self.currency)
         self.totals.show_problems(
             redeem=problems.get("redeem") or problems.get("redeem-text", ""),
             flat=problems.get("flat") or problems.get("flat-text", ""),
+            rewards=problems.get("rewards", ""),
         )
+        self.totals.show_promotions(bill_notes.promotions_today(self.quote, self.config))
         self.entry.problem.setText(problems.get("lines", self.entry.problem.text()))
         if self.card is not None:
             self.card_panel.show_card(self.card, self.quote["maxRedeemablePoints"] if self.quote else None)
@@ -205,35 +261,60 @@ class CheckoutScreen(QWidget):
             where = "flat" if field == "flatDiscount" else "redeem" if field == "redeemPoints" else "lines"
             problems[where] = error.message
         except LoyaltyError as error:
-            problems["redeem" if error.code in _REDEMPTION_CODES else "lines"] = error.message
+            problems[self._about(draft, error.code)] = error.message
         except Exception as error:
             problems["lines"] = messages.sentence(error)
         return None
 
+    @staticmethod
+    def _about(draft: BillDraft, code: str) -> str:
+        """Which part of the bill a refusal is about: a redemption refusal with no points
+        to redeem typed is about the reward products (too few points for them)."""
+        if code in _REWARD_CODES:
+            return "rewards"
+        if code in _REDEMPTION_CODES:
+            return "redeem" if draft.redeem_points or not draft.rewards else "rewards"
+        return "lines"
+
     def can_finalize(self) -> bool:
-        return bool(self.draft.lines) and not self.problems and self.quote is not None and not self.busy
+        return self.draft.has_items() and not self.problems and self.quote is not None and not self.busy
 
     # --- finalize, park, cancel ------------------------------------------------------------------
 
+    def line_being_typed(self) -> bool:
+        """A line typed in the entry fields and not added yet (Enter adds it)."""
+        return bool(self.entry.category.text().strip() or self.entry.amount.text().strip())
+
     def finalize(self) -> None:
+        if self.line_being_typed():
+            # Never finalize a bill the cashier may think has the line they were typing.
+            self.notice.setText("A line is still being typed: press Enter to add it, or clear it, then finalize.")
+            self.entry.category.setFocus()
+            return
         if not self.can_finalize():
             return
         self.busy = True
         self.totals.finalize.setEnabled(False)
         self.notice.setText("Finalizing…")
-        draft, card = self.draft, self.card
+        draft, card, shown = self.draft, self.card, self.quote
         background.run(
             lambda: bills.finalize(self.replica, draft.card_number, draft.request(), bill_id=draft.bill_id, performed_by=self.operator),
-            lambda done: self._finalized(done.result, card),
+            lambda done: self._finalized(done.result, card, shown),
             self._finalize_failed,
             owner=self,
         )
 
-    def _finalized(self, result: dict[str, Any], card: CardView | None) -> None:
+    def _finalized(self, result: dict[str, Any], card: CardView | None, shown: dict[str, Any] | None = None) -> None:
         self.busy = False
         self.notice.clear()
         self.changes.announce(BILL)
         self.new_bill()
+        if shown is not None and shown.get("configVersion") != result.get("configVersion"):
+            # The bill is always worked out with the configuration in use when it is finalized.
+            self.notice.setText(
+                f"The loyalty configuration changed (version {result.get('configVersion')}) just before this bill was "
+                "finalized: the receipt's figures are the ones that count."
+            )
         self.finalized.emit(result, card)
 
     def _finalize_failed(self, error: Exception) -> None:
@@ -271,7 +352,8 @@ class CheckoutScreen(QWidget):
     # --- the rest of the till changed ----------------------------------------------------------------
 
     def _load_config(self) -> None:
-        self.entry.set_config(configuration.in_use(self.replica))
+        self.config = configuration.in_use(self.replica)
+        self.entry.set_config(self.config)
 
     def _elsewhere(self, kind: str) -> None:
         if kind in (CONFIG, SYNC):

@@ -1,11 +1,14 @@
-"""The live quote: what the customer pays and earns, with the redemption and flat discount inputs.
+"""The live quote: what the customer pays and earns, with the redemption and flat discount
+inputs, the points reward products take, and the promotions running on the bill.
 
-A rule's refusal (too few points, over the cap, offline limit...) is shown next to the
-field it is about, in the core's own sentence, and finalizing waits until it is fixed.
+A rule's refusal (too few points, over the cap, offline limit, a reward without a card...)
+is shown next to the figure it is about, in the core's own sentence, and finalizing waits
+until it is fixed.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -34,7 +37,7 @@ class TotalsPanel(QFrame):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("panel")
-        self.gross, self.member_discount, self.flat_amount, self.points_amount = (_amount() for _ in range(4))
+        self.gross, self.member_discount, self.flat_amount, self.points_amount, self.reward_points = (_amount() for _ in range(5))
         self.payable = QLabel(objectName="payable")
         self.payable.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.earned = QLabel(objectName="hint")
@@ -47,7 +50,9 @@ class TotalsPanel(QFrame):
         self.max_button = QPushButton("Max (F5)")
         self.flat_problem = QLabel(objectName="problem")
         self.redeem_problem = QLabel(objectName="problem")
-        for label in (self.flat_problem, self.redeem_problem):
+        self.rewards_problem = QLabel(objectName="problem")
+        self.promotion = QLabel(objectName="promotion")
+        for label in (self.flat_problem, self.redeem_problem, self.rewards_problem, self.promotion):
             label.setWordWrap(True)
         self.finalize = QPushButton("Finalize (F12)", objectName="primary")
 
@@ -65,11 +70,15 @@ class TotalsPanel(QFrame):
         form.addRow("", self.flat_problem)
         form.addRow("Redeem (F4)", redeem_row)
         form.addRow("", self.redeem_problem)
+        form.addRow("Rewards (F7)", self.reward_points)
+        form.addRow("", self.rewards_problem)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(QLabel("To pay"))
         layout.addWidget(self.payable)
         layout.addWidget(self.earned)
+        layout.addWidget(self.promotion)
+        layout.addStretch()
         layout.addWidget(self.finalize)
 
         self.redeem.textEdited.connect(self.redeem_changed)
@@ -80,7 +89,7 @@ class TotalsPanel(QFrame):
 
     def show_quote(self, quote: dict[str, Any] | None, currency: str = "") -> None:
         if quote is None:
-            for label in (self.gross, self.member_discount, self.flat_amount, self.points_amount, self.earned):
+            for label in (self.gross, self.member_discount, self.flat_amount, self.points_amount, self.reward_points, self.earned):
                 label.clear()
             self.payable.setText(f"{currency}0.00")
             return
@@ -88,6 +97,8 @@ class TotalsPanel(QFrame):
         self.member_discount.setText(_minus(quote["categoryDiscount"]))
         self.flat_amount.setText(_minus(quote["flatDiscount"]))
         self.points_amount.setText(_minus(quote["amountDeducted"]))
+        rewards = quote.get("rewardPoints") or "0"
+        self.reward_points.setText(f"{figure(rewards)} points" if Decimal(rewards) else "")
         self.payable.setText(f"{currency}{figure(quote['payable'])}")
         if quote.get("cardNumber") is None:
             self.earned.setText("No card: no points on this bill")
@@ -100,9 +111,14 @@ class TotalsPanel(QFrame):
             text = "The loyalty programme is switched off: no points"
         self.earned.setText(text)
 
-    def show_problems(self, *, redeem: str = "", flat: str = "") -> None:
+    def show_problems(self, *, redeem: str = "", flat: str = "", rewards: str = "") -> None:
         self.redeem_problem.setText(redeem)
         self.flat_problem.setText(flat)
+        self.rewards_problem.setText(rewards)
+
+    def show_promotions(self, said: list[str]) -> None:
+        """The promotions the bill earns under ("Double points on Baby Care today"), one a line."""
+        self.promotion.setText("\n".join(said))
 
     def set_redeem(self, text: str) -> None:
         self.redeem.setText(text)
@@ -111,4 +127,5 @@ class TotalsPanel(QFrame):
         self.redeem.clear()
         self.flat.clear()
         self.show_problems()
+        self.show_promotions([])
         self.show_quote(None)

@@ -7,18 +7,20 @@ Save waits until there are none and something changed, and asks first when it wo
 categories away, naming them. Saving is `configuration.save`: a new version and a
 `config.changed` mutation the sync daemon takes to the central service.
 The till's own name and currency sign (`services.settings`) are edited here too; they
-stay on this till.
+stay on this till. Promotions and reward products have a tab each; the pharmacy's time
+zone (the day a promotion runs is read in it) is on the Programme page.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from zoneinfo import available_timezones
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QFormLayout, QGroupBox,
+    QCheckBox, QComboBox, QCompleter, QDialog, QFormLayout, QGroupBox,
     QHBoxLayout, QLabel, QLineEdit, QMessageBox, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -31,7 +33,8 @@ from ui import messages
 from ui.dialogs.entry_table import EntryTable, button, problem_label
 
 PROBLEM_FIELD = "background: #ffebee; border: 2px solid #c62828;"
-_LIST_PATH = re.compile(r"(\w+)\[(\d+)\](?:\.(\w+))?")
+#: `promotions[1].endsOn`, and `promotions[0].categoryIds[1]` (on the categories' cell).
+_LIST_PATH = re.compile(r"(\w+)\[(\d+)\](?:\.(\w+)(?:\[\d+\])?)?")
 
 #: (JSON key, header, kind): "id" a whole number, "name"/"number" text the core checks,
 #: "name?"/"number?" left out of the document when blank, "check" a tick box.
@@ -53,6 +56,32 @@ TIER_COLUMNS = (
     ("minLifetimePoints", "From lifetime points", "number"),
     ("earnMultiplier", "Earn ×", "number"),
     ("maxRedemptionPercent", "Max redemption %", "number?"),
+)
+PROMOTION_COLUMNS = (
+    ("promotionId", "Id", "id"),
+    ("name", "Name (the cashier sees it)", "name"),
+    ("startsOn", "From", "date"),
+    ("endsOn", "Until", "date"),
+    ("daysOfWeek", "Days", "days"),
+    ("categoryIds", "Categories", "ids"),
+    ("multiplier", "Points ×", "number"),
+    ("isActive", "Active", "check"),
+)
+REWARD_COLUMNS = (
+    ("rewardId", "Code", "code"),
+    ("name", "Name", "name"),
+    ("pointsPrice", "Points price", "number"),
+    ("isActive", "Active", "check"),
+)
+PROMOTION_NOTE = (
+    "Points × multiplies what the categories earn, From the first day Until the last (YYYY-MM-DD, both included, "
+    "in the pharmacy's time zone). Days: Mon,Sat or 1,6 (1 = Monday); Categories: 3 or 1,3; blank: every day, every category. "
+    "Where two promotions apply, the larger multiplier counts (they do not add up). "
+    "Pick a date (Alt+P) opens a calendar on the current date cell."
+)
+REWARD_NOTE = (
+    "Products bought with points only: the cashier adds them by their code (A-Z, 0-9, -) or from the list (F7). "
+    "They earn nothing and are not part of the money of the bill."
 )
 CATEGORY_NOTE = (
     "Points earned: this % of the money paid in the category (an inactive category earns nothing). "
@@ -94,8 +123,10 @@ class ConfigEditor(QDialog):
             "categoryPointConfigs": EntryTable(CATEGORY_COLUMNS, {"isActive": True, "isRedeemable": True}, CATEGORY_NOTE),
             "categoryDiscounts": EntryTable(DISCOUNT_COLUMNS, {"isActive": True}, DISCOUNT_NOTE),
             "tiers": EntryTable(TIER_COLUMNS, {"earnMultiplier": "1.00"}, TIER_NOTE, ordered=True),
+            "promotions": EntryTable(PROMOTION_COLUMNS, {"multiplier": "2.00", "isActive": True}, PROMOTION_NOTE, stretch="name"),
+            "rewards": EntryTable(REWARD_COLUMNS, {"isActive": True}, REWARD_NOTE, stretch="name"),
         }
-        self.tab_titles = ["Programme", "Points by category", "Category discounts", "Tiers"]
+        self.tab_titles = ["Programme", "Points by category", "Category discounts", "Tiers", "Promotions", "Rewards"]
         for title, table in zip(self.tab_titles[1:], self.tables.values()):
             self.tabs.addTab(table, title)
         self.summary = QLabel(objectName="hint")
@@ -113,7 +144,7 @@ class ConfigEditor(QDialog):
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
 
         self._load(config_to_json(self.base))
-        for widget in (*self.inputs.values(), self.grace, self.pharmacy_name, self.currency):
+        for widget in (*self.inputs.values(), self.grace, self.time_zone, self.pharmacy_name, self.currency):
             widget.textChanged.connect(self.validate)
         self.enabled.toggled.connect(self.validate)
         self.grace_unit.currentIndexChanged.connect(self.validate)
@@ -140,6 +171,12 @@ class ConfigEditor(QDialog):
         grace_row.addWidget(self.grace, 1)
         grace_row.addWidget(self.grace_unit)
         form.addRow("Offline after no sync for", self._with_problem("offlineGraceSeconds", self.grace, grace_row))
+        self.time_zone = QLineEdit(objectName="timeZone", placeholderText="e.g. Asia/Kolkata (blank: UTC)")
+        zones = QCompleter(QStringListModel(sorted(available_timezones()), self), self)
+        zones.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        zones.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.time_zone.setCompleter(zones)
+        form.addRow("Time zone (the day promotions run)", self._with_problem("timeZone", self.time_zone))
         till = QGroupBox("Till (on receipts and cards; not sent to other tills)")
         till_form = QFormLayout(till)
         self.pharmacy_name = QLineEdit(objectName="pharmacyName")
@@ -172,6 +209,7 @@ class ConfigEditor(QDialog):
         unit = next(name for name, size in GRACE_UNITS.items() if seconds % size == 0)
         self.grace.setText(str(seconds // GRACE_UNITS[unit]))
         self.grace_unit.setCurrentText(unit)
+        self.time_zone.setText(document.get("timeZone", ""))
         for key, table in self.tables.items():
             table.load(document[key])
         self.pharmacy_name.setText(self.till[settings.PHARMACY_NAME])
@@ -191,8 +229,12 @@ class ConfigEditor(QDialog):
             document["offlineGraceSeconds"] = count * GRACE_UNITS[unit]
         except InvalidInput as error:
             early["offlineGraceSeconds"] = error.message.removeprefix("offlineGraceSeconds ")
+        if self.time_zone.text().strip():  # blank: the default, UTC
+            document["timeZone"] = self.time_zone.text().strip()
         for key, table in self.tables.items():
             document[key] = table.entries()
+            for row, column, message in table.typed:
+                early[f"{key}[{row}].{column}"] = message
         return document, early
 
     def _till_values(self) -> dict[str, str]:

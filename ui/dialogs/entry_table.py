@@ -1,19 +1,66 @@
-"""One list of the loyalty configuration (categories, discounts or tiers) as an editable
-table, with each problem the core finds shown on its cell. Used by `config_editor.py`."""
+"""One list of the loyalty configuration (categories, discounts, tiers, promotions, rewards)
+as an editable table, with each problem the core finds shown on its cell. Used by
+`config_editor.py`.
+
+A column's kind says how its text becomes the document's value: "id" a whole number,
+"name"/"number"/"date" text the core checks ("…?": left out when blank), "code" text in
+capitals, "check" a tick box, "days" a list of weekdays ("1,2,3" or "Mon,Tue"), "ids" a
+list of whole numbers ("1,3"); both lists are left out when blank. What cannot be read as
+a list is a problem of its cell (`typed`), found before the core sees the document.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QAbstractItemDelegate, QAbstractItemView, QApplication, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QAbstractItemDelegate, QAbstractItemView, QApplication, QCalendarWidget, QDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 
 PROBLEM_CELL = QColor("#ffcdd2")
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def weekdays(text: str) -> list[int]:
+    """'1,2,3', 'Mon, Tue' or 'monday sunday' as ISO weekdays (1 = Monday); ValueError names
+    the word that is not a day."""
+    days = []
+    for word in filter(None, _SEPARATORS.split(text)):
+        lowered = word.lower()
+        if word.isascii() and word.isdigit() and len(word) == 1 and 1 <= int(word) <= 7:
+            days.append(int(word))
+        elif len(lowered) >= 3 and any(full.startswith(lowered) for full in _FULL_DAYS):
+            days.append(next(index for index, full in enumerate(_FULL_DAYS, 1) if full.startswith(lowered)))
+        else:
+            raise ValueError(f"{word[:20]!r} is not a day: write Mon, Tue ... Sun, or 1 (Monday) to 7 (Sunday)")
+    return days
+
+
+def whole_numbers(text: str) -> list[int]:
+    numbers = []
+    for word in filter(None, _SEPARATORS.split(text)):
+        if not (word.isascii() and word.isdigit() and len(word) <= 10):
+            raise ValueError(f"{word[:20]!r} is not a category's number: write them like 1,3")
+        numbers.append(int(word))
+    return numbers
+
+
+def _shown(kind: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if kind == "days" and isinstance(value, list):
+        return ",".join(DAY_NAMES[day - 1] if isinstance(day, int) and 1 <= day <= 7 else str(day) for day in value)
+    if kind == "ids" and isinstance(value, list):
+        return ",".join(str(number) for number in value)
+    return str(value)
 
 
 def button(text: str, slot: Any, name: str = "") -> QPushButton:
@@ -28,16 +75,25 @@ def problem_label() -> QLabel:
 
 
 class EntryTable(QWidget):
-    """One list of the configuration (categories, discounts or tiers) as an editable table."""
+    """One list of the configuration as an editable table."""
 
     edited = Signal()
 
-    def __init__(self, columns: tuple[tuple[str, str, str], ...], blank: dict[str, Any], note: str, *, ordered: bool = False) -> None:
+    def __init__(
+        self, columns: tuple[tuple[str, str, str], ...], blank: dict[str, Any], note: str, *, ordered: bool = False, stretch: str = ""
+    ) -> None:
+        """`stretch`: the one column that takes the spare width (the others fit their text);
+        none named: every column shares it."""
         super().__init__()
         self.columns, self.blank = columns, blank
+        self.typed: list[tuple[int, str, str]] = []  # (row, key, message): text no list can be made of
         self.table = QTableWidget(0, len(columns))
         self.table.setHorizontalHeaderLabels([header for _key, header, _kind in columns])
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents if stretch else QHeaderView.ResizeMode.Stretch)
+        for index, (key, _header, _kind) in enumerate(columns):
+            if key == stretch:
+                header.setSectionResizeMode(index, QHeaderView.ResizeMode.Stretch)
         self.table.setTabKeyNavigation(False)  # arrows move between cells; Tab leaves the table
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.problem = problem_label()
@@ -47,6 +103,8 @@ class EntryTable(QWidget):
         if ordered:
             buttons.addWidget(button("Move &up", lambda: self.move(-1)))
             buttons.addWidget(button("Move &down", lambda: self.move(1)))
+        if any(kind.startswith("date") for _key, _header, kind in columns):
+            buttons.addWidget(button("&Pick a date", self.pick_date))
         buttons.addStretch()
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(note, objectName="hint", wordWrap=True))
@@ -71,7 +129,7 @@ class EntryTable(QWidget):
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if entry.get(key, True) else Qt.CheckState.Unchecked)
             else:
-                item.setText("" if entry.get(key) is None else str(entry[key]))
+                item.setText(_shown(kind, entry.get(key)))
             self.table.setItem(row, column, item)
         return row
 
@@ -106,7 +164,7 @@ class EntryTable(QWidget):
 
     def entries(self) -> list[dict[str, Any]]:
         """The rows as the document's list, one entry per row (so row n is `key[n]`)."""
-        listed = []
+        listed, self.typed = [], []
         for row in range(self.table.rowCount()):
             entry: dict[str, Any] = {}
             for column, (key, _header, kind) in enumerate(self.columns):
@@ -118,6 +176,14 @@ class EntryTable(QWidget):
                     # The digits 0-9 only (str.isdigit takes '²' and '١٢'); a long run stays text:
                     # the core refuses what is not an id, naming the cell.
                     entry[key] = int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else text
+                elif kind in ("days", "ids"):
+                    if text:
+                        try:
+                            entry[key] = weekdays(text) if kind == "days" else whole_numbers(text)
+                        except ValueError as error:
+                            self.typed.append((row, key, str(error)))
+                elif kind == "code":
+                    entry[key] = text.upper()
                 elif text or not kind.endswith("?"):
                     entry[key] = text
             listed.append(entry)
@@ -149,3 +215,41 @@ class EntryTable(QWidget):
         if self.table.state() == QAbstractItemView.State.EditingState and editor and self.table.isAncestorOf(editor):
             self.table.commitData(editor)
             self.table.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
+    def pick_date(self) -> None:
+        """A calendar for the current date cell (the row's first date cell when another is
+        current); Enter or a double click takes the day. Typing YYYY-MM-DD works as well."""
+        row = self.table.currentRow()
+        if row < 0:
+            return
+        dates = [index for index, (_key, _header, kind) in enumerate(self.columns) if kind.startswith("date")]
+        column = self.table.currentColumn() if self.table.currentColumn() in dates else dates[0]
+        picker = DatePicker(self.table.item(row, column).text(), self)
+        if picker.exec() == QDialog.DialogCode.Accepted:
+            self.table.item(row, column).setText(picker.chosen())
+            self.table.setCurrentCell(row, column)
+        self.table.setFocus()
+
+
+class DatePicker(QDialog):
+    """A month's calendar: arrows move a day, Page Up/Down a month, Enter takes the day."""
+
+    def __init__(self, shown: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Pick a date")
+        self.calendar = QCalendarWidget()
+        self.calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+        self.calendar.setGridVisible(True)
+        try:
+            start = date.fromisoformat(shown.strip())
+            self.calendar.setSelectedDate(QDate(start.year, start.month, start.day))
+        except ValueError:
+            pass  # not a date yet: today
+        self.calendar.activated.connect(lambda _day: self.accept())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.calendar)
+        layout.addWidget(QLabel("Enter: this day    Esc: keep the cell as it is", objectName="hint"))
+        self.calendar.setFocus()
+
+    def chosen(self) -> str:
+        return self.calendar.selectedDate().toString("yyyy-MM-dd")

@@ -13,7 +13,9 @@ class HelpDialog(QDialog):
         text = QLabel(f"<table>{rows}</table>")
         extra = QLabel(
             "Ringing up: type the category's number or name, Tab, the amount (or 2x125.00), Enter.\n"
-            "In the lines: Delete removes a line, Enter takes it back to change it.",
+            "In the lines: Delete removes a line, Enter takes it back to change it.\n"
+            "A reward product: type or scan its code where the card goes (F2), or pick it from the list (F7);\n"
+            "the card pays its points price. Delete on its row takes it off.",
             objectName="hint",
         )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

@@ -70,11 +70,19 @@ class SlipDialog(QDialog):
 
 class ReceiptDialog(SlipDialog):
     def __init__(
-        self, result: dict[str, Any], customer: str | None, pharmacy: str, currency: str, receipts: Path, parent: QWidget | None = None
+        self,
+        result: dict[str, Any],
+        customer: str | None,
+        pharmacy: str,
+        currency: str,
+        receipts: Path,
+        parent: QWidget | None = None,
+        *,
+        promotions: dict[int, str] | None = None,
     ) -> None:
         super().__init__(
             f"Receipt: bill {result['billId'][:8]}",
-            receipt_text(result, customer, pharmacy, currency),
+            receipt_text(result, customer, pharmacy, currency, promotions),
             receipts / f"{result['billId']}.pdf",
             parent,
         )

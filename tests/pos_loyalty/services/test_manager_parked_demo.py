@@ -60,3 +60,21 @@ def test_the_demo_fills_an_empty_till_once(replica):
 def test_the_demo_leaves_a_till_with_sales_alone(replica):
     cards.issue(replica, name="Real Customer", phone="9000000999")
     assert not demo.fill(replica)
+
+
+def test_the_demo_shows_prescriptions_a_promotion_today_and_rewards(replica):
+    from pos_loyalty.rules.programme import local_date
+    from pos_loyalty.services import configuration
+    from support import make_bill
+
+    assert demo.fill(replica)
+    config = configuration.in_use(replica)
+    assert not config.is_redeemable(5) and config.is_redeemable(1)
+    today = local_date(replica.clock(), config.time_zone)
+    (promotion,) = config.promotions
+    assert promotion.applies(3, today) and not promotion.applies(1, today)
+    assert {reward.reward_id for reward in config.rewards} == {"LOTION-100", "BP-CHECK"}
+    divya = cards.find_by_phone(replica, "9845045678")[0]
+    quote = bills.quote(replica, divya.card_number, make_bill((3, "100.00"), (5, "400.00"))).to_json()
+    assert quote["earnBreakdown"][0]["promotionId"] == demo.PROMOTION_ID
+    assert [line["isRedeemable"] for line in quote["lines"]] == [True, False]
