@@ -7,12 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from pos_loyalty import jsonio
 from pos_loyalty.services import bills, cards, parked
 from support import make_bill
+from counter_keys import answer_dialog, press, ring_up, scan
 from ui.main_window import MainWindow
 
 
@@ -34,36 +35,12 @@ def customer(replica) -> str:
     return asha
 
 
-def answer_dialog(respond: Callable[[QWidget], None]) -> None:
-    """Call `respond` with the next modal dialog, once it is open."""
-
-    def check() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(20, check)
-        else:
-            respond(dialog)
-
-    QTimer.singleShot(0, check)
 
 
-def scan(qtbot, window: MainWindow, text: str) -> None:
-    qtbot.keyClicks(window.checkout.scan, text)
-    qtbot.keyClick(window.checkout.scan, Qt.Key.Key_Return)
 
 
-def ring_up(qtbot, window: MainWindow, category: str, amount: str) -> None:
-    entry = window.checkout.entry
-    qtbot.keyClicks(entry.category, category)
-    qtbot.keyClick(entry.category, Qt.Key.Key_Return)
-    qtbot.keyClicks(entry.amount, amount)
-    qtbot.keyClick(entry.amount, Qt.Key.Key_Return)
 
 
-def press(window: MainWindow, key: str) -> None:
-    """A shortcut, as the window's action for it (offscreen windows are never 'active')."""
-    action = next(a for a in window.actions() if a.shortcut().toString() == key)
-    action.trigger()
 
 
 def test_scan_ring_up_redeem_max_finalize(qtbot, window, replica, customer):

@@ -3,17 +3,16 @@ sees on the checkout and the receipt, driven with keys on a real window and repl
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import Qt
 
 from pos_loyalty.rules.programme import local_date
 from pos_loyalty.services import bills, cards, configuration, demo, parked
 from ui.checkout.bill_notes import NOT_REDEEMABLE_NOTE
+from counter_keys import answer_dialog, press, ring_up, scan
 from ui.main_window import MainWindow
 from ui.receipt_text import receipt_text
 
@@ -49,33 +48,12 @@ def customer(replica, programme) -> str:
     return card_with(replica, "9845012345", "1000")
 
 
-def answer_dialog(respond: Callable[[QWidget], None]) -> None:
-    def check() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(20, check)
-        else:
-            respond(dialog)
-
-    QTimer.singleShot(0, check)
 
 
-def scan(qtbot, window: MainWindow, text: str) -> None:
-    qtbot.keyClicks(window.checkout.scan, text)
-    qtbot.keyClick(window.checkout.scan, Qt.Key.Key_Return)
 
 
-def ring_up(qtbot, window: MainWindow, category: str, amount: str) -> None:
-    entry = window.checkout.entry
-    qtbot.keyClicks(entry.category, category)
-    qtbot.keyClick(entry.category, Qt.Key.Key_Return)
-    qtbot.keyClicks(entry.amount, amount)
-    qtbot.keyClick(entry.amount, Qt.Key.Key_Return)
 
 
-def press(window: MainWindow, key: str) -> None:
-    action = next(a for a in window.actions() if a.shortcut().toString() == key)
-    action.trigger()
 
 
 def cell(window: MainWindow, row: int, column: int) -> str:

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QDialog, QLineEdit, QPushButton
 
+from counter_keys import answer_dialog
 from pos_loyalty.services import configuration, outbox, settings
 from ui.dialogs.config_editor import ConfigEditor, EntryTable
 from ui.dialogs.entry_table import PROBLEM_CELL, DatePicker
@@ -393,18 +394,6 @@ def test_points_expiry_days_are_edited_and_a_bad_number_is_named(qtbot, editor, 
 PROMOTIONS, REWARDS = 4, 5  # the tabs
 
 
-def answer_next_dialog(respond) -> None:  # type: ignore[no-untyped-def]
-    from PySide6.QtCore import QTimer
-
-    def check() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(20, check)
-        else:
-            respond(dialog)
-
-    QTimer.singleShot(0, check)
-
 
 
 def _is_problem(table, row: int, column: int) -> bool:
@@ -539,6 +528,6 @@ def test_a_promotions_date_is_picked_from_a_calendar(qtbot, editor):
         qtbot.keyClick(dialog.calendar.focusWidget() or dialog.calendar, Qt.Key.Key_Right)  # a day later
         qtbot.keyClick(dialog.calendar.focusWidget() or dialog.calendar, Qt.Key.Key_Return)
 
-    answer_next_dialog(pick)
+    answer_dialog(pick)
     click(qtbot, promotions, "&Pick a date")
     assert promotions.table.item(0, 3).text() == "2026-06-01"

@@ -1,0 +1,40 @@
+"""Driving the counter app in tests as a cashier does: the next modal dialog, a scan, a line, a shortcut."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+
+def answer_dialog(respond: Callable[[QWidget], None]) -> None:
+    """Call `respond` with the next modal dialog, once it is open."""
+
+    def check() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, check)
+        else:
+            respond(dialog)
+
+    QTimer.singleShot(0, check)
+
+
+def scan(qtbot, window, text: str) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClicks(window.checkout.scan, text)
+    qtbot.keyClick(window.checkout.scan, Qt.Key.Key_Return)
+
+
+def ring_up(qtbot, window, category: str, amount: str) -> None:  # type: ignore[no-untyped-def]
+    entry = window.checkout.entry
+    qtbot.keyClicks(entry.category, category)
+    qtbot.keyClick(entry.category, Qt.Key.Key_Return)
+    qtbot.keyClicks(entry.amount, amount)
+    qtbot.keyClick(entry.amount, Qt.Key.Key_Return)
+
+
+def press(window, key: str) -> None:  # type: ignore[no-untyped-def]
+    """A shortcut, as the window's action for it (offscreen windows are never 'active')."""
+    action = next(a for a in window.actions() if a.shortcut().toString() == key)
+    action.trigger()
