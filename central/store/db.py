@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from central.store.models import Card, ConfigVersion, Tenant
+from pos_loyalty.sqlite_wal import use_wal
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,9 +58,9 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
             dbapi_connection.isolation_level = None
+            dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+            use_wal(dbapi_connection, 30)
             for pragma in (
-                "busy_timeout = 30000",
-                "journal_mode = WAL",
                 "synchronous = FULL",
                 "foreign_keys = ON",
             ):

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session
 
 from pos_loyalty.replica import data_dir as folders, migrate
+from pos_loyalty.sqlite_wal import use_wal
 
 FILE_NAME = "replica.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
@@ -51,7 +52,7 @@ def make_engine(path: Path, *, foreign_keys: bool = True, begin_event: bool = Tr
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        use_wal(dbapi_connection, BUSY_TIMEOUT_MS / 1000)
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_BACKSTOP_PAGES}")
         cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")

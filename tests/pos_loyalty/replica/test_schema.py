@@ -1,6 +1,7 @@
 """The replica file: migrations make exactly the models' schema, with the pragmas the till needs."""
 
 import sqlite3
+import threading
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -33,6 +34,30 @@ def test_connections_use_wal_full_sync_foreign_keys_and_a_busy_timeout(replica):
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_opening_a_new_file_waits_while_another_process_is_creating_it(data_dir):
+    """Two tills' processes opening a fresh data dir at once: the second waits, not fails.
+
+    SQLite does not wait (busy timeout) for the lock that switching a new file to WAL
+    needs, so the second opening used to fail at once with "database is locked".
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    other = sqlite3.connect(
+        data_dir / "replica.sqlite3", isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE being_created (x)")
+    releasing = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    releasing.start()
+    try:
+        replica = open_replica(data_dir)
+    finally:
+        releasing.join()
+        other.close()
+    with replica.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    replica.close()
 
 
 def test_a_replica_from_a_newer_version_is_refused_clearly(data_dir):
