@@ -35,6 +35,7 @@ STATUS = {
     errors.IDEMPOTENCY_CONFLICT: 409,
     errors.REFERRER_ALREADY_SET: 409,
     errors.REFERRAL_LOOP: 409,
+    errors.CARD_REPLACED: 409,
     "SEQUENCE_GAP": 409,
     "CURSOR_EXPIRED": 410,
     errors.PAYLOAD_TOO_LARGE: 413,
@@ -82,7 +83,7 @@ async def json_body(request: Request) -> Any:
 async def unchecked_json_body(request: Request) -> jsonio.Input:
     """The request's JSON, with what the input rules refuse marked but not yet refused
     (`jsonio.loads_input`): for a body whose parts are judged one by one (a sync push)."""
-    raw = await _body_within_limit(request)
+    raw = await body_within_limit(request)
     if not raw.strip():
         raise InvalidInput("(body)", "The request needs a JSON body")
     try:
@@ -91,19 +92,20 @@ async def unchecked_json_body(request: Request) -> jsonio.Input:
         raise InvalidInput("(body)", f"The request body is {error}") from None
 
 
-async def _body_within_limit(request: Request) -> bytes:
+async def body_within_limit(request: Request, limit: int = MAX_BODY) -> bytes:
     """The body, read only as far as the limit: a larger one is refused (413) as soon as its
-    Content-Length says so, or as soon as the bytes read pass the limit."""
+    Content-Length says so, or as soon as the bytes read pass the limit. A route with a
+    limit of its own (a card import's file) reads its body with this too."""
     too_large = LoyaltyError(
-        errors.PAYLOAD_TOO_LARGE, f"The request body is larger than {MAX_BODY // 2**20} MiB, the most a request may carry"
+        errors.PAYLOAD_TOO_LARGE, f"The request body is larger than {limit // 2**20} MiB, the most this request may carry"
     )
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+    if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY:
+        if size > limit:
             raise too_large
         chunks.append(chunk)
     return b"".join(chunks)

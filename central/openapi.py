@@ -45,7 +45,7 @@ ERRORS = {
     409: "A conflict: DUPLICATE_CARD, IDEMPOTENCY_CONFLICT, ALREADY_REVERSED, REFERRER_ALREADY_SET, "
     "REFERRAL_LOOP, SEQUENCE_GAP (with lastAppliedSeq: resend from the number after it)",
     410: "CURSOR_EXPIRED: the cursor is from another database or ahead of this one; pull again from 0",
-    413: "PAYLOAD_TOO_LARGE: the body is over 1 MiB (refused before it is read)",
+    413: "PAYLOAD_TOO_LARGE: the body is over 1 MiB (256 MiB for a card import; refused before it is read)",
     422: "A rule refuses a well-formed request: CARD_INACTIVE, PROGRAM_DISABLED, MIN_POINTS_NOT_MET, "
     "INSUFFICIENT_POINTS, EXCEEDS_MAX_REDEMPTION, OFFLINE_LIMIT",
     429: "TOO_MANY_REQUESTS: more than one till may ask for (card blocks a day, pull pages a second); "
@@ -80,7 +80,10 @@ _REPLAYED = {
 
 
 def ref(model: Any) -> dict[str, Any]:
-    """A reference to `model` (or a `list[model]`), whose schema joins the components."""
+    """A reference to `model` (or a `list[model]`), whose schema joins the components; `str`
+    is text (a CSV file)."""
+    if model is str:
+        return {"type": "string"}
     if get_origin(model) is list:
         return {"type": "array", "items": ref(get_args(model)[0])}
     _models[model.__name__] = model
@@ -97,17 +100,21 @@ def contract(
     ok_examples: tuple[str, ...] = (),
     ok_description: str = "Done",
     idempotent: bool = False,
+    body_type: str = "application/json",
+    ok_type: str = "application/json",
 ) -> dict[str, Any]:
     """The decorator arguments of a route: `@router.post(path, **contract(...))`.
 
     `errors`: the statuses the route itself may give; 401 (with a `token`), 403 (for an
-    `admin` or `device` token), 413 (with a `body`) and 503 are added here."""
+    `admin` or `device` token), 413 (with a `body`) and 503 are added here. `body_type`
+    and `ok_type`: the media types of the body and the answer (`text/csv`, whose schema
+    `ok` or `body` is then `str`); errors are always JSON."""
     statuses = set(errors) | {503}
     if token is not None:
         statuses.add(401)
     if body is not None:
         statuses |= {400, 413}
-    answer: dict[str, Any] = {"description": ok_description, "content": {"application/json": _content(ok, ok_examples)}}
+    answer: dict[str, Any] = {"description": ok_description, "content": {ok_type: _content(ok, ok_examples)}}
     if idempotent:
         answer["headers"] = _REPLAYED
     responses: dict[int, dict[str, Any]] = {status: answer}
@@ -119,7 +126,7 @@ def contract(
     if token is not None:
         extra["security"] = [{BEARER: []}]
     if body is not None:
-        extra["requestBody"] = {"required": True, "content": {"application/json": _content(body, body_examples)}}
+        extra["requestBody"] = {"required": True, "content": {body_type: _content(body, body_examples)}}
     if idempotent:
         extra["parameters"] = [IDEMPOTENCY_KEY]
     # response_model=None: the handlers answer JSONResponses themselves; FastAPI validates nothing.

@@ -121,6 +121,39 @@ def device_token(args: argparse.Namespace, _ctx: Context) -> Output:
     return Output(doc, text)
 
 
+def import_cards(args: argparse.Namespace, ctx: Context) -> Output:
+    """A CSV file of cards into one pharmacy, straight into the database: all rows or none."""
+    from central.store import card_import
+    from cli import render
+    from cli.till_commands import progress, read_bytes
+    from pos_loyalty import card_csv
+
+    data = read_bytes(args.file)
+    db = database(args)
+    parsed = card_csv.read(data, progress=progress)
+
+    def work(unit):  # type: ignore[no-untyped-def]
+        card_import.require_tenant(unit)
+        return card_import.import_cards(unit, parsed, performed_by=f"cli:{ctx.operator}", progress=progress)
+
+    done = _with_store(db, lambda store: store.run(work, write=True, tenant_id=args.tenant))
+    doc = {"tenantId": args.tenant, **done.to_json(), "database": shown(db)}
+    return Output(doc, f"Tenant {args.tenant} in {shown(db)}: {render.imported(done.to_json())}")
+
+
+def export_cards(args: argparse.Namespace, _ctx: Context) -> Output:
+    """Every card of one pharmacy in the import's columns: to --out, or standard output."""
+    from central.store import card_import
+    from cli.till_commands import export_csv
+
+    def work(unit):  # type: ignore[no-untyped-def]
+        card_import.require_tenant(unit)
+        return list(card_import.export_rows(unit))
+
+    rows = _with_store(database(args), lambda store: store.run(work, write=False, tenant_id=args.tenant, snapshot=True))
+    return export_csv(args, rows)
+
+
 def _with_store(db: str, work):  # type: ignore[no-untyped-def]
     from central.store.db import Store
     from central.store.migrate import upgrade
@@ -170,6 +203,20 @@ def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentP
     sub.add_argument("--device", type=int, required=True, help="the till's device id (pos-loyalty status on the till)")
     sub.add_argument("--keep-others", action="store_true", help="leave the till's earlier tokens working")
     sub.set_defaults(handler=device_token)
+
+    sub = actions.add_parser(
+        "import-cards", help="cards with opening balances from a CSV file into a pharmacy, all or none", parents=[common]
+    )
+    sub.add_argument("--db", help=db_help)
+    sub.add_argument("--tenant", type=int, required=True)
+    sub.add_argument("file", metavar="FILE.csv", help="the columns of `card import`; - for standard input")
+    sub.set_defaults(handler=import_cards)
+
+    sub = actions.add_parser("export-cards", help="every card of a pharmacy as CSV (the import's columns)", parents=[common])
+    sub.add_argument("--db", help=db_help)
+    sub.add_argument("--tenant", type=int, required=True)
+    sub.add_argument("--out", metavar="FILE.csv", help="write it to this file instead")
+    sub.set_defaults(handler=export_cards)
 
     sub = actions.add_parser("expire", help="write the EXPIRED rows due (central serve does it daily)", parents=[common])
     sub.add_argument("--db", help=db_help)

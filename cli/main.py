@@ -113,6 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
     adjust.add_argument("card")
     adjust.add_argument("points", help="points to add (negative to take away)")
     adjust.add_argument("--reason", required=True)
+    replace = command(card, "replace", till.card_replace, "a lost card replaced: everything it had moves to a new card")
+    replace.add_argument("card")
+    replace.add_argument("--number", metavar="NEW", help="a pre-printed card's number (else the till's next)")
+    merge = command(card, "merge", till.card_merge, "two cards of one customer made one")
+    merge.add_argument("keep", help="the card the customer keeps")
+    merge.add_argument("other", help="the card whose points move to it")
+    command(card, "import", till.card_import, "cards with opening balances from a CSV file, all or none").add_argument(
+        "file", metavar="FILE.csv", help="columns cardNumber, customerName, customerPhone, customerEmail, customerId, "
+        "points, referrerCardNumber (a header row; commas or semicolons); - for standard input"
+    )
+    command(card, "export", till.card_export, "every card of this till as CSV (the import's columns)").add_argument(
+        "--out", metavar="FILE.csv", help="write it to this file instead"
+    )
     barcode = command(card, "barcode", till.card_barcode, "the card's barcode (SVG, PNG) or printable card (PDF)")
     barcode.add_argument("card")
     barcode.add_argument("--out", required=True, metavar="FILE.svg|FILE.png|FILE.pdf")

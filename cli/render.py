@@ -6,6 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pos_loyalty.history_words import describe
+
 
 def when(value: Any) -> str:
     if value is None:
@@ -27,6 +29,8 @@ def card(doc: dict[str, Any]) -> str:
         f"  Customer   {doc['customerName']}   phone {doc['customerPhone']}"
         + (f"   email {doc['customerEmail']}" if doc.get("customerEmail") else ""),
     ]
+    if doc.get("replacedByCardNumber"):
+        lines.append(f"  Replaced by card {doc['replacedByCardNumber']}: its points are there")
     if doc.get("referrerCardNumber"):
         lines.append(f"  Referred by {doc['referrerCardNumber']}")
     lines.append(
@@ -100,13 +104,10 @@ def _minus(value: Any) -> str:
 def history(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "No ledger rows yet."
-    out = [f"{'when':<21}{'type':<17}{'points':>11}{'balance':>12}  reference / note"]
+    out = [f"{'when':<21}{'points':>11}{'balance':>12}  what happened"]
     for row in rows:
-        note = row.get("categoryName") or row.get("description") or ""
-        reference = f"{row['referenceType']} {row['referenceId'] or ''}".strip()
         out.append(
-            f"{when(row['createdAt'])[:19]:<21}{row['transactionType']:<17}"
-            f"{figure(row['points']):>11}{figure(row['balanceAfter']):>12}  {reference}  {note}"
+            f"{when(row['createdAt'])[:19]:<21}{figure(row['points']):>11}{figure(row['balanceAfter']):>12}  {describe(row)}"
         )
     return "\n".join(out)
 
@@ -167,3 +168,13 @@ def _tiers(tiers: Any) -> str:
     if not tiers:
         return "(none)"
     return "; ".join(f"{tier['name']} from {tier['minLifetimePoints']}" for tier in tiers)
+
+
+def imported(doc: dict[str, Any]) -> str:
+    """A card import's answer (`card_csv.Imported.to_json`) in one sentence."""
+    cards = doc["imported"]
+    text = f"Imported {cards:,} card{'s' if cards != 1 else ''}"
+    text += f": {doc['openingBalances']:,} with an opening balance, {figure(doc['openingPoints'])} points in all"
+    if doc["numbersGiven"]:
+        text += f"; {doc['numbersGiven']:,} given a new number"
+    return text + "."

@@ -12,10 +12,10 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from cli import render
-from pos_loyalty import jsonio
+from pos_loyalty import card_csv, jsonio
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules.programme import parse_reward_id
 from pos_loyalty.rules.returns import RewardAsk
@@ -157,6 +157,20 @@ def card_adjust(args: argparse.Namespace, ctx: Context) -> Output:
     return Output(doc, f"Adjusted by {points} points.\n" + render.card(doc))
 
 
+def card_replace(args: argparse.Namespace, ctx: Context) -> Output:
+    from pos_loyalty.services import card_lifecycle
+
+    doc = card_lifecycle.replace(ctx.replica, args.card, new_number=args.number, performed_by=ctx.operator).to_json()
+    return Output(doc, f"Card {args.card.strip()} replaced by card {doc['cardNumber']}.\n" + render.card(doc))
+
+
+def card_merge(args: argparse.Namespace, ctx: Context) -> Output:
+    from pos_loyalty.services import card_lifecycle
+
+    doc = card_lifecycle.merge(ctx.replica, args.keep, args.other, performed_by=ctx.operator).to_json()
+    return Output(doc, f"Card {args.other.strip()} merged into card {doc['cardNumber']}.\n" + render.card(doc))
+
+
 def card_barcode(args: argparse.Namespace, ctx: Context) -> Output:
     from devices import barcodes  # python-barcode stays out of the core and of start-up
 
@@ -171,6 +185,48 @@ def card_barcode(args: argparse.Namespace, ctx: Context) -> Output:
     written = barcodes.write_card_barcode(view.card_number, Path(args.out))
     doc = {"cardNumber": view.card_number, "symbology": written.symbology, "file": str(written.path)}
     return Output(doc, f"Wrote the {written.symbology} barcode of {view.card_number} to {written.path}.")
+
+
+def card_import(args: argparse.Namespace, ctx: Context) -> Output:
+    """Cards from an older system's CSV file, all or none; progress on stderr for a long file."""
+    from pos_loyalty.services import card_import as importing
+
+    done = importing.import_cards(ctx.replica, read_bytes(args.file), performed_by=ctx.operator, progress=progress)
+    return Output(done.to_json(), render.imported(done.to_json()))
+
+
+def card_export(args: argparse.Namespace, ctx: Context) -> Output:
+    """Every card of this till in the import's columns: to --out, or standard output."""
+    from pos_loyalty.services import card_import as importing
+
+    return export_csv(args, importing.export_rows(ctx.replica))
+
+
+def export_csv(args: argparse.Namespace, rows: Iterable[card_csv.ExportRow]) -> Output:
+    """Cards as CSV in a file (--out) or as the command's output; --json needs --out."""
+    if not args.out:
+        if getattr(args, "json", False):
+            raise InvalidInput("out", "--json needs --out FILE.csv: the cards themselves are CSV, not JSON")
+        return Output(None, card_csv.written(rows).removesuffix("\n"))
+    try:
+        with open(args.out, "w", encoding="utf-8", newline="") as out:
+            count = card_csv.write(rows, out, progress=progress)
+    except OSError as error:
+        raise InvalidInput("out", f"Cannot write {args.out}: {error.strerror or error}") from None
+    return Output({"cards": count, "file": args.out}, f"Wrote {count:,} cards to {args.out}.")
+
+
+def progress(message: str) -> None:
+    """A long import's or export's progress, on stderr (stdout is the command's answer)."""
+    print(f"pos-loyalty: {message}", file=sys.stderr, flush=True)
+
+
+def read_bytes(name: str) -> bytes:
+    """A file's bytes (`-`: standard input), or INVALID_INPUT saying why it cannot be read."""
+    try:
+        return sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as error:
+        raise InvalidInput("file", f"Cannot read {name}: {error.strerror or error}") from None
 
 
 # --- bill -------------------------------------------------------------------------

@@ -88,9 +88,48 @@ def main() -> int:
         dialog.show()
         save(app, dialog, folder, name)
         dialog.close()
+    _replaced_card(app, window, folder)
     window.close()
     replica.close()
     return 0
+
+
+def _replaced_card(app: QApplication, window: MainWindow, folder: Path) -> None:
+    """The replace dialog over the checkout (a pre-printed card scanned into it), then the
+    checkout after the customer's old card is scanned."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QColor, QPainter
+
+    from pos_loyalty import cardnumber
+    from pos_loyalty.services import card_lifecycle
+    from ui.dialogs.replace_card import ReplaceCardDialog
+
+    screen = window.checkout
+    screen.new_bill()
+    screen.find_card("9845012345")
+    screen.add_line(Line(1, Decimal("500.00")))
+    card = screen.card
+    dialog = ReplaceCardDialog(window.replica, card, "asha", window.pharmacy, window.data_dir, window)
+    dialog.show()
+    preprinted = "270000000001" + cardnumber.check_digit("270000000001")
+    dialog.take_scan(preprinted)
+    settle(app)
+    behind = window.grab()
+    painter = QPainter(behind)
+    painter.fillRect(behind.rect(), QColor(0, 0, 0, 70))  # the window behind a modal dialog, dimmed
+    front = dialog.grab()
+    painter.drawPixmap(QPoint((behind.width() - front.width()) // 2, (behind.height() - front.height()) // 3), front)
+    painter.end()
+    behind.save(str(folder / "replace-card.png"))
+    print(f"wrote {folder / 'replace-card'}.png")
+    dialog.close()
+
+    screen.new_bill()
+    card_lifecycle.replace(window.replica, card.card_number, new_number=preprinted, performed_by="asha")
+    screen.find_card(card.card_number)
+    screen.add_line(Line(1, Decimal("500.00")))
+    screen.add_line(Line(3, None, Decimal("2"), Decimal("125.00")))
+    save(app, window, folder, "replaced-card-scanned")
 
 
 def _bill_for_the_receipt():  # type: ignore[no-untyped-def]

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from ui.main_window import MainWindow
+
 
 def answer_dialog(respond: Callable[[QWidget], None]) -> None:
     """Call `respond` with the next modal dialog, once it is open."""
@@ -38,3 +40,12 @@ def press(window, key: str) -> None:  # type: ignore[no-untyped-def]
     """A shortcut, as the window's action for it (offscreen windows are never 'active')."""
     action = next(a for a in window.actions() if a.shortcut().toString() == key)
     action.trigger()
+
+
+def shown_window(qtbot, replica, data_dir, **options):  # type: ignore[no-untyped-def]
+    """The till's main window on `replica`, shown offscreen and exposed."""
+    shown = MainWindow(replica, data_dir, "cashier-1", pharmacy="Test Pharmacy", **options)
+    qtbot.addWidget(shown)
+    shown.show()
+    qtbot.waitExposed(shown)
+    return shown

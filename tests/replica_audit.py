@@ -22,16 +22,17 @@ class Figures(NamedTuple):
 
 ZERO = Figures(0, 0, 0, 0)
 
-# A REVERSED row counts against the type of the row it reverses (`services/ledger.py`).
+# A REVERSED row counts against the type of the row it reverses, a TRANSFER row moves what it
+# says it moves (`services/ledger.py`).
 _LEDGER_SUMS = """
     SELECT row.card_id,
            SUM(row.points),
            SUM(CASE WHEN COALESCE(original.transaction_type, row.transaction_type) = 'EARNED'
-                    THEN row.points ELSE 0 END),
+                    THEN row.points ELSE 0 END) + SUM(COALESCE(row.moved_earned, 0)),
            -SUM(CASE WHEN COALESCE(original.transaction_type, row.transaction_type) = 'REDEEMED'
-                     THEN row.points ELSE 0 END),
+                     THEN row.points ELSE 0 END) + SUM(COALESCE(row.moved_redeemed, 0)),
            SUM(CASE WHEN COALESCE(original.transaction_type, row.transaction_type) = 'REFERRAL_EARNED'
-                    THEN row.points ELSE 0 END)
+                    THEN row.points ELSE 0 END) + SUM(COALESCE(row.moved_referral, 0))
     FROM ledger AS row
     LEFT JOIN ledger AS original ON row.reverses_id = original.id
     GROUP BY row.card_id

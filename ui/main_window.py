@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
 
 from pos_loyalty.amounts import points
 from pos_loyalty.replica.db import Replica
@@ -50,7 +50,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.scanner_state)
         self.statusBar().addPermanentWidget(QLabel(f"Cashier: {operator}   F1: keys"))
         if scanners is not None:  # devices.qt_scanner.Scanners: the wedge and the serial scanner
-            scanners.scanned.connect(self.checkout.scanned)
+            scanners.scanned.connect(self.scanned)
             scanners.status.connect(self._scanner_state)
         self.checkout.finalized.connect(self.show_receipt)
         self.checkout.issue_card_requested.connect(self.issue_card)
@@ -83,6 +83,8 @@ class MainWindow(QMainWindow):
             ("&Customer", "Ctrl+I", "Issue a card", lambda: self.issue_card("")),
             ("&Customer", "Ctrl+R", "Print the customer's card again", self.reprint_card),
             ("&Manager", "Ctrl+J", "Adjust the customer's balance", self.adjust),
+            ("&Manager", "Ctrl+L", "Replace a lost card", self.replace_card),
+            ("&Manager", "Ctrl+M", "Merge two cards of one customer", self.merge_cards),
             ("&Manager", "Ctrl+K", "Loyalty configuration", self.configure),
             ("&Manager", "Ctrl+Y", "Sync problems (rejected changes)", self.sync_problems),
             ("&Help", "F1", "These keys", self.show_help),
@@ -103,6 +105,16 @@ class MainWindow(QMainWindow):
 
     def _manager(self, reason: str) -> bool:
         return require_manager(self.replica, self, reason)
+
+    def scanned(self, code: str) -> None:
+        """A code from a scanner: into the open dialog that asks for a card's number
+        (`take_scan`, e.g. the new card of a replacement), else to the checkout."""
+        dialog = QApplication.activeModalWidget()
+        take_scan = getattr(dialog, "take_scan", None)
+        if take_scan is not None:
+            take_scan(code)
+        else:
+            self.checkout.scanned(code)
 
     # --- the bill ---------------------------------------------------------------------------------
 
@@ -204,6 +216,39 @@ class MainWindow(QMainWindow):
             return
         if self._manager("Adjusting a balance needs the manager.") and AdjustDialog(self.replica, card, self.operator, self).exec():
             self.changes.announce(CARDS)
+
+    def replace_card(self) -> None:
+        from ui.dialogs.replace_card import ReplaceCardDialog
+
+        card = self.checkout.card
+        if card is None:
+            self.statusBar().showMessage("Scan the customer's card first (the card to replace)", 5000)
+            return
+        if not self._manager("Replacing a lost card needs the manager."):
+            return
+        dialog = ReplaceCardDialog(self.replica, card, self.operator, self.pharmacy, self.data_dir, self)
+        dialog.exec()
+        if dialog.replaced is not None:  # done, whether the card was printed or not
+            self.checkout.use_card(dialog.replaced)
+            self.changes.announce(CARDS)
+            self.statusBar().showMessage(f"Card {card.card_number} replaced by card {dialog.replaced.card_number}", 10_000)
+
+    def merge_cards(self) -> None:
+        from ui.dialogs.merge_cards import MergeCardsDialog
+
+        card = self.checkout.card
+        if card is None:
+            self.statusBar().showMessage("Scan the customer's card first (the card to keep)", 5000)
+            return
+        if not self._manager("Merging two cards needs the manager."):
+            return
+        dialog = MergeCardsDialog(self.replica, card, self.operator, self)
+        if dialog.exec() and dialog.merged is not None:
+            self.checkout.use_card(dialog.merged)
+            self.changes.announce(CARDS)
+            self.statusBar().showMessage(
+                f"Card {dialog.other_number} merged into card {dialog.merged.card_number}", 10_000
+            )
 
     def configure(self) -> None:
         from ui.dialogs.config_editor import ConfigEditor

@@ -40,7 +40,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 @router.post(
     "/calculate",
     **contract(
-        shapes.Quote, 404, 422, body=shapes.CalculateRequest, body_examples=("calculate",), ok_description="The quote"
+        shapes.Quote, 404, 409, 422, body=shapes.CalculateRequest, body_examples=("calculate",), ok_description="The quote"
     ),
 )
 def calculate(

@@ -12,11 +12,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from central.auth import Principal, caller
+from central.auth import Principal, admin, caller
 from central.http import json_body, json_object, reply
 from central.openapi import contract
 from central.schemas import cards as shapes
-from central.store import card_admin, cards
+from central.store import card_admin, card_lifecycle, cards
+from central.store.ledger import Postings
 from central.store.db import Unit
 
 router = APIRouter(prefix="/cards", tags=["cards"])
@@ -46,9 +47,10 @@ def _show(find: Callable[[Unit], cards.CardRow]) -> Callable[[Unit], dict[str, A
 
 
 # Declared before /{id}/... so that a card number such as "balance" is never taken for an id.
-@router.get("/by-number/{cardNumber}", **contract(shapes.CardDetail, *_ONE, **_CARD))
+@router.get("/by-number/{cardNumber}", **contract(shapes.CardDetail, *_ONE, 409, **_CARD))
 def get_by_number(number: CardNumber, request: Request, principal: Principal = Depends(caller)) -> Any:
-    return _run(request, principal, _show(lambda unit: cards.by_number(unit, number)), write=False)
+    found = _show(lambda unit: cards.refuse_replaced(cards.by_number(unit, number)))
+    return _run(request, principal, found, write=False)
 
 
 @router.get("/by-customer/{customerId}", **contract(shapes.CardDetail, *_ONE, **_CARD))
@@ -132,3 +134,80 @@ def list_transactions(
 @router.get("/{id}/balance", **contract(shapes.Balance, *_ONE))
 def get_balance(card_id: CardId, request: Request, principal: Principal = Depends(caller)) -> Any:
     return _run(request, principal, lambda unit: card_admin.balance(unit, card_id), write=False)
+
+
+# --- a card's life after issue (admin): replaced, merged, anonymised ----------------------
+
+_ADMIN_CARD = {**_CARD, "token": "admin"}
+
+
+def _lifecycle(request: Request, principal: Principal, move: Callable[[Unit, Postings], cards.CardRow], status: int = 200) -> Any:
+    """One change of `store/card_lifecycle.py`, its rows written, the card it leaves answered."""
+
+    def work(unit: Unit) -> dict[str, Any]:
+        postings = Postings(unit)
+        card = move(unit, postings)
+        postings.flush()
+        return card_admin.card_json(unit, cards.by_id(unit, card.id))
+
+    return _run(request, principal, work, write=True, status=status)
+
+
+@router.post(
+    "/{id}/replace",
+    **contract(
+        shapes.CardDetail, *_ONE, 409, 422, status=201, body=shapes.CardReplace, body_examples=("replace",),
+        ok_description="The new card, with the old card's customer, points, totals, tier and referrals",
+        **_ADMIN_CARD,
+    ),
+)
+def replace_card(
+    card_id: CardId, request: Request, principal: Principal = Depends(admin), body: Any = Depends(json_body)
+) -> Any:
+    doc = card_admin.only_fields(json_object(body), ("newCardNumber",))
+
+    def move(unit: Unit, postings: Postings) -> cards.CardRow:
+        old = cards.by_id(unit, card_id, lock=True)
+        return card_lifecycle.replace(unit, postings, old, doc.get("newCardNumber"), performed_by=principal.performed_by)
+
+    return _lifecycle(request, principal, move, status=201)
+
+
+@router.post(
+    "/{id}/merge",
+    **contract(
+        shapes.CardDetail, *_ONE, 409, 422, body=shapes.CardMerge, body_examples=("merge",),
+        ok_description="This card, with the other's points, totals and referrals added", **_ADMIN_CARD,
+    ),
+)
+def merge_cards(
+    card_id: CardId, request: Request, principal: Principal = Depends(admin), body: Any = Depends(json_body)
+) -> Any:
+    doc = card_admin.only_fields(json_object(body), ("otherCardId",))
+    other_id = card_admin.card_id_field(doc.get("otherCardId"), "otherCardId")
+
+    def move(unit: Unit, postings: Postings) -> cards.CardRow:
+        locked = cards.lock(unit, (card_id, other_id))
+        if card_id not in locked:
+            raise cards.not_found(card_id)
+        if other_id not in locked:
+            raise cards.not_found(other_id, field="otherCardId")
+        return card_lifecycle.merge(
+            unit, postings, locked[card_id], locked[other_id], performed_by=principal.performed_by
+        )
+
+    return _lifecycle(request, principal, move)
+
+
+@router.post(
+    "/{id}/anonymize",
+    **contract(
+        shapes.CardDetail, *_ONE, ok_description="The card, its customer erased and the card inactive", **_ADMIN_CARD
+    ),
+)
+def anonymize_card(card_id: CardId, request: Request, principal: Principal = Depends(admin)) -> Any:
+    def move(unit: Unit, postings: Postings) -> cards.CardRow:
+        card = cards.by_id(unit, card_id, lock=True)
+        return card_lifecycle.anonymize(unit, postings, card, performed_by=principal.performed_by)
+
+    return _lifecycle(request, principal, move)

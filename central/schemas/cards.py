@@ -50,6 +50,16 @@ class ReferrerLink(Closed):
     referrerCardNumber: CardNumber | None = None
 
 
+class CardReplace(Closed):
+    newCardNumber: CardNumber | Blank | None = Field(
+        None, description="A pre-printed card's number; the service's own if left out"
+    )
+
+
+class CardMerge(Closed):
+    otherCardId: Id = Field(description="The card whose points, totals and referrals move to this one")
+
+
 class Card(Closed):
     id: int
     cardNumber: str
@@ -67,6 +77,8 @@ class Card(Closed):
     issuedAt: datetime
     lastTransactionAt: datetime | None
     tier: str | None = Field(description="The tier the card's lifetime points reach; null without tiers")
+    replacedByCardId: int | None = Field(description="The card that replaced this one (lost) or that it was merged into")
+    replacedByCardNumber: str | None
 
 
 class CardDetail(Card):
@@ -80,6 +92,12 @@ class CardDetail(Card):
 
 class CardPage(Page):
     content: list[Card]
+
+
+class TotalsMoved(Closed):
+    earned: Figure
+    redeemed: Figure
+    referral: Figure
 
 
 class Transaction(Closed):
@@ -102,6 +120,7 @@ class Transaction(Closed):
     reversesId: int | None
     description: str | None
     rewardId: str | None = Field(description="A REWARD row: the reward product bought with these points")
+    totalsMoved: TotalsMoved | None = Field(description="A TRANSFER row: what it moves of the card's totals")
     performedBy: str | None
     createdAt: datetime
 

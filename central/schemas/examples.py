@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from central.schemas import card_import
 from pos_loyalty.rules.config import SAMPLE_CONFIG_JSON, config_from_json, config_to_json
 
 
@@ -35,6 +36,8 @@ def examples() -> dict[str, Any]:
         "issuedAt": "2026-01-05T09:30:00.000000Z",
         "lastTransactionAt": "2026-01-06T11:02:41.518204Z",
         "tier": None,
+        "replacedByCardId": None,
+        "replacedByCardNumber": None,
         "availableBalance": Decimal("120.00"),
         "heldPoints": Decimal("0.00"),
         "expiringPoints": Decimal("0.00"),
@@ -125,6 +128,8 @@ def examples() -> dict[str, Any]:
         ),
         "update": ("A new phone number", {"customerPhone": "+919876543210"}),
         "link": ("Referred by card CARD002", {"referrerCardNumber": "CARD002"}),
+        "replace": ("A lost card replaced by a pre-printed one", {"newCardNumber": "2900000000019"}),
+        "merge": ("The customer's second card, merged into this one", {"otherCardId": 7}),
         "card": ("Seed 002's CARD001 after its first bill", card),
         "calculate": (
             "Seed 002's bill, quoted",
@@ -214,7 +219,7 @@ def examples() -> dict[str, Any]:
             {
                 "error": {
                     "code": "PAYLOAD_TOO_LARGE",
-                    "message": "The request body is larger than 1 MiB, the most a request may carry",
+                    "message": "The request body is larger than 1 MiB, the most this request may carry",
                 }
             },
         ),
@@ -237,4 +242,5 @@ def examples() -> dict[str, Any]:
             {"error": {"code": "UNAVAILABLE", "message": "The loyalty service's database is not answering; try again"}},
         ),
     }
+    found.update(card_import.examples())
     return {name: {"summary": summary, "value": value} for name, (summary, value) in found.items()}

@@ -109,6 +109,8 @@ class Flag(Closed):
     mutationId: str | None
     details: dict[str, Any]
     createdAt: datetime
+    resolvedAt: datetime | None = Field(description="When someone dealt with it (a merge resolves DUPLICATE_CUSTOMER)")
+    resolvedBy: str | None
 
 
 class FlagPage(Page):

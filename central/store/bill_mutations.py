@@ -30,7 +30,7 @@ from pos_loyalty.amounts import points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules import LoyaltyConfig, bill_from_json, config_from_json, quote_bill
 from pos_loyalty.rules.bill import parse_bill_id
-from pos_loyalty.rules.ledger import REFERRAL_EARNED
+from pos_loyalty.rules.ledger import REFERRAL_EARNED, TRANSFER
 from pos_loyalty.rules.programme import local_date
 from pos_loyalty.rules.postings import BillFigures, Posting, bill_postings, reversal_postings
 from pos_loyalty.rules.quote import CardState
@@ -159,7 +159,8 @@ def _rows_differ(
     told = sorted(
         key(row.get("transactionType"), row.get("points"), row.get("cardNumber"), row.get("categoryId"))
         for row in till_rows
-        if row.get("cardNumber") != unknown_referrer or unknown_referrer is None
+        if (row.get("cardNumber") != unknown_referrer or unknown_referrer is None)
+        and row.get("referenceType") != TRANSFER  # forwarded from a replaced card: not the bill's own
     )
     worked_out = sorted(key(p.transaction_type, points(p.points), p.card.card_number, p.category_id) for p in postings)
     if told == worked_out:

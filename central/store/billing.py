@@ -260,6 +260,7 @@ def _card_of(unit: Unit, request: RedeemRequest) -> CardRow:
 
 
 def _active(card: CardRow) -> CardRow:
+    cards.refuse_replaced(card)
     if not card.is_active:
         raise LoyaltyError(
             errors.CARD_INACTIVE, f"Card {card.card_number} is not active", cardNumber=card.card_number

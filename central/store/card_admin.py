@@ -186,6 +186,19 @@ def link_referrer(unit: Unit, card_id: int, doc: dict[str, Any]) -> CardRow:
 # --- the checks -------------------------------------------------------------------------
 
 
+def only_fields(doc: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    """`doc`, after refusing any field not in `allowed` (`_refuse_unknown`)."""
+    _refuse_unknown(doc, allowed)
+    return doc
+
+
+def card_id_field(value: object, field: str) -> int:
+    """A card id given in a body: a whole number from 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise InvalidInput(field, f"{field} must be a card id (a whole number from 1)")
+    return value
+
+
 def _refuse_unknown(doc: dict[str, Any], allowed: tuple[str, ...]) -> None:
     """A misspelt field would otherwise be silently ignored (as for the configuration)."""
     for field in doc:

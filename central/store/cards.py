@@ -27,6 +27,7 @@ from pos_loyalty.rules.expiry import Lots
 from pos_loyalty.rules.quote import CardState
 
 _referrer = aliased(Card, name="referrer")
+_successor = aliased(Card, name="successor")
 
 
 @dataclass
@@ -49,6 +50,9 @@ class CardRow:
     last_transaction_at: datetime | None
     referrer_number: str | None
     referrer_active: bool | None
+    #: The card that replaced this one or that it was merged into (`store/card_lifecycle.py`).
+    replaced_by_card_id: int | None = None
+    replaced_by_number: str | None = None
 
     @property
     def lifetime_points(self) -> int:
@@ -93,6 +97,8 @@ class CardRow:
             "issuedAt": self.issued_at,
             "lastTransactionAt": self.last_transaction_at,
             "tier": tier.name or None,
+            "replacedByCardId": self.replaced_by_card_id,
+            "replacedByCardNumber": self.replaced_by_number,
         }
 
 
@@ -113,6 +119,8 @@ _COLUMNS = (
     Card.last_transaction_at,
     _referrer.card_number.label("referrer_number"),
     _referrer.is_active.label("referrer_active"),
+    Card.replaced_by_card_id,
+    _successor.card_number.label("replaced_by_number"),
 )
 
 
@@ -121,6 +129,7 @@ def query(unit: Unit) -> Select:
     return (
         select(*_COLUMNS)
         .outerjoin(_referrer, Card.referrer_card_id == _referrer.id)
+        .outerjoin(_successor, Card.replaced_by_card_id == _successor.id)
         .where(Card.tenant_id == unit.tenant)
     )
 
@@ -153,8 +162,12 @@ def by_number(unit: Unit, number: object, *, lock: bool = False, field: str = "c
 def by_id(unit: Unit, card_id: int, *, lock: bool = False) -> CardRow:
     found = rows(unit, _locked(query(unit).where(Card.id == card_id), lock))
     if not found:
-        raise LoyaltyError(errors.CARD_NOT_FOUND, f"No card with id {card_id}", cardId=card_id)
+        raise not_found(card_id)
     return found[0]
+
+
+def not_found(card_id: int, **details: Any) -> LoyaltyError:
+    return LoyaltyError(errors.CARD_NOT_FOUND, f"No card with id {card_id}", cardId=card_id, **details)
 
 
 def lock(unit: Unit, card_ids: Iterable[int]) -> dict[int, CardRow]:
@@ -164,6 +177,20 @@ def lock(unit: Unit, card_ids: Iterable[int]) -> dict[int, CardRow]:
         return {}
     found = rows(unit, _locked(query(unit).where(Card.id.in_(ids)).order_by(Card.id), True))
     return {card.id: card for card in found}
+
+
+def refuse_replaced(card: CardRow) -> CardRow:
+    """A lookup of a card that was replaced or merged answers CARD_REPLACED, naming its successor."""
+    if card.replaced_by_card_id is not None:
+        raise LoyaltyError(
+            errors.CARD_REPLACED,
+            f"Card {card.card_number} was replaced by card {card.replaced_by_number}",
+            cardId=card.id,
+            cardNumber=card.card_number,
+            replacedByCardId=card.replaced_by_card_id,
+            replacedByCardNumber=card.replaced_by_number,
+        )
+    return card
 
 
 def ids_of_numbers(unit: Unit, numbers: Iterable[str]) -> dict[str, tuple[int, int | None]]:

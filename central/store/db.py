@@ -150,7 +150,8 @@ def change_number(unit: Unit) -> Any:
 def bulk_insert(unit: Unit, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert many rows at once: PostgreSQL's COPY (a few µs a row), SQLite's executemany.
 
-    Every row must carry every column of the table except its generated `id`.
+    Every row carries the same columns (those of the first row); the table's others are
+    left to their defaults (NULL for the optional ones).
     """
     if not rows:
         return
@@ -158,7 +159,7 @@ def bulk_insert(unit: Unit, table: Table, rows: list[dict[str, Any]]) -> None:
     if connection.dialect.name != "postgresql":
         connection.execute(table.insert(), rows)
         return
-    columns = [column.name for column in table.columns if column.name != "id"]
+    columns = [column.name for column in table.columns if column.name != "id" and column.name in rows[0]]
     cursor = connection.connection.driver_connection.cursor()
     with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 
 from central.store.db import Unit, bulk_insert
 from central.store.models import Card, Flag
@@ -96,6 +96,8 @@ def listing(unit: Unit, *, kind: str | None, page: int, size: int, device_id: in
                 "mutationId": row.mutation_id,
                 "details": jsonio.loads(row.details_json),
                 "createdAt": row.created_at,
+                "resolvedAt": row.resolved_at,
+                "resolvedBy": row.resolved_by,
             }
             for row in rows
         ],
@@ -104,3 +106,18 @@ def listing(unit: Unit, *, kind: str | None, page: int, size: int, device_id: in
         "totalElements": total,
         "totalPages": (total + size - 1) // size,
     }
+
+
+def resolve_duplicates(unit: Unit, card_ids: tuple[int, int], by: str) -> int:
+    """Mark the open DUPLICATE_CUSTOMER flags raised on either card resolved; how many."""
+    result = unit.connection.execute(
+        update(Flag)
+        .where(
+            Flag.tenant_id == unit.tenant,
+            Flag.kind == DUPLICATE_CUSTOMER,
+            Flag.resolved_at.is_(None),
+            or_(*(Flag.card_id == card_id for card_id in card_ids)),
+        )
+        .values(resolved_at=unit.now, resolved_by=by)
+    )
+    return result.rowcount

@@ -9,18 +9,19 @@ comes from `pos_loyalty/rules/postings.py`; this module only stores it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, insert, select, update
 
+from central.store import cards as card_store
 from central.store.cards import CardRow
 from central.store.db import Unit, bulk_insert
 from central.store.models import Card, PointTransaction
 from pos_loyalty.amounts import money, percent, points
-from pos_loyalty.rules.ledger import BILL, REFERRAL, REWARD, move
-from pos_loyalty.rules.postings import Posted, Posting
+from pos_loyalty.rules.ledger import BILL, REFERRAL, REWARD, move, moved_json
+from pos_loyalty.rules.postings import Posted, Posting, forwarded
 
 _SET_FIGURES = (
     update(Card)
@@ -37,10 +38,15 @@ _SET_FIGURES = (
 
 
 class Postings:
-    def __init__(self, unit: Unit) -> None:
+    """A unit of work's rows. A row posted to a card that was replaced or merged is also
+    forwarded to the card that took its place (`rules.postings.forwarded`): `find` gives
+    that card, locked, as the caller holds it (a push's batch keeps one object per card)."""
+
+    def __init__(self, unit: Unit, find: Callable[[int], CardRow] | None = None) -> None:
         self.unit = unit
         self.rows: list[dict[str, Any]] = []
         self.cards: dict[int, CardRow] = {}
+        self._find = find
 
     def post(
         self,
@@ -52,7 +58,7 @@ class Postings:
     ) -> dict[str, Any]:
         """Queue the posting's row on its (locked) card and move the card's figures."""
         card = posting.card
-        balance_after = move(card, posting.transaction_type, posting.points, reversing=posting.counts_as)
+        balance_after = move(card, posting.transaction_type, posting.points, reversing=posting.counts_as, moved=posting.moved)
         row_time = created_at or self.unit.now  # a till's bill: when it was sold
         if card.last_transaction_at is None or row_time > card.last_transaction_at:
             card.last_transaction_at = row_time
@@ -65,7 +71,19 @@ class Postings:
             "created_at": row_time,
         }
         self.rows.append(row)
+        if card.replaced_by_card_id is not None:
+            survivor = self.card(card.replaced_by_card_id)
+            for onward in forwarded(posting, survivor, source_number=card.card_number, survivor_number=survivor.card_number):
+                self.post(onward, performed_by=performed_by, device_id=device_id, created_at=created_at)
         return row
+
+    def card(self, card_id: int) -> CardRow:
+        """A card this unit of work moves, locked: the same object for every posting."""
+        if card_id in self.cards:
+            return self.cards[card_id]
+        if self._find is not None:
+            return self._find(card_id)
+        return card_store.by_id(self.unit, card_id, lock=True)
 
     def post_all(self, postings: Iterable[Posting[CardRow]], **columns: Any) -> list[dict[str, Any]]:
         return [self.post(posting, **columns) for posting in postings]
@@ -129,6 +147,7 @@ def row_json(row: Any, numbers: dict[int, str]) -> dict[str, Any]:
         "reversesId": get("reverses_id"),
         "description": get("description"),
         "rewardId": get("reward_id"),
+        "totalsMoved": moved_json(get("moved_earned"), get("moved_redeemed"), get("moved_referral")),
         "performedBy": get("performed_by"),
         "createdAt": get("created_at"),
     }

@@ -187,6 +187,8 @@ class Card(Base):
     updated_at: Mapped[datetime]
     issued_by_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     change_seq: Mapped[int] = mapped_column(default=0)
+    #: The card that replaced this one (a lost card) or that it was merged into.
+    replaced_by_card_id: Mapped[int | None] = mapped_column(Id, ForeignKey("cards.id"))
 
 
 class PointTransaction(Base):
@@ -215,6 +217,10 @@ class PointTransaction(Base):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("point_transactions.id"))
     description: Mapped[str | None] = mapped_column(String(500))
     reward_id: Mapped[str | None] = mapped_column(String(32))  # a REWARD row's reward product
+    #: A TRANSFER row: what it moves of the card's totals (`rules/ledger.totals_moved`).
+    moved_earned: Mapped[int | None]
+    moved_redeemed: Mapped[int | None]
+    moved_referral: Mapped[int | None]
     performed_by: Mapped[str | None] = mapped_column(String(255))
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     created_at: Mapped[datetime]
@@ -308,3 +314,5 @@ class Flag(Base):
     message: Mapped[str] = mapped_column(Text)
     details_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(255))

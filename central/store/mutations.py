@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from central.store import card_lifecycle
 from central.store import cards as card_store
 from central.store import config as configs
 from central.store.cards import CardRow
@@ -30,6 +31,7 @@ from central.store.flags import (
 from central.store.ledger import Postings
 from central.store.models import Bill, Card, PointTransaction
 from pos_loyalty import cardnumber, customer, errors, jsonio
+from pos_loyalty.opening_balances import OPENING_BALANCE
 from pos_loyalty.amounts import MAX_FIGURE, POINTS_PLACES, parse_points, points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.phone import normalize_phone
@@ -45,7 +47,7 @@ class Batch:
         self.unit = unit
         self.device_id: int | None = None
         self.performed_by = "device"
-        self.postings = Postings(unit)
+        self.postings = Postings(unit, find=self.card_by_id)
         self.flags = Flags(unit)
         self.by_number: dict[str, CardRow] = {}
         self.by_id: dict[int, CardRow] = {}
@@ -127,6 +129,8 @@ class Batch:
         self.by_id[card.id] = card
         return card
 
+    remember = _remember
+
     def card(self, number: object, field: str = "cardNumber") -> CardRow:
         normalized = cardnumber.validate(number, field)
         if normalized in self.by_number:
@@ -167,6 +171,9 @@ class Batch:
             raise LoyaltyError(errors.DUPLICATE_CARD, f"Card {new.card_number} has already been issued", field="cardNumber")
         if new.customer_id is not None and new.customer_id in self.customer_ids:
             raise LoyaltyError(errors.DUPLICATE_CARD, f"Customer {new.customer_id} already has a card", field="customerId")
+        # A card a till imported (`pos_loyalty/services/card_import.py`) carries its opening balance.
+        opening = parse_points(payload["openingPoints"], "openingPoints") if payload.get("openingPoints") is not None else 0
+        performed_by = customer.text(payload.get("performedBy"), "performedBy", required=False) if opening else None
         referrer = None
         if new.referrer_card_number:
             try:
@@ -180,6 +187,13 @@ class Batch:
                 device_id=self.device_id, checked=True,
             )
         )
+        if opening:
+            self.postings.post(
+                adjustment_posting(card, opening, OPENING_BALANCE),
+                performed_by=performed_by or self.performed_by,
+                device_id=self.device_id,
+                created_at=card.issued_at,
+            )
         if new.customer_id is not None:
             self.customer_ids.add(new.customer_id)
         same_phone = self.phone_cards.setdefault(new.customer_phone, [])
@@ -252,12 +266,14 @@ APPLIERS = {
     "card.adjusted": Batch.card_adjusted,
     "card.issued": Batch.card_issued,
     "card.updated": Batch.card_updated,
+    "card.replaced": card_lifecycle.card_replaced,
+    "card.merged": card_lifecycle.card_merged,
     "config.changed": Batch.config_changed,
 }
 
 
 def _numbers_named(payload: dict[str, Any]) -> list[object]:
-    named = [payload.get("cardNumber"), payload.get("referrerCardNumber")]
+    named = [payload.get(key) for key in ("cardNumber", "referrerCardNumber", "newCardNumber", "otherCardNumber")]
     for row in payload.get("ledger") or []:
         if isinstance(row, dict):
             named.append(row.get("cardNumber"))

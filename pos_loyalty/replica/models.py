@@ -129,6 +129,8 @@ class Card(Base):
     synced_redeemed: Mapped[int] = mapped_column(default=0, server_default="0")
     synced_referral: Mapped[int] = mapped_column(default=0, server_default="0")
     synced_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: The number of the card that replaced this one (a lost card) or that it was merged into.
+    replaced_by_number: Mapped[str | None] = mapped_column(String(32))
 
     referrer: Mapped[Card | None] = relationship(remote_side=[id])
 
@@ -163,6 +165,10 @@ class LedgerEntry(Base):
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger.id"))
     description: Mapped[str | None] = mapped_column(String(500))
     reward_id: Mapped[str | None] = mapped_column(String(32))  # a REWARD row's reward product
+    #: A TRANSFER row: what it moves of the card's totals (`rules/ledger.totals_moved`).
+    moved_earned: Mapped[int | None]
+    moved_redeemed: Mapped[int | None]
+    moved_referral: Mapped[int | None]
     performed_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     # The mutation that carries this row to the central service; checked at commit, since

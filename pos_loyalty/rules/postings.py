@@ -13,6 +13,9 @@ rules never look inside it, except for its `id` when a store asks for a row's co
   is left of it (a row already partly taken back by earlier REVERSED rows gives only
   the rest), counted against the type of the row it reverses.
 - `adjustment_posting`: a manager's ADJUSTED row.
+- `transfer_postings`: the TRANSFER pair that moves points and totals from a card to the
+  card that replaced it (a lost card, a merge), and later forwards what still reaches the
+  old card (`forwarded`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ from pos_loyalty.rules.ledger import (
     REFERRAL_EARNED,
     REVERSED,
     REWARD,
+    TRANSFER,
+    Moved,
+    totals_moved,
 )
 from pos_loyalty.rules.bill import parse_category_id
 from pos_loyalty.rules.programme import parse_reward_id
@@ -62,6 +68,8 @@ class Posting(Generic[C]):
     referred_bill_id: str | None = None
     description: str | None = None
     reward_id: str | None = None  # a REWARD row: the reward product bought
+    #: A TRANSFER row: what it moves of the card's totals (earned, redeemed, referral).
+    moved: Moved | None = None
 
     def columns(self, balance_after: int) -> dict[str, Any]:
         """The row's columns (seed 002's `point_transactions`, as both stores name them), its
@@ -82,6 +90,9 @@ class Posting(Generic[C]):
             "reverses_id": self.reverses,
             "description": self.description,
             "reward_id": self.reward_id,
+            "moved_earned": None if self.moved is None else self.moved[0],
+            "moved_redeemed": None if self.moved is None else self.moved[1],
+            "moved_referral": None if self.moved is None else self.moved[2],
         }
 
 
@@ -306,3 +317,36 @@ def taking_back(row: Posted[C], points: int, bill_id: str, description: str) -> 
 def adjustment_posting(card: C, points: int, reason: str) -> Posting[C]:
     """A manager's correction: `points` (signed) with the reason as its description."""
     return Posting(card, ADJUSTED, points, MANUAL, description=reason)
+
+
+def transfer_postings(
+    source: C, target: C, points: int, moved: Moved, *, source_number: str, target_number: str, why: str
+) -> list[Posting[C]]:
+    """The TRANSFER pair moving `points` and the totals `moved` from `source` to `target`:
+    an ADJUSTED row taking them off the source, one adding them to the target, each naming
+    the other card. The pair is written even with nothing to move: it is the card's record
+    of where it went."""
+    taken = (-moved[0], -moved[1], -moved[2])
+    return [
+        Posting(source, ADJUSTED, -points, TRANSFER, target_number, referred_card=target,
+                description=f"{why}: moved to card {target_number}", moved=taken),
+        Posting(target, ADJUSTED, points, TRANSFER, source_number, referred_card=source,
+                description=f"{why}: moved from card {source_number}", moved=moved),
+    ]
+
+
+def forwarded(posting: Posting[C], survivor: C, *, source_number: str, survivor_number: str) -> list[Posting[C]]:
+    """What a row posted to a card that was replaced or merged sends on to its survivor:
+    the row's points and what it moved of the totals, as a TRANSFER pair. The row that
+    itself moves points on to the survivor is not forwarded again."""
+    if posting.reference_type == TRANSFER and posting.reference_id == survivor_number:
+        return []
+    if not posting.points and posting.moved is None:
+        return []  # a row that moves nothing (a record) has nothing to forward
+    moved = totals_moved(posting.transaction_type, posting.points, reversing=posting.counts_as, moved=posting.moved)
+    what = posting.reference_id if posting.reference_type != TRANSFER else None
+    why = f"Forwarded from a replaced card ({posting.reference_type} {what})" if what else "Forwarded from a replaced card"
+    return transfer_postings(
+        posting.card, survivor, posting.points, moved,
+        source_number=source_number, target_number=survivor_number, why=why,
+    )

@@ -198,6 +198,7 @@ def _quote(
     if card_number in (None, ""):
         return None, None, quote_bill(config, None, bill, local_date(uow.now, config.time_zone))
     card = card_records.load(uow, card_number)
+    card_records.refuse_replaced(card)
     if not card.is_active:
         raise LoyaltyError(
             errors.CARD_INACTIVE, f"Card {card.card_number} is not active", cardNumber=card.card_number

@@ -51,6 +51,7 @@ class CardRecord:
     synced_referral: int
     synced_seq: int
     referrer_active: bool | None  # None when the referrer's card is not in this replica (yet)
+    replaced_by_number: str | None = None  # the card that replaced this one, or it was merged into
 
     @property
     def lifetime_points(self) -> int:
@@ -79,6 +80,24 @@ def load(uow: UnitOfWork, number: object, *, field: str = "cardNumber") -> CardR
             errors.CARD_NOT_FOUND, f"No card {normalized} at this pharmacy", cardNumber=normalized, **where
         )
     return CardRecord(**row._mapping)
+
+
+def refuse_replaced(card: CardRecord) -> None:
+    """A bill, a return or an adjustment on a card that was replaced is refused, naming the
+    card that took its place (the central service answers the same)."""
+    if card.replaced_by_number is not None:
+        raise LoyaltyError(
+            errors.CARD_REPLACED,
+            f"Card {card.card_number} was replaced by card {card.replaced_by_number}; use that card",
+            cardNumber=card.card_number,
+            replacedByCardNumber=card.replaced_by_number,
+        )
+
+
+def find(uow: UnitOfWork, number: str) -> CardRecord | None:
+    """The card with this (valid) number, or None."""
+    row = uow.connection.execute(_BY_NUMBER, {"number": number}).first()
+    return None if row is None else CardRecord(**row._mapping)
 
 
 def load_by_id(uow: UnitOfWork, card_id: int) -> CardRecord:

@@ -5,6 +5,7 @@ Cards are read into `CardRecord`s by `card_records` (one prebuilt statement each
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,6 +54,8 @@ class CardView:
     available_points: int = 0  # what the customer may redeem now (expired lots left out)
     expiring_points: int = 0  # points expiring in the next 30 days
     next_expiry_at: datetime | None = None
+    replaced_by_number: str | None = None  # this card was replaced by (or merged into) that one
+    replaced_from: str | None = None  # the number scanned: a card this one replaced
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +82,7 @@ class CardView:
             "availableBalance": points(self.available_points),
             "expiringPoints": points(self.expiring_points),
             "nextExpiryAt": self.next_expiry_at,
+            "replacedByCardNumber": self.replaced_by_number,
         }
 
 
@@ -112,6 +116,7 @@ def view(card: CardRecord, config: LoyaltyConfig, uow: UnitOfWork) -> CardView:
         available_points=max(card.points_balance - known.expired, 0),
         expiring_points=known.expiring,
         next_expiry_at=known.next_expiry_at,
+        replaced_by_number=card.replaced_by_number,
     )
 
 
@@ -121,10 +126,11 @@ def find(replica: Replica, number: object) -> CardView:
 
 
 def find_by_phone(replica: Replica, phone: object) -> list[CardView]:
-    """Every card issued to this phone (normally one), newest first; CARD_NOT_FOUND if none."""
+    """Every card issued to this phone (normally one), newest first; CARD_NOT_FOUND if none.
+    A card that was replaced or merged is left out (the card that took its place is there)."""
     normalized = normalize_phone(phone, "phone")
     with replica.reading() as uow:
-        found = card_records.with_phone(uow, normalized)
+        found = [card for card in card_records.with_phone(uow, normalized) if card.replaced_by_number is None]
         if not found:
             raise LoyaltyError(errors.CARD_NOT_FOUND, f"No card for phone {normalized}")
         config = configuration.current(uow)
@@ -168,23 +174,15 @@ def issue(
             card_number = given_number
         else:
             card_number = _next_number(uow)
-        card = Card(
-            card_number=card_number,
+        new_card(
+            uow,
+            card_number,
             customer_id=customer_key,
-            customer_name=customer_name,
-            customer_phone=customer_phone,
-            customer_email=customer_email,
-            referrer_id=referrer_card.id if referrer_card else None,
-            referrer_number=referrer_card.card_number if referrer_card else None,
-            points_balance=0,
-            total_points_earned=0,
-            total_points_redeemed=0,
-            total_referral_points_earned=0,
-            is_active=True,
-            issued_at=uow.now,
-            updated_at=uow.now,
+            name=customer_name,
+            phone=customer_phone,
+            email=customer_email,
+            referrer=referrer_card,
         )
-        session.add(card)
         config = configuration.current(uow)
         outbox.append(
             uow,
@@ -205,6 +203,38 @@ def issue(
         result = view(load(uow, card_number), config, uow)
         uow.commit()
         return result
+
+
+def new_card(
+    uow: UnitOfWork,
+    number: str,
+    *,
+    customer_id: str | None,
+    name: str,
+    phone: str,
+    email: str | None,
+    referrer: CardRecord | None,
+) -> Card:
+    """A new card's row (no points yet), added to the unit of work's session and flushed."""
+    card = Card(
+        card_number=number,
+        customer_id=customer_id,
+        customer_name=name,
+        customer_phone=phone,
+        customer_email=email,
+        referrer_id=referrer.id if referrer else None,
+        referrer_number=referrer.card_number if referrer else None,
+        points_balance=0,
+        total_points_earned=0,
+        total_points_redeemed=0,
+        total_referral_points_earned=0,
+        is_active=True,
+        issued_at=uow.now,
+        updated_at=uow.now,
+    )
+    uow.session.add(card)
+    uow.session.flush()
+    return card
 
 
 def history(replica: Replica, number: object, *, limit: int = 100) -> list[dict[str, Any]]:
@@ -253,6 +283,7 @@ def adjust_in(
         raise InvalidInput("points", "An adjustment of zero points changes nothing")
     why = customer.text(reason, "reason", required=True, limit=500)
     card = load(uow, number)
+    card_records.refuse_replaced(card)
     if not card.is_active:
         raise LoyaltyError(errors.CARD_INACTIVE, f"Card {card.card_number} is not active")
     if card.points_balance + delta < 0:
@@ -331,6 +362,9 @@ def _next_number(uow: UnitOfWork) -> str:
     return _next_number(uow)
 
 
+next_number = _next_number  # for the other services that issue cards
+
+
 def lookup(replica: Replica, text: str) -> CardView:
     """The card a cashier scanned or typed: a card number, or the customer's phone.
 
@@ -351,7 +385,7 @@ def lookup(replica: Replica, text: str) -> CardView:
                 raise LoyaltyError(errors.CARD_NOT_FOUND, f"No card for phone {phone}", phone=phone) from None
         raise
     try:
-        return find(replica, number)
+        return _successor(replica, find(replica, number))
     except LoyaltyError:
         if len(number) >= 13 or not looks_like_phone(raw):  # as long as this system's cards: a card
             raise
@@ -361,6 +395,18 @@ def lookup(replica: Replica, text: str) -> CardView:
         raise LoyaltyError(
             errors.CARD_NOT_FOUND, f"No card and no customer's phone is {number} at this pharmacy", cardNumber=number
         ) from None
+
+
+def _successor(replica: Replica, card: CardView) -> CardView:
+    """A scanned card that was replaced opens the card that took its place (`replaced_from`
+    says which was scanned); the old card itself if that one is not here yet."""
+    if card.replaced_by_number is None:
+        return card
+    try:
+        found = find(replica, card.replaced_by_number)
+    except LoyaltyError:
+        return card
+    return dataclasses.replace(found, replaced_from=card.card_number)
 
 
 def _active_first(found: list[CardView]) -> CardView:

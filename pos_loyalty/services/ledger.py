@@ -10,7 +10,7 @@ handed back as a dict of the ledger's columns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +20,8 @@ from sqlalchemy.orm import aliased
 from pos_loyalty.amounts import money, percent, points
 from pos_loyalty.replica.db import UnitOfWork
 from pos_loyalty.replica.models import Card, LedgerEntry
-from pos_loyalty.rules.ledger import move, totals_moved
-from pos_loyalty.rules.postings import Posted, Posting
+from pos_loyalty.rules.ledger import Moved, move, moved_json, totals_moved
+from pos_loyalty.rules.postings import Posted, Posting, forwarded
 from pos_loyalty.services import card_records
 from pos_loyalty.services.card_records import CardRecord
 
@@ -36,13 +36,22 @@ def store(
     performed_by: str | None,
     device_seq: int,
 ) -> list[dict[str, Any]]:
-    """Append each posting's row to its card and move the card's figures with it."""
-    return [_store_one(uow, posting, performed_by, device_seq) for posting in postings]
+    """Append each posting's row to its card and move the card's figures with it. A row on
+    a card that was replaced or merged is forwarded to the card that took its place (its
+    TRANSFER pair follows it: `rules.postings.forwarded`), when that card is here."""
+    stored = []
+    for posting in postings:
+        stored.append(_store_one(uow, posting, performed_by, device_seq))
+        successor = posting.card.replaced_by_number
+        if successor is not None and (survivor := card_records.find(uow, successor)) is not None:
+            onward = forwarded(posting, survivor, source_number=posting.card.card_number, survivor_number=successor)
+            stored += store(uow, onward, performed_by=performed_by, device_seq=device_seq)
+    return stored
 
 
 def _store_one(uow: UnitOfWork, posting: Posting[CardRecord], performed_by: str | None, device_seq: int) -> dict[str, Any]:
     card = posting.card
-    balance_after = move(card, posting.transaction_type, posting.points, reversing=posting.counts_as)
+    balance_after = move(card, posting.transaction_type, posting.points, reversing=posting.counts_as, moved=posting.moved)
     card.last_transaction_at = uow.now
     card.updated_at = uow.now
     uow.connection.execute(
@@ -92,15 +101,37 @@ class Totals:
     total_referral_points_earned: int
 
 
+#: In a query summing ledger rows grouped by type and `moved_earned IS NULL`: the sums of
+#: what TRANSFER rows move of the totals, and whether the group is of such rows.
+MOVED_SUMS = "SUM(l.moved_earned), SUM(l.moved_redeemed), SUM(l.moved_referral), l.moved_earned IS NOT NULL"
+
+
+def summed_moves(kind: str, reversed_kind: str | None, total: int, summed: Sequence[Any]) -> Moved:
+    """How rows summing to `total` points move a card's totals (`totals_moved`), with the
+    sums of `MOVED_SUMS` (TRANSFER rows move what they carry)."""
+    *moved, has_moved = summed
+    return totals_moved(kind, total, reversing=reversed_kind, moved=tuple(moved) if has_moved else None)
+
+
 def totals(uow: UnitOfWork, card_id: int) -> Totals:
     """A card's figures worked out from its ledger rows alone."""
     original = aliased(LedgerEntry)
     rows = uow.session.execute(
-        select(LedgerEntry.transaction_type, LedgerEntry.points, original.transaction_type)
+        select(
+            LedgerEntry.transaction_type,
+            LedgerEntry.points,
+            original.transaction_type,
+            LedgerEntry.moved_earned,
+            LedgerEntry.moved_redeemed,
+            LedgerEntry.moved_referral,
+        )
         .outerjoin(original, LedgerEntry.reverses_id == original.id)
         .where(LedgerEntry.card_id == card_id)
     ).all()
-    moves = [(amount, *totals_moved(kind, amount, reversing=reversed_kind)) for kind, amount, reversed_kind in rows]
+    moves = [
+        (amount, *summed_moves(kind, reversed_kind, amount, (*moved, moved[0] is not None)))
+        for kind, amount, reversed_kind, *moved in rows
+    ]
     return Totals(*([sum(column) for column in zip(*moves)] or [0, 0, 0, 0]))
 
 
@@ -127,6 +158,7 @@ def entry_to_json(entry: Mapping[str, Any], card_numbers: Mapping[int, str]) -> 
         "reversesId": entry["reverses_id"],
         "description": entry["description"],
         "rewardId": entry.get("reward_id"),
+        "totalsMoved": moved_json(entry.get("moved_earned"), entry.get("moved_redeemed"), entry.get("moved_referral")),
         "performedBy": entry["performed_by"],
         "createdAt": entry["created_at"],
     }

@@ -24,8 +24,7 @@ from pos_loyalty.errors import InvalidInput
 from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import CardNumberBlock, OutboxMutation, SyncState, TillSetting
 from pos_loyalty.rules.config import config_from_json
-from pos_loyalty.rules.ledger import totals_moved
-from pos_loyalty.services import configuration, outbox
+from pos_loyalty.services import configuration, ledger, outbox
 from pos_loyalty.services.central_link import DEVICE_ID, DEVICE_NAME, TENANT
 
 APPLIED = "APPLIED"
@@ -226,18 +225,20 @@ INSERT INTO cards (
     card_number, customer_id, customer_name, customer_phone, customer_email,
     referrer_number, referrer_id, server_id, is_active, issued_at, last_transaction_at, updated_at,
     points_balance, total_points_earned, total_points_redeemed, total_referral_points_earned,
-    synced_balance, synced_earned, synced_redeemed, synced_referral, synced_seq)
+    synced_balance, synced_earned, synced_redeemed, synced_referral, synced_seq, replaced_by_number)
 VALUES (
     :number, :customer_id, :name, :phone, :email,
     :referrer, (SELECT r.id FROM cards r WHERE r.card_number = :referrer), :server_id, :active,
     :issued_at, :last_at, :now,
     :balance, :earned, :redeemed, :referral,
-    :s_balance, :s_earned, :s_redeemed, :s_referral, :applied)
+    :s_balance, :s_earned, :s_redeemed, :s_referral, :applied, :replaced_by)
 ON CONFLICT (card_number) DO UPDATE SET
     customer_id = excluded.customer_id, customer_name = excluded.customer_name,
     customer_phone = excluded.customer_phone, customer_email = excluded.customer_email,
     referrer_number = excluded.referrer_number, referrer_id = excluded.referrer_id,
-    server_id = excluded.server_id, is_active = excluded.is_active, issued_at = excluded.issued_at,
+    server_id = excluded.server_id, issued_at = excluded.issued_at,
+    is_active = CASE WHEN excluded.replaced_by_number IS NULL AND cards.replaced_by_number IS NOT NULL
+        THEN 0 ELSE excluded.is_active END,
     last_transaction_at = CASE
         WHEN cards.last_transaction_at IS NULL OR excluded.last_transaction_at > cards.last_transaction_at
         THEN excluded.last_transaction_at ELSE cards.last_transaction_at END,
@@ -247,15 +248,17 @@ ON CONFLICT (card_number) DO UPDATE SET
     total_referral_points_earned = excluded.total_referral_points_earned,
     synced_balance = excluded.synced_balance, synced_earned = excluded.synced_earned,
     synced_redeemed = excluded.synced_redeemed, synced_referral = excluded.synced_referral,
-    synced_seq = excluded.synced_seq
+    synced_seq = excluded.synced_seq,
+    -- a card replaced here stays replaced while the service has not heard of it yet
+    replaced_by_number = COALESCE(excluded.replaced_by_number, cards.replaced_by_number)
 """
 
 # This till's own figures not yet in the server's, per card: rows after `appliedSeq`.
 _UNSEEN_BY_SERVER = """
-SELECT c.card_number, l.transaction_type, o.transaction_type, SUM(l.points)
+SELECT c.card_number, l.transaction_type, o.transaction_type, SUM(l.points), """ + ledger.MOVED_SUMS + """
 FROM ledger l JOIN cards c ON c.id = l.card_id LEFT JOIN ledger o ON o.id = l.reverses_id
 WHERE l.device_seq > :applied
-GROUP BY c.card_number, l.transaction_type, o.transaction_type
+GROUP BY c.card_number, l.transaction_type, o.transaction_type, l.moved_earned IS NULL
 """
 
 
@@ -264,9 +267,9 @@ def _store_cards(uow: UnitOfWork, rows: list[dict[str, Any]], applied_seq: int) 
         return
     raw = uow.connection.connection.driver_connection  # this unit's transaction, sqlite3 speed
     unseen: dict[str, list[int]] = {}
-    for number, kind, reversed_kind, total in raw.execute(_UNSEEN_BY_SERVER, {"applied": applied_seq}):
+    for number, kind, reversed_kind, total, *moved in raw.execute(_UNSEEN_BY_SERVER, {"applied": applied_seq}):
         delta = unseen.setdefault(number, [0, 0, 0, 0])
-        for index, amount in enumerate((total, *totals_moved(kind, total, reversing=reversed_kind))):
+        for index, amount in enumerate((total, *ledger.summed_moves(kind, reversed_kind, total, moved))):
             delta[index] += amount
     now = _sql_time(uow.now)
     for row in rows:
@@ -278,8 +281,34 @@ def _store_cards(uow: UnitOfWork, rows: list[dict[str, Any]], applied_seq: int) 
         row["applied"] = applied_seq
         row["now"] = now
         row["issued_at"] = row["issued_at"] or now
+    _forget_erased_customers(raw, [row for row in rows if row["phone"] == ""])
     raw.executemany(_UPSERT, rows)
     _store_lots(raw, [row for row in rows if row["lots"] is not None])
+
+
+def _forget_erased_customers(raw: Any, rows: list[dict[str, Any]]) -> None:
+    """Cards the central service anonymised (no phone): what this till still quotes of their
+    customer (the queued and sent mutations that issued or edited the card) loses it too,
+    so that no backup made from now on carries it. The card row itself is overwritten."""
+    for row in rows:
+        known = raw.execute(
+            "SELECT customer_name, customer_phone, customer_email, customer_id FROM cards WHERE card_number = ?",
+            (row["number"],),
+        ).fetchone()
+        if known is None or known[1] == "":
+            continue
+        quoted = sorted({text for text in known if text}, key=len, reverse=True)
+        for device_seq, payload in raw.execute(
+            "SELECT device_seq, payload FROM outbox WHERE payload LIKE ? ESCAPE '\\'",
+            (f"%{_like(jsonio.dumps(known[1])[1:-1])}%",),
+        ).fetchall():
+            for text in quoted:
+                payload = payload.replace(jsonio.dumps(text)[1:-1], "(erased)")
+            raw.execute("UPDATE outbox SET payload = ? WHERE device_seq = ?", (payload, device_seq))
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _store_lots(raw: Any, rows: list[dict[str, Any]]) -> None:
@@ -300,10 +329,10 @@ def _store_lots(raw: Any, rows: list[dict[str, Any]]) -> None:
 
 
 _UNSEEN_OF_CARD = """
-SELECT l.transaction_type, o.transaction_type, SUM(l.points)
+SELECT l.transaction_type, o.transaction_type, SUM(l.points), """ + ledger.MOVED_SUMS + """
 FROM ledger l JOIN cards c ON c.id = l.card_id LEFT JOIN ledger o ON o.id = l.reverses_id
 WHERE l.card_id = :card AND l.device_seq > c.synced_seq
-GROUP BY l.transaction_type, o.transaction_type
+GROUP BY l.transaction_type, o.transaction_type, l.moved_earned IS NULL
 """
 
 
@@ -316,8 +345,8 @@ def refigure(uow: UnitOfWork, card_ids: set[int]) -> None:
             "SELECT synced_balance, synced_earned, synced_redeemed, synced_referral FROM cards WHERE id = ?",
             (card_id,),
         ).fetchone()
-        for kind, reversed_kind, total in raw.execute(_UNSEEN_OF_CARD, {"card": card_id}):
-            moved = totals_moved(kind, total, reversing=reversed_kind)
+        for kind, reversed_kind, total, *summed in raw.execute(_UNSEEN_OF_CARD, {"card": card_id}):
+            moved = ledger.summed_moves(kind, reversed_kind, total, summed)
             balance, earned, redeemed, referral = (
                 balance + total, earned + moved[0], redeemed + moved[1], referral + moved[2]
             )
@@ -367,8 +396,10 @@ def _card_row(card: object, index: int) -> dict[str, Any]:
         raise InvalidInput(where, f"{where} is not a card")
     number = cardnumber.validate(card.get("cardNumber"), f"{where}.cardNumber")
     referrer = card.get("referrerCardNumber")
+    successor = card.get("replacedByCardNumber")
     return {
         "number": number,
+        "replaced_by": cardnumber.validate(successor, f"{where}.replacedByCardNumber") if successor else None,
         "customer_id": card.get("customerId") if isinstance(card.get("customerId"), str) else None,
         "name": str(card.get("customerName") or ""),
         "phone": str(card.get("customerPhone") or ""),

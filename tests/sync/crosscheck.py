@@ -27,11 +27,11 @@ from sqlalchemy import text
 
 from central.store.expiry import expire_all
 from convergence import FIGURES, assert_converged
-from pos_loyalty import errors, jsonio
+from pos_loyalty import cardnumber, errors, jsonio
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.rules import bill_from_json
 from pos_loyalty.rules.returns import ReturnLineAsk
-from pos_loyalty.services import bills, cards, configuration, returns
+from pos_loyalty.services import bills, card_lifecycle, cards, configuration, returns
 from tills import Pharmacy, Till
 
 #: What a till may refuse while a cashier rings up a bill; the cashier then carries on.
@@ -214,6 +214,28 @@ def machine(pharmacies: Pharmacies) -> type[RuleBasedStateMachine]:
                 if refusal.code not in CASHIER_REFUSALS:
                     raise
 
+        @rule(data=st.data(), pre_printed=st.booleans())
+        def replace_card(self, data: st.DataObject, pre_printed: bool) -> None:
+            """A customer lost their card: a manager replaces it at a till (the new card a
+            pre-printed one, or the till's next number)."""
+            till = data.draw(st.sampled_from(self.tills))
+            known = self._active_cards(till)
+            if not known:
+                return
+            number = data.draw(st.sampled_from(known))
+            new_number = cardnumber.from_block("29", 99_000 + till.device_id, next(self.numbers)) if pre_printed else None
+            card_lifecycle.replace(till.replica, number, new_number=new_number, performed_by="manager")
+
+        @rule(data=st.data())
+        def merge_cards(self, data: st.DataObject) -> None:
+            """A customer with two cards: a manager merges them at a till."""
+            till = data.draw(st.sampled_from(self.tills))
+            known = self._active_cards(till)
+            if len(known) < 2:
+                return
+            keep, other = data.draw(st.lists(st.sampled_from(known), min_size=2, max_size=2, unique=True))
+            card_lifecycle.merge(till.replica, keep, other, performed_by="manager")
+
         @rule(data=st.data())
         def sync(self, data: st.DataObject) -> None:
             data.draw(st.sampled_from(self.tills)).sync_until_drained()
@@ -369,9 +391,12 @@ _TOTALS = """
 SELECT c.card_number, c.points_balance, c.total_points_earned, c.total_points_redeemed,
        c.total_referral_points_earned,
        COALESCE(SUM(t.points), 0),
-       COALESCE(SUM(CASE WHEN COALESCE(o.transaction_type, t.transaction_type) = 'EARNED' THEN t.points END), 0),
-       -COALESCE(SUM(CASE WHEN COALESCE(o.transaction_type, t.transaction_type) = 'REDEEMED' THEN t.points END), 0),
+       COALESCE(SUM(CASE WHEN COALESCE(o.transaction_type, t.transaction_type) = 'EARNED' THEN t.points END), 0)
+           + COALESCE(SUM(t.moved_earned), 0),
+       -COALESCE(SUM(CASE WHEN COALESCE(o.transaction_type, t.transaction_type) = 'REDEEMED' THEN t.points END), 0)
+           + COALESCE(SUM(t.moved_redeemed), 0),
        COALESCE(SUM(CASE WHEN COALESCE(o.transaction_type, t.transaction_type) = 'REFERRAL_EARNED' THEN t.points END), 0)
+           + COALESCE(SUM(t.moved_referral), 0)
 FROM cards c
 LEFT JOIN point_transactions t ON t.card_id = c.id
 LEFT JOIN point_transactions o ON o.id = t.reverses_id

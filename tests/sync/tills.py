@@ -91,6 +91,8 @@ class Pharmacy:
 
     def card(self, number: str) -> dict[str, Any]:
         answer = self.admin.get(f"/api/v1/cards/by-number/{number}")
+        if answer.status_code == 409:  # CARD_REPLACED: the old card itself, by its id
+            answer = self.admin.get(f"/api/v1/cards/{body(answer)['error']['cardId']}")
         assert answer.status_code == 200, answer.text
         return body(answer)
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import QtMsgType, qInstallMessageHandler  # noqa: E402
 from pos_loyalty.services import manager  # noqa: E402
 from ui.changes import Changes  # noqa: E402
 from ui.dialogs import pin  # noqa: E402
+from counter_keys import shown_window  # noqa: E402
 
 _IGNORED = (
     "This plugin does not support",  # offscreen: window decorations, raise/activate
@@ -34,6 +35,22 @@ def fail_on_qt_warnings():
     yield
     qInstallMessageHandler(previous)
     assert not seen, f"Qt warnings: {seen}"
+
+
+@pytest.fixture
+def window(qtbot, replica, data_dir):  # type: ignore[no-untyped-def]
+    return shown_window(qtbot, replica, data_dir)
+
+
+@pytest.fixture
+def customer(replica) -> str:
+    """Asha, referred by Bina, with 1,000.00 points (the worked example's card A)."""
+    from pos_loyalty.services import cards
+
+    bina = cards.issue(replica, name="Bina", phone="9000000001").card_number
+    asha = cards.issue(replica, name="Asha Rao", phone="9845012345", referrer=bina).card_number
+    cards.adjust(replica, asha, "1000", reason="opening")
+    return asha
 
 
 @pytest.fixture

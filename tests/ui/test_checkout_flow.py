@@ -14,25 +14,6 @@ from pos_loyalty import jsonio
 from pos_loyalty.services import bills, cards, parked
 from support import make_bill
 from counter_keys import answer_dialog, press, ring_up, scan
-from ui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot, replica, data_dir: Path) -> MainWindow:
-    shown = MainWindow(replica, data_dir, "cashier-1", pharmacy="Test Pharmacy")
-    qtbot.addWidget(shown)
-    shown.show()
-    qtbot.waitExposed(shown)
-    return shown
-
-
-@pytest.fixture
-def customer(replica) -> str:
-    """Asha, referred by Bina, with 1,000.00 points (the worked example's card A)."""
-    bina = cards.issue(replica, name="Bina", phone="9000000001").card_number
-    asha = cards.issue(replica, name="Asha Rao", phone="9845012345", referrer=bina).card_number
-    cards.adjust(replica, asha, "1000", reason="opening")
-    return asha
 
 
 

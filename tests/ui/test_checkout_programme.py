@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
+from counter_keys import shown_window
 from PySide6.QtCore import Qt
 
 from pos_loyalty.rules.programme import local_date
@@ -29,11 +31,7 @@ def programme(replica):
 
 @pytest.fixture
 def window(qtbot, replica, data_dir: Path, programme) -> MainWindow:
-    shown = MainWindow(replica, data_dir, "cashier-1", pharmacy="Test Pharmacy")
-    qtbot.addWidget(shown)
-    shown.show()
-    qtbot.waitExposed(shown)
-    return shown
+    return shown_window(qtbot, replica, data_dir)
 
 
 def card_with(replica, phone: str, opening: str) -> str:

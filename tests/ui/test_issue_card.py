@@ -82,6 +82,19 @@ def test_issue_a_preprinted_card_by_scanning_its_number(qtbot, open_dialog, repl
     assert cards_of(replica, "9000000001") == [PREPRINTED]
 
 
+def test_a_scanner_read_while_the_dialog_is_open_fills_the_preprinted_number(qtbot, open_dialog, replica):
+    dialog = open_dialog()
+    type_then_enter(qtbot, "Chitra Iyer", "9000000002")
+    dialog.take_scan(PREPRINTED)  # how the main window hands a scan to the dialog on top
+    assert dialog.preprinted.isChecked() and dialog.number.text() == PREPRINTED and dialog.number.hasFocus()
+    assert cards_of(replica, "9000000002") == []  # a scan fills the field; it issues nothing by itself
+    qtbot.keyClick(dialog.number, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.issued is not None)
+    assert cards_of(replica, "9000000002") == [PREPRINTED]
+    dialog.take_scan("2900000000018")
+    assert dialog.number.text() == PREPRINTED  # after issuing, a scan changes nothing
+
+
 def test_a_mistyped_preprinted_number_is_named_next_to_it(qtbot, open_dialog, replica):
     dialog = open_dialog()
     type_then_enter(qtbot, "Bina Shah", "9000000001")

@@ -1,4 +1,8 @@
-"""The customer on the bill: name, masked phone, tier and progress, balance, what may be redeemed."""
+"""The customer on the bill: name, masked phone, tier and progress, balance, what may be redeemed.
+
+A card opened because an old card of the customer's was scanned says so (the old card was
+replaced by, or merged into, this one) for as long as it is on the bill.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,11 @@ from ui.receipt_text import expiry_line
 from ui.style import figure
 
 
+def replaced_note(scanned: str, opened: str) -> str:
+    """What the panel says when the card scanned was replaced (or merged) and its successor opened."""
+    return f"Card {scanned} was replaced by card {opened}; opening it"
+
+
 class CardPanel(QFrame):
     issue_requested = Signal(str)  # the number or phone that was not found, to start from
 
@@ -23,6 +32,7 @@ class CardPanel(QFrame):
         layout = QGridLayout(self)
         self.name = QLabel(objectName="cardName")
         self.details = QLabel(objectName="hint")
+        self.replaced = QLabel(objectName="hint")  # "Card X was replaced by card Y; opening it"
         self.balance = QLabel(objectName="balance")
         self.redeemable = QLabel()
         self.tier = QLabel()
@@ -31,19 +41,20 @@ class CardPanel(QFrame):
         self.progress.setMaximumHeight(10)
         self.expiry = QLabel(objectName="expiry")
         self.problem = QLabel(objectName="problem")
-        for label in (self.details, self.redeemable, self.tier, self.expiry, self.problem):
+        for label in (self.details, self.replaced, self.redeemable, self.tier, self.expiry, self.problem):
             label.setWordWrap(True)
         self.issue = QPushButton("Issue a card (Ctrl+I)")
         self.issue.clicked.connect(lambda: self.issue_requested.emit(self._missing))
         layout.addWidget(self.name, 0, 0, 1, 2)
         layout.addWidget(self.details, 1, 0, 1, 2)
-        layout.addWidget(self.tier, 2, 0)
-        layout.addWidget(self.progress, 3, 0, 1, 2)
-        layout.addWidget(self.balance, 4, 0)
-        layout.addWidget(self.redeemable, 4, 1)
-        layout.addWidget(self.expiry, 5, 0, 1, 2)
-        layout.addWidget(self.problem, 6, 0, 1, 2)
-        layout.addWidget(self.issue, 7, 0)
+        layout.addWidget(self.replaced, 2, 0, 1, 2)
+        layout.addWidget(self.tier, 3, 0)
+        layout.addWidget(self.progress, 4, 0, 1, 2)
+        layout.addWidget(self.balance, 5, 0)
+        layout.addWidget(self.redeemable, 5, 1)
+        layout.addWidget(self.expiry, 6, 0, 1, 2)
+        layout.addWidget(self.problem, 7, 0, 1, 2)
+        layout.addWidget(self.issue, 8, 0)
         self._missing = ""
         self.show_walk_in()
 
@@ -56,6 +67,9 @@ class CardPanel(QFrame):
             name=card.customer_name + ("" if card.is_active else "  (card not active)"),
             details=f"Card {card.card_number}   phone {masked(card.customer_phone)}{referrer}",
         )
+        if card.replaced_from:
+            self.replaced.setText(replaced_note(card.replaced_from, card.card_number))
+            self.replaced.show()
         self.balance.setText(f"{figure(points(card.points_balance))} points")
         expired = card.points_balance - card.available_points if card.points_balance > 0 else 0
         said = [expiry_line(points(card.expiring_points), card.next_expiry_at)]
@@ -87,8 +101,9 @@ class CardPanel(QFrame):
     def _show(self, *, name: str, details: str) -> None:
         self.name.setText(name)
         self.details.setText(details)
-        for label in (self.balance, self.redeemable, self.tier, self.expiry, self.problem):
+        for label in (self.replaced, self.balance, self.redeemable, self.tier, self.expiry, self.problem):
             label.clear()
+        self.replaced.hide()
         self.problem.hide()
         self.progress.hide()
         self.issue.hide()

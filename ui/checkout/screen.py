@@ -53,6 +53,24 @@ _REDEMPTION_CODES = {
 _REWARD_CODES = {errors.CARD_REQUIRED, errors.REWARD_UNAVAILABLE}
 
 
+def _refusal(card: CardView) -> tuple[str, str | None]:
+    """What the card panel says of an inactive card found, and whether to offer a new card."""
+    if card.replaced_by_number is not None and not card.replaced_from:
+        # lookup() opens the successor when this till has it: here it has not (yet).
+        return (
+            f"Card {card.card_number} was replaced by card {card.replaced_by_number}, which this till has not "
+            f"received yet: sync, or scan card {card.replaced_by_number}",
+            None,
+        )
+    said = f"Card {card.card_number} ({card.customer_name}) is not active: it can neither earn nor redeem."
+    if card.replaced_from:
+        said = (
+            f"Card {card.replaced_from} was replaced by card {card.card_number}, which is not active: "
+            "it can neither earn nor redeem."
+        )
+    return said, card.customer_phone
+
+
 class CheckoutScreen(QWidget):
     finalized = Signal(dict, object)  # the result the customer saw, and the card (or None)
     issue_card_requested = Signal(str)
@@ -122,10 +140,8 @@ class CheckoutScreen(QWidget):
             messages.show(self, error)
             return
         if not card.is_active:
-            self.card_panel.show_problem(
-                f"Card {card.card_number} ({card.customer_name}) is not active: it can neither earn nor redeem.",
-                offer_issue=card.customer_phone,
-            )
+            said, offer = _refusal(card)
+            self.card_panel.show_problem(said, offer_issue=offer)
             self.scan.setFocus()
             return
         self.use_card(card)
@@ -339,7 +355,8 @@ class CheckoutScreen(QWidget):
         self.draft = BillDraft.from_document(document)
         if self.draft.card_number:
             try:
-                self.card = cards.find(self.replica, self.draft.card_number)
+                self.card = self._current(self.draft.card_number)  # replaced since it was parked: its successor
+                self.draft.card_number = self.card.card_number
             except LoyaltyError as error:
                 self.card_panel.show_problem(error.message)
                 self.draft.card_number = None
@@ -351,6 +368,19 @@ class CheckoutScreen(QWidget):
 
     # --- the rest of the till changed ----------------------------------------------------------------
 
+    def _current(self, number: str, replaced_from: str | None = None) -> CardView:
+        """The card on the bill as the replica has it now; if it was replaced or merged
+        meanwhile (a manager here, or another till by sync), the card that took its place
+        (`replaced_from` then names the number the bill had)."""
+        found = cards.find(self.replica, number)
+        if found.replaced_by_number is not None:
+            try:
+                successor = cards.find(self.replica, found.replaced_by_number)
+            except LoyaltyError:
+                return found  # not here yet: the bill's quote says the card was replaced
+            return dataclasses.replace(successor, replaced_from=replaced_from or number)
+        return dataclasses.replace(found, replaced_from=replaced_from)
+
     def _load_config(self) -> None:
         self.config = configuration.in_use(self.replica)
         self.entry.set_config(self.config)
@@ -360,8 +390,9 @@ class CheckoutScreen(QWidget):
             self._load_config()
         if kind in (CARDS, SYNC) and self.card is not None:
             try:
-                self.card = cards.find(self.replica, self.card.card_number)
+                self.card = self._current(self.card.card_number, self.card.replaced_from)
             except LoyaltyError:
                 pass
+            self.draft.card_number = self.card.card_number
         if kind in (CONFIG, CARDS, SYNC):
             self.refresh()

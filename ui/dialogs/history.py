@@ -1,10 +1,12 @@
-"""A customer's ledger, newest first: loaded off the UI thread (a long history never freezes the till)."""
+"""A customer's ledger, newest first, each movement in words with who did it
+(`history_words.describe`): loaded off the UI thread (a long history never freezes the till)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from pos_loyalty.history_words import describe
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.services import cards
 from pos_loyalty.services.cards import CardView
@@ -19,12 +21,17 @@ class HistoryDialog(QDialog):
     def __init__(self, replica: Replica, card: CardView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"History of {card.customer_name} ({card.card_number})")
-        self.resize(900, 560)
+        self.resize(1000, 560)
         self.table = QTableWidget(0, len(COLUMNS), objectName="history")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the sentence takes the room left,
+        self.table.setWordWrap(True)  # and wraps rather than losing its end (who did it)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.note = QLabel("Loading…", objectName="hint")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.accept)
@@ -39,17 +46,17 @@ class HistoryDialog(QDialog):
     def show_rows(self, rows: list[dict]) -> None:
         self.table.setRowCount(len(rows))
         for index, row in enumerate(rows):
-            what = row["transactionType"].replace("_", " ").lower()
-            detail = row.get("categoryName") or row.get("description") or ""
             cells = (
                 f"{row['createdAt']:%Y-%m-%d %H:%M}",
-                f"{what} {detail}".strip(),
+                describe(row),  # in words, with who did it
                 figure(row["points"]),
                 figure(row["balanceAfter"]),
                 f"{row['referenceType']} {row['referenceId'] or ''}".strip(),
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                if column == 1:
+                    item.setToolTip(text)  # the whole sentence, where the column is too narrow for it
                 if column in (2, 3):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(index, column, item)

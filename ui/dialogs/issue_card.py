@@ -8,6 +8,7 @@ and offers to print it; a till without a printer saves it as a card-sized PDF.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, Qt, QTimer
@@ -31,7 +32,7 @@ from ui.changes import CARDS, Changes
 CARD_MM = (85.6, 54.0)
 
 
-def _image(card: CardView, pharmacy: str) -> QImage:
+def card_image(card: CardView, pharmacy: str) -> QImage:
     """The card as devices.card_sheet draws it (the same picture the CLI and the PDF use)."""
     buffer = io.BytesIO()
     card_sheet.card_image(card.card_number, card.customer_name, pharmacy).save(buffer, "PNG")
@@ -51,7 +52,7 @@ def print_card(card: CardView, pharmacy: str, data_dir: Path, parent: QWidget | 
     dots = printer.resolution() / 25.4
     painter = QPainter(printer)
     try:
-        painter.drawImage(QRectF(0, 0, CARD_MM[0] * dots, CARD_MM[1] * dots), _image(card, pharmacy))
+        painter.drawImage(QRectF(0, 0, CARD_MM[0] * dots, CARD_MM[1] * dots), card_image(card, pharmacy))
     finally:
         painter.end()
     return f"Card {card.card_number} sent to the printer."
@@ -74,6 +75,30 @@ def starts_as(text: str) -> tuple[str, str]:
     if looks_like_phone(text):
         return "customerPhone", text
     return "", ""
+
+
+class CardPage(QWidget):
+    """A card just made: who it is for, its picture, a note, Print (Ctrl+P) and Done (Enter)."""
+
+    def __init__(self, on_print: Callable[[], None], on_done: Callable[[], None]) -> None:
+        super().__init__()
+        self.summary = QLabel(objectName="cardName", wordWrap=True)
+        self.preview = QLabel(objectName="cardPreview", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.note = QLabel(objectName="hint", wordWrap=True)
+        self.print_button = QPushButton("Print the card (Ctrl+P)", objectName="print", autoDefault=False)
+        self.print_button.setShortcut("Ctrl+P")
+        self.print_button.clicked.connect(on_print)
+        self.done_button = QPushButton("Done (Enter)", objectName="done", autoDefault=False)
+        self.done_button.setDefault(True)
+        self.done_button.clicked.connect(on_done)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(self.print_button)
+        buttons.addWidget(self.done_button)
+        layout = QVBoxLayout(self)
+        for widget in (self.summary, self.preview, self.note):
+            layout.addWidget(widget)
+        layout.addLayout(buttons)
 
 
 class IssueCardDialog(QDialog):
@@ -123,6 +148,19 @@ class IssueCardDialog(QDialog):
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.issue)
         self._start_from(start_from)
 
+    def take_scan(self, code: str) -> None:
+        """A card scanned while the dialog is open (the main window routes scanners here):
+        the referrer's card when that field has the focus, else the pre-printed card being
+        issued. It fills the field; Enter (or Ctrl+Enter) still issues."""
+        if self.stack.currentIndex() != 0:
+            return
+        if self.referrer.hasFocus():
+            self.referrer.setText(code.strip())
+            return
+        self.preprinted.setChecked(True)
+        self.number.setText(code.strip())  # checked, and any problem named, when it is issued
+        self.number.setFocus()
+
     def _problem(self) -> QLabel:
         label = QLabel(objectName="problem", wordWrap=True)
         label.hide()
@@ -160,22 +198,9 @@ class IssueCardDialog(QDialog):
         return box
 
     def _card_page(self) -> QWidget:
-        page = QWidget()
-        self.summary = QLabel(objectName="cardName", wordWrap=True)
-        self.preview = QLabel(objectName="cardPreview", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.note = QLabel(objectName="hint", wordWrap=True)
-        self.print_button = self._button("Print the card (Ctrl+P)", self.print_issued)
-        self.print_button.setShortcut("Ctrl+P")
-        self.done_button = self._button("Done (Enter)", self.accept)
-        self.done_button.setDefault(True)
-        buttons = QHBoxLayout()
-        buttons.addStretch()
-        buttons.addWidget(self.print_button)
-        buttons.addWidget(self.done_button)
-        layout = QVBoxLayout(page)
-        for widget in (self.summary, self.preview, self.note):
-            layout.addWidget(widget)
-        layout.addLayout(buttons)
+        page = CardPage(self.print_issued, self.accept)
+        self.summary, self.preview, self.note = page.summary, page.preview, page.note
+        self.print_button, self.done_button = page.print_button, page.done_button
         return page
 
     def _start_from(self, text: str) -> None:
@@ -241,7 +266,7 @@ class IssueCardDialog(QDialog):
 
     def _show_card(self, card: CardView) -> None:
         self.summary.setText(f"Card {card.card_number} issued to {card.customer_name}")
-        picture = QPixmap.fromImage(_image(card, self.pharmacy))
+        picture = QPixmap.fromImage(card_image(card, self.pharmacy))
         self.preview.setPixmap(picture.scaledToWidth(506, Qt.TransformationMode.SmoothTransformation))
         self.note.setText("Print it now, or later from the Customer menu (Ctrl+R).")
         self.stack.setCurrentIndex(1)
