@@ -103,7 +103,7 @@ def _minus(value: Any) -> str:
 
 def history(rows: list[dict[str, Any]]) -> str:
     if not rows:
-        return "No ledger rows yet."
+        return "No ledger rows at this till yet (a card used at other tills has its full history on the central service)."
     out = [f"{'when':<21}{'points':>11}{'balance':>12}  what happened"]
     for row in rows:
         out.append(

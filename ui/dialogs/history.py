@@ -61,7 +61,8 @@ class HistoryDialog(QDialog):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(index, column, item)
         self.note.setText(
-            f"{len(rows)} movements at this till" + (f" (the newest {SHOWN})" if len(rows) == SHOWN else "")
+            f"{len(rows)} movement{'' if len(rows) == 1 else 's'} at this till"
+            + (f" (the newest {SHOWN})" if len(rows) == SHOWN else "")
         )
 
     def failed(self, error: Exception) -> None:
