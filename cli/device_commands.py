@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 
+from cli import printer_commands
 from cli.till_commands import Context, Output
 from pos_loyalty.errors import InvalidInput
 from pos_loyalty.services import settings
@@ -102,7 +103,7 @@ def scan_test(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentParser, parser_class) -> None:  # type: ignore[no-untyped-def]
-    devices = commands.add_parser("devices", help="barcode scanners", parents=[common])
+    devices = commands.add_parser("devices", help="barcode scanners and receipt printers", parents=[common])
     actions = devices.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=parser_class)
     sub = actions.add_parser("list", help="the serial ports found", parents=[common])
     sub.set_defaults(handler=list_ports)
@@ -120,3 +121,4 @@ def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentP
     sub.add_argument("--port", help="the scanner's port (default: the till's setting scanner.port)")
     sub.add_argument("--baud", type=int, help="its speed (default: the till's setting, else 9600)")
     sub.set_defaults(handler=scan_test)
+    printer_commands.add_parsers(actions, common)  # the receipt printer: setup-printer, printer-test

@@ -21,6 +21,7 @@ from typing import NoReturn
 from sqlalchemy.exc import OperationalError
 
 from cli import backup_commands, central_commands, device_commands, rejected_commands, sync_commands
+from cli import report_commands
 from cli import till_commands as till
 from pos_loyalty import __version__, jsonio
 from pos_loyalty.errors import INVALID_INPUT, LoyaltyError
@@ -172,11 +173,16 @@ def build_parser() -> argparse.ArgumentParser:
     counter = command(commands, "till", till.counter_app, "the counter app (the default)")
     counter.add_argument("--demo", action="store_true", help="fill an empty data folder with a sample pharmacy first")
     counter.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+    counter.add_argument(
+        "--customer-display", action="store_true",
+        help="show the customer display now: on a second screen if there is one, else in a window",
+    )
     command(commands, "status", till.till_status, "replica and queue: pending, rejected, last sync")
     sync_commands.add_parsers(commands, common)
     device_commands.add_parsers(commands, common, _Parser)
     backup_commands.add_parsers(commands, common)
     rejected_commands.add_parsers(commands, common, _Parser)
+    report_commands.add_parsers(commands, common, _Parser)
     central_commands.add_parsers(commands, common, _Parser)
     return parser
 

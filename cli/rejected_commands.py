@@ -14,7 +14,7 @@ from pos_loyalty.services import rejections
 def listed(rows: list[dict[str, Any]]) -> str:
     """One line a change: its number, what it was, and why the service refused it."""
     return "\n".join(
-        f"  #{r['deviceSeq']} {render.when(r['createdAt'])[:16]}  {r['what']}\n"
+        f"  #{r['deviceSeq']} {render.when(r['createdAt'], seconds=False)}  {r['what']}\n"
         f"      rejected: {r['errorMessage']} ({r['errorCode']})"
         for r in rows
     )

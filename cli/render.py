@@ -6,19 +6,35 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from pos_loyalty import formatting
 from pos_loyalty.history_words import describe
 
 
-def when(value: Any) -> str:
+#: The pharmacy's locale and time zone, for the text of a till command: set when the command
+#: opens the replica (`cli.till_commands.Context`); a command without one shows en_IN and UTC.
+_local = formatting.Local()
+
+
+def use(local: formatting.Local) -> None:
+    global _local
+    _local = local
+
+
+def when(value: Any, *, seconds: bool = True) -> str:
+    """A stored (UTC) time in the pharmacy's zone: '2026-12-03 17:45:00 IST'."""
     if value is None:
         return "-"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S") + " UTC"
-    return str(value).replace("T", " ").rstrip("Z")[:19] + " UTC"
+    try:
+        return _local.stamp(value if isinstance(value, datetime) else str(value), seconds=seconds)
+    except ValueError:  # not a time after all: said as it is
+        return str(value)
 
 
 def figure(value: Any) -> str:
-    return "-" if value is None else f"{Decimal(value):,.2f}"
+    """Money or points in the pharmacy's locale: '1,23,456.00' (an int is a whole figure)."""
+    if value is None:
+        return "-"
+    return _local.number(Decimal(value) if isinstance(value, int) else value)
 
 
 def card(doc: dict[str, Any]) -> str:
@@ -36,7 +52,9 @@ def card(doc: dict[str, Any]) -> str:
     lines.append(
         f"  Balance    {figure(doc['pointsBalance'])} points   "
         f"(earned {figure(doc['totalPointsEarned'])}, redeemed {figure(doc['totalPointsRedeemed'])}, "
-        f"referrals {figure(doc['totalReferralPointsEarned'])})"
+        f"referrals {figure(doc['totalReferralPointsEarned'])}"
+        + (f", adjustments {figure(doc['adjustedPoints'])}" if doc.get("adjustedPoints") else "")
+        + ")"
     )
     if doc.get("nextTier"):
         lines.append(f"  Next tier  {doc['nextTier']} in {figure(doc['pointsToNextTier'])} points")
@@ -104,11 +122,9 @@ def _minus(value: Any) -> str:
 def history(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "No ledger rows at this till yet (a card used at other tills has its full history on the central service)."
-    out = [f"{'when':<21}{'points':>11}{'balance':>12}  what happened"]
+    out = [f"{'when':<25}{'points':>11}{'balance':>12}  what happened"]
     for row in rows:
-        out.append(
-            f"{when(row['createdAt'])[:19]:<21}{figure(row['points']):>11}{figure(row['balanceAfter']):>12}  {describe(row)}"
-        )
+        out.append(f"{when(row['createdAt']):<25}{figure(row['points']):>11}{figure(row['balanceAfter']):>12}  {describe(row)}")
     return "\n".join(out)
 
 

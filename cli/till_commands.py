@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from cli import render
-from pos_loyalty import card_csv, jsonio
+from pos_loyalty import card_csv, formatting, jsonio
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules.programme import parse_reward_id
 from pos_loyalty.rules.returns import RewardAsk
@@ -31,10 +31,14 @@ class Context:
     operator: str
     _replica: Replica | None = None
 
+    def __post_init__(self) -> None:
+        render.use(formatting.Local())  # until the replica says the pharmacy's locale and zone
+
     @property
     def replica(self) -> Replica:
         if self._replica is None:
             self._replica = open_replica(self.data_dir)
+            render.use(settings.local(self._replica))
         return self._replica
 
     def idle(self) -> None:
@@ -302,7 +306,7 @@ def _returned_reward(raw: str) -> RewardAsk:
 def bill_list(args: argparse.Namespace, ctx: Context) -> Output:
     rows = bills.recent(ctx.replica, limit=args.limit)
     text = "\n".join(
-        f"{render.when(r['finalizedAt'])[:19]}  {r['billId']:<38} {r['cardNumber'] or '(no card)':<15}"
+        f"{render.when(r['finalizedAt'])}  {r['billId']:<38} {r['cardNumber'] or '(no card)':<15}"
         f"{render.figure(r['payable']):>12}  {r['status']}"
         for r in rows
     )
@@ -317,7 +321,10 @@ def counter_app(args: argparse.Namespace, ctx: Context) -> Output:
 
     quit_after = int(args.quit_after * 1000) if args.quit_after else None
     try:
-        code = run(ctx.data_dir, ctx.operator, demo=args.demo, quit_after_ms=quit_after)
+        code = run(
+            ctx.data_dir, ctx.operator, demo=args.demo, quit_after_ms=quit_after,
+            customer_display=getattr(args, "customer_display", False),
+        )
     except NoScreen as error:
         raise Unavailable(str(error)) from None
     except CannotStart as problem:

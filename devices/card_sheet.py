@@ -4,15 +4,20 @@ Credit-card size (85.6 x 54 mm) at 300 dpi, drawn with Pillow so the till and th
 make the same card without Qt. The bars are painted from python-barcode's own module
 pattern (`barcodes.make`: EAN-13 where the number is one, else Code128), each module a
 whole number of pixels so a scanner reads clean edges.
+
+Names are written in their own scripts: each run of an Indian script in its Noto Sans font,
+shaped by libraqm (`script_fonts.py`; docs/decisions.md, "Indian scripts, numbers and times").
 """
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from devices import barcodes
+from devices import barcodes, script_fonts
+from devices.script_fonts import SANS, SANS_BOLD, font_for
 from pos_loyalty.errors import InvalidInput
 
 DPI = 300
@@ -22,39 +27,51 @@ QUIET_MODULES = 11  # white on each side of the bars (GS1 asks 11 left, 7 right 
 MAX_MODULE_PX = 5  # 0.42 mm: EAN-13 at 95 modules is 40 mm wide
 BARS_TOP, BARS_HEIGHT = 300, 210
 INK, PALE, PAPER = (0, 0, 0), (90, 90, 90), (255, 255, 255)
+NAME_TOP, NAME_SIZE = 188, 54  # the customer's name: its tallest letters' top, its largest size
+MONO = (barcodes._MONO,)
 
-_SANS = ("DejaVuSans.ttf", "Arial.ttf", "arial.ttf")
-_SANS_BOLD = ("DejaVuSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf")
-_MONO = barcodes._MONO
-
-
-def _font(names: tuple[str, ...], size: int) -> ImageFont.FreeTypeFont:
-    for name in names:
-        try:
-            return ImageFont.truetype(name, size)
-        except OSError:
-            continue
-    return ImageFont.load_default(size)
+Parts = list[tuple[str, "str | None"]]
 
 
-def _fitted(draw: ImageDraw.ImageDraw, text: str, names: tuple[str, ...], size: int, width: int):
-    """The largest font (down to half `size`) the text fits in; a text still too long is cut."""
+def _width(draw: ImageDraw.ImageDraw, parts: Parts, size: int, latin: tuple[str, ...], bold: bool) -> float:
+    return sum(draw.textlength(part, font=font_for(part, size, latin, bold)) for part, _script in parts)
+
+
+def _shorter(text: str) -> str:
+    """The text a character shorter, never ending on a mark, a virama or a joiner (half a
+    letter), nor on a space."""
+    text = text[:-1]
+    while text and (unicodedata.category(text[-1]).startswith("M") or text[-1] in script_fonts.JOINERS or text[-1].isspace()):
+        text = text[:-1]
+    return text
+
+
+def fitted(draw: ImageDraw.ImageDraw, text: str, size: int, width: int, latin: tuple[str, ...] = SANS, bold: bool = False):
+    """The text's runs and the largest size (down to half `size`) they fit `width` in; a text
+    still too long is cut, with an ellipsis."""
     smallest = size // 2
     while True:
-        font = _font(names, size)
-        if draw.textlength(text, font=font) <= width:
-            return text, font
+        parts = script_fonts.runs(text, latin, bold)
+        if _width(draw, parts, size, latin, bold) <= width:
+            return parts, size
         if size <= smallest:
             break
         size -= 2
-    while len(text) > 1 and draw.textlength(text + "…", font=font) > width:
-        text = text[:-1]
-    return text.rstrip() + "…", font
+    while len(text) > 1 and _width(draw, script_fonts.runs(text + "…", latin, bold), size, latin, bold) > width:
+        text = _shorter(text)
+    return script_fonts.runs(text.rstrip() + "…", latin, bold), size
 
 
-def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, names: tuple[str, ...], size: int, fill) -> None:
-    shown, font = _fitted(draw, text, names, size, SIZE[0] - 2 * MARGIN)
-    draw.text((SIZE[0] // 2, y), shown, font=font, fill=fill, anchor="mt")
+def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, fill, latin: tuple[str, ...] = SANS, bold: bool = False) -> None:
+    """The text centred across the card, the top of its tallest font at `y`, each run in its font."""
+    script_fonts.shapes()
+    parts, size = fitted(draw, text, size, SIZE[0] - 2 * MARGIN, latin, bold)
+    fonts = [font_for(part, size, latin, bold) for part, _script in parts]
+    x = (SIZE[0] - sum(draw.textlength(part, font=font) for (part, _s), font in zip(parts, fonts))) / 2
+    baseline = y + max(font.getmetrics()[0] for font in fonts)
+    for (part, _script), font in zip(parts, fonts):
+        draw.text((x, baseline), part, font=font, fill=fill, anchor="ls")
+        x += draw.textlength(part, font=font)
 
 
 modules = barcodes.modules
@@ -76,11 +93,11 @@ def card_image(number: str, customer: str, pharmacy: str) -> Image.Image:
     image = Image.new("RGB", SIZE, PAPER)
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((4, 4, SIZE[0] - 5, SIZE[1] - 5), radius=36, outline=(176, 190, 197), width=4)
-    _centred(draw, 44, pharmacy, _SANS_BOLD, 62, INK)
-    _centred(draw, 128, "Loyalty card", _SANS, 32, PALE)
-    _centred(draw, 188, customer, _SANS, 54, INK)
+    _centred(draw, 44, pharmacy, 62, INK, SANS_BOLD, bold=True)
+    _centred(draw, 128, "Loyalty card", 32, PALE)
+    _centred(draw, NAME_TOP, customer, NAME_SIZE, INK)
     _draw_bars(draw, modules(number))
-    _centred(draw, BARS_TOP + BARS_HEIGHT + 18, number, (_MONO,), 46, INK)
+    _centred(draw, BARS_TOP + BARS_HEIGHT + 18, number, 46, INK, MONO)
     return image
 
 

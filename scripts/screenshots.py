@@ -59,6 +59,7 @@ def main() -> int:
     screen.add_line(Line(3, None, Decimal("2"), Decimal("125.00")))
     screen.redeem_max()
     save(app, window, folder, "checkout")
+    _customer_display(app, window, folder)
 
     screen.totals.set_redeem("5000")
     screen._redeem_typed("5000")
@@ -89,9 +90,21 @@ def main() -> int:
         save(app, dialog, folder, name)
         dialog.close()
     _replaced_card(app, window, folder)
+    _day_report(app, window, folder)
+    _devanagari_card(folder)
     window.close()
     replica.close()
     return 0
+
+
+def _customer_display(app: QApplication, window: MainWindow, folder: Path) -> None:
+    """The customer's screen following that bill: the card, the lines, the points and the
+    redemption, at a small customer display's size (1024x600)."""
+    display = window.customer_display
+    display.resize(1024, 600)
+    display.show()
+    save(app, display, folder, "customer-display")
+    display.hide()
 
 
 def _replaced_card(app: QApplication, window: MainWindow, folder: Path) -> None:
@@ -130,6 +143,48 @@ def _replaced_card(app: QApplication, window: MainWindow, folder: Path) -> None:
     screen.add_line(Line(1, Decimal("500.00")))
     screen.add_line(Line(3, None, Decimal("2"), Decimal("125.00")))
     save(app, window, folder, "replaced-card-scanned")
+
+
+def _devanagari_card(folder: Path) -> Path:
+    """The printable card of a customer named in Devanagari (Pillow draws it: no Qt, no window)."""
+    from devices import card_sheet
+    from pos_loyalty import cardnumber
+
+    number = cardnumber.from_block("29", 1, 42)
+    path = card_sheet.write_card_sheet(number, "अनन्या शर्मा", "Asha Pharmacy (demo)", folder / "card-devanagari.png")
+    print(f"wrote {path}")
+    return path
+
+
+def _day_report(app: QApplication, window: MainWindow, folder: Path) -> None:
+    """Today's end-of-day report (Ctrl+D) after a busy morning: two cashiers and the manager."""
+    from pos_loyalty.rules import bill_from_json
+    from pos_loyalty.rules.returns import ReturnLineAsk
+    from pos_loyalty.services import cards, returns
+    from ui.dialogs.day_report import DayReportDialog
+
+    replica = window.replica
+
+    def sell(who: str, phone: str | None, items: list, **more: object) -> str:
+        card = cards.lookup(replica, phone).card_number if phone else None
+        doc = {"items": [{"categoryId": c, "amount": Decimal(a)} for c, a in items], **more}
+        return bills.finalize(replica, card, bill_from_json(doc), performed_by=who).result["billId"]
+
+    sell("asha", "9845023456", [(2, "340.00"), (4, "120.00")])
+    divyas = sell("ravi", "9845045678", [(1, "1450.00"), (3, "600.00")], redeemPoints=Decimal("300"),
+                  rewards=[{"rewardId": "BP-CHECK", "quantity": 1}])
+    sell("ravi", None, [(2, "85.00")])
+    sell("ravi", "9845056789", [(1, "210.00")])
+    returns.return_lines(replica, divyas, [ReturnLineAsk(1)], performed_by="ravi")
+    cards.issue(replica, name="Kavya Nair", phone="9845099999", performed_by="asha")
+    cards.adjust(replica, cards.lookup(replica, "9845067890").card_number, "50", reason="Goodwill", performed_by="manager")
+    dialog = DayReportDialog(replica, window.data_dir, window)
+    dialog.resize(1000, 1060)  # every row at once, for the picture (the till scrolls)
+    dialog.show()
+    while dialog.report is None:
+        settle(app, 50)
+    save(app, dialog, folder, "day-report")
+    dialog.close()
 
 
 def _bill_for_the_receipt():  # type: ignore[no-untyped-def]

@@ -84,3 +84,23 @@ def pty_scanner(tmp_path):
     yield device
     if device.master is not None:
         device.unplug()
+
+
+@pytest.fixture
+def tcp_printer():
+    """A network receipt printer on 127.0.0.1 that keeps what it is sent (`receipt_printers.TcpPrinter`)."""
+    from receipt_printers import TcpPrinter
+
+    printer = TcpPrinter()
+    yield printer
+    printer.close()
+
+
+@pytest.fixture
+def pty_printer(tmp_path):
+    """A serial receipt printer on a pseudo-terminal (`receipt_printers.PtyPrinter`)."""
+    from receipt_printers import PtyPrinter
+
+    printer = PtyPrinter(tmp_path / "printer")
+    yield printer
+    printer.close()

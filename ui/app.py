@@ -28,7 +28,9 @@ class CannotStart(Exception):
 ALREADY_OPEN = "TILL_ALREADY_OPEN"
 
 
-def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int | None = None) -> int:
+def run(
+    data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int | None = None, customer_display: bool = False
+) -> int:
     """Open the replica (a new one gets a working configuration), then the window; its exit code."""
     no_screen = sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")
@@ -74,19 +76,23 @@ def run(data_dir: Path, operator: str, *, demo: bool = False, quit_after_ms: int
         pharmacy=chosen[settings.PHARMACY_NAME],
         currency=chosen[settings.CURRENCY],
         scanners=scanners,
+        printer=_receipt_printer(chosen),
     )
     crashes = messages.catch_crashes(window)  # from here on a bug is logged and said, not fatal
     scanners.start()
+    window.receipt_printer.start()  # checked off the UI thread, then every minute
     runner = SyncRunner(replica, data_dir)
     runner.synced.connect(window.synced)
     log.info("background sync: %s", runner.start())
     window.show()
+    window.place_customer_display("on" if customer_display else None)  # None: as the till's setting says
     if quit_after_ms is not None:  # a smoke test: start, show, close by itself
         QTimer.singleShot(quit_after_ms, window.close)
     try:
         return app.exec()
     finally:
         scanners.stop()
+        window.receipt_printer.stop()
         runner.stop()
         crashes.uninstall()
         replica.checkpoint()
@@ -175,3 +181,16 @@ def _scanners(chosen: dict[str, str]):  # type: ignore[no-untyped-def]
         log.error("the scanner settings are wrong (%s); serial scanner not started", error)
         port = None
     return Scanners(port)
+
+
+def _receipt_printer(chosen: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The thermal receipt printer, if the till has one set up (else slips go to CUPS or PDF)."""
+    from devices.printer_settings import PrinterSettingsError, printer_settings
+    from ui.receipt_printer import ReceiptPrinter
+
+    try:
+        settings = printer_settings(chosen)
+    except PrinterSettingsError as error:
+        log.error("the receipt printer settings are wrong (%s); receipts go to CUPS or PDF", error)
+        settings = None
+    return ReceiptPrinter(settings)

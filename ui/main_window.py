@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
 
@@ -17,10 +18,12 @@ from pos_loyalty.amounts import points
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.services import parked, settings
 from pos_loyalty.services.cards import CardView
-from ui import messages
+from ui import messages, style
 from ui.changes import CARDS, CONFIG, SYNC, Changes
 from ui.checkout.screen import CheckoutScreen
+from ui.customer_display import CustomerDisplay
 from ui.dialogs.pin import require_manager
+from ui.receipt_printer import ReceiptPrinter
 from ui.style import figure
 from ui.sync_status import SyncStatus
 
@@ -35,10 +38,12 @@ class MainWindow(QMainWindow):
         pharmacy: str = "Pharmacy",
         currency: str = "₹",
         scanners: Any = None,
+        printer: Any = None,
     ) -> None:
         super().__init__()
         self.replica, self.data_dir, self.operator = replica, data_dir, operator
         self.pharmacy, self.currency = pharmacy, currency
+        style.use(settings.local(replica))  # the pharmacy's locale and time zone, for every figure and time
         self.changes = Changes()
         self.setWindowTitle(f"{pharmacy}: loyalty till")
         self.resize(1024, 768)
@@ -48,10 +53,22 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.sync_status)
         self.scanner_state = QLabel(objectName="scannerState")
         self.statusBar().addPermanentWidget(self.scanner_state)
+        # ui.receipt_printer.ReceiptPrinter: the thermal printer's state, and slips printed on it
+        self.receipt_printer = printer if printer is not None else ReceiptPrinter(None, self)
+        self.printer_state = QLabel(objectName="printerState")
+        self.statusBar().addPermanentWidget(self.printer_state)
+        self.printer_state.hide()  # until a receipt printer set up says how it is
+        self.receipt_printer.state.connect(self._printer_state)
         self.statusBar().addPermanentWidget(QLabel(f"Cashier: {operator}   F1: keys"))
         if scanners is not None:  # devices.qt_scanner.Scanners: the wedge and the serial scanner
             scanners.scanned.connect(self.scanned)
             scanners.status.connect(self._scanner_state)
+        self.customer_display = CustomerDisplay(pharmacy, self)  # faces the customer; placed by place_customer_display
+        self.customer_display_mode: str | None = None  # None: not placed yet (tests, screenshots)
+        self.checkout.shown.connect(self.customer_display.show_bill)
+        self.checkout.finalized.connect(self.customer_display.thank)  # before the receipt's modal dialog
+        QApplication.instance().screenAdded.connect(self._screens_changed)
+        QApplication.instance().screenRemoved.connect(self._screens_changed)
         self.checkout.finalized.connect(self.show_receipt)
         self.checkout.issue_card_requested.connect(self.issue_card)
         self.sync_status.problems_requested.connect(self.sync_problems)
@@ -82,11 +99,13 @@ class MainWindow(QMainWindow):
             ("&Customer", "F11", "The customer's history", self.history),
             ("&Customer", "Ctrl+I", "Issue a card", lambda: self.issue_card("")),
             ("&Customer", "Ctrl+R", "Print the customer's card again", self.reprint_card),
+            ("&Customer", "Ctrl+Shift+D", "Customer display: show or hide", self.toggle_customer_display),
             ("&Manager", "Ctrl+J", "Adjust the customer's balance", self.adjust),
             ("&Manager", "Ctrl+L", "Replace a lost card", self.replace_card),
             ("&Manager", "Ctrl+M", "Merge two cards of one customer", self.merge_cards),
             ("&Manager", "Ctrl+K", "Loyalty configuration", self.configure),
             ("&Manager", "Ctrl+Y", "Sync problems (rejected changes)", self.sync_problems),
+            ("&Manager", "Ctrl+D", "End of day report (per cashier; Save PDF, Print)", self.day_report),
             ("&Help", "F1", "These keys", self.show_help),
             ("&Help", "Ctrl+Q", "Close the till", self.close),
         ]
@@ -123,7 +142,7 @@ class MainWindow(QMainWindow):
 
         ReceiptDialog(
             result, card.customer_name if card else None, self.pharmacy, self.currency, self.data_dir / "receipts", self,
-            promotions=self.checkout.promotion_names(),
+            promotions=self.checkout.promotion_names(), printer=self.receipt_printer,
         ).exec()
         self.checkout.scan.setFocus()
 
@@ -174,6 +193,7 @@ class MainWindow(QMainWindow):
             self,
             pharmacy=self.pharmacy,
             receipts=self.data_dir / "receipts",
+            printer=self.receipt_printer,
         ).exec()
 
     # --- the customer -------------------------------------------------------------------------------
@@ -204,6 +224,29 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Scan the customer's card first", 5000)
             return
         self.statusBar().showMessage(print_card(card, self.pharmacy, self.data_dir, self), 8000)
+
+    def place_customer_display(self, mode: str | None = None) -> None:
+        """Show the customer display as `mode` says (None: the till's setting; by default on a
+        second screen when there is one, else not at all)."""
+        from ui.customer_display import AUTO, place
+
+        self.customer_display_mode = mode or settings.read(self.replica).get(settings.CUSTOMER_DISPLAY, AUTO)
+        said = place(self.customer_display, self, self.customer_display_mode)
+        if said:
+            self.statusBar().showMessage(said, 8000)
+
+    def toggle_customer_display(self) -> None:
+        """Ctrl+Shift+D: the customer display shown if it is hidden, hidden if shown; remembered."""
+        from ui.customer_display import OFF, ON
+
+        mode = OFF if self.customer_display.isVisible() else ON
+        settings.write(self.replica, **{settings.CUSTOMER_DISPLAY: mode})
+        self.place_customer_display(mode)
+
+    def _screens_changed(self, _screen: object = None) -> None:
+        """A screen plugged in or out: the customer display goes where it should be now."""
+        if self.customer_display_mode is not None:
+            QTimer.singleShot(0, self, lambda: self.place_customer_display(self.customer_display_mode))
 
     # --- the manager -------------------------------------------------------------------------------------
 
@@ -266,6 +309,12 @@ class MainWindow(QMainWindow):
         if self._manager("Sync problems are for the manager."):
             SyncProblemsDialog(self.replica, self, operator=self.operator).exec()
 
+    def day_report(self) -> None:
+        from ui.dialogs.day_report import DayReportDialog
+
+        if self._manager("The end of day report is for the manager."):
+            DayReportDialog(self.replica, self.data_dir, self).exec()
+
     def show_help(self) -> None:
         from ui.dialogs.help import HelpDialog
 
@@ -281,13 +330,21 @@ class MainWindow(QMainWindow):
                  "a USB scanner that types works meanwhile."
         )
 
+    def _printer_state(self, text: str, tooltip: str) -> None:
+        self.printer_state.setText(text)
+        self.printer_state.setToolTip(tooltip)
+        self.printer_state.setVisible(True)
+
     def synced(self) -> None:
         self.changes.announce(SYNC)
 
     def _elsewhere(self, kind: str) -> None:
         self.sync_status.refresh()
+        if kind in (CONFIG, SYNC):  # the locale setting or the time zone may have changed
+            style.use(settings.local(self.replica))
         if kind == CONFIG:  # the pharmacy's name and currency sign may have changed
             chosen = settings.read(self.replica)
             self.pharmacy, self.currency = chosen[settings.PHARMACY_NAME], chosen[settings.CURRENCY]
             self.checkout.currency = self.currency
             self.setWindowTitle(f"{self.pharmacy}: loyalty till")
+            self.customer_display.set_pharmacy(self.pharmacy)

@@ -1,14 +1,17 @@
 """The receipt's text, from the result the core returned when the bill was finalized: its
 lines, its reward products with their points, and the promotions its points were earned
-under (named from the configuration; a promotion since removed by its number)."""
+under (named from the configuration; a promotion since removed by its number).
+
+Figures are written in the pharmacy's locale and times in its time zone, with the zone said
+(`ui.style.local()` unless a `local` is given)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ui.style import figure
+from pos_loyalty.formatting import Local
+from ui import style
 
 WIDTH = 42
 
@@ -17,26 +20,41 @@ def _row(label: str, value: str) -> str:
     return f"{label[: WIDTH - len(value) - 1]:<{WIDTH - len(value)}}{value}"
 
 
-def expiry_line(expiring: object, next_expiry_at: object) -> str:
-    """"120.00 points expire on 31 Jan" (or "" when nothing expires within 30 days)."""
+def expiry_line(expiring: object, next_expiry_at: object, local: Local | None = None) -> str:
+    """"120.00 points expire on 31 Jan" (the pharmacy's day; "" when nothing expires within 30 days)."""
     if not expiring or Decimal(str(expiring)) <= 0 or next_expiry_at is None:
         return ""
-    when = next_expiry_at
-    if isinstance(when, str):
-        when = datetime.fromisoformat(when.rstrip("Z"))
-    return f"{figure(expiring)} points expire on {when:%d %b}"
+    local = local or style.local()
+    return f"{local.points(_decimal(expiring))} points expire on {local.day(next_expiry_at)}"  # type: ignore[arg-type]
+
+
+def _decimal(value: object) -> object:
+    return Decimal(value) if isinstance(value, int) else value  # an int here is a whole figure (as ui.style.figure)
+
+
+def _figures(local: Local):  # type: ignore[no-untyped-def]
+    def figure(value: object) -> str:
+        return local.number(_decimal(value))
+
+    return figure
 
 
 def receipt_text(
-    result: dict[str, Any], customer: str | None, pharmacy: str, currency: str = "", promotions: dict[int, str] | None = None
+    result: dict[str, Any],
+    customer: str | None,
+    pharmacy: str,
+    currency: str = "",
+    promotions: dict[int, str] | None = None,
+    *,
+    local: Local | None = None,
 ) -> str:
+    local = local or style.local()
+    figure = _figures(local)
     when = result.get("finalizedAt")
-    if isinstance(when, str):
-        when = datetime.fromisoformat(when.rstrip("Z"))
     rule = "-" * WIDTH
     lines = [pharmacy.upper().center(WIDTH), f"Bill {result['billId'][:18]}".center(WIDTH)]
     if when is not None:
-        lines.append(f"{when:%d %b %Y %H:%M} UTC".center(WIDTH))
+        lines.append(local.when(when).center(WIDTH))
     if result.get("cardNumber"):
         lines.append(f"Card {result['cardNumber']}" + (f" ({customer})" if customer else ""))
     lines.append(rule)
@@ -52,7 +70,7 @@ def receipt_text(
         lines.append(_row("Discount", "-" + figure(result["flatDiscount"])))
     if Decimal(result["pointsRedeemed"]):
         lines.append(_row(f"Points redeemed {figure(result['pointsRedeemed'])}", "-" + figure(result["amountDeducted"])))
-    lines.append(_row("TO PAY", f"{currency}{figure(result['payable'])}"))
+    lines.append(_row("TO PAY", local.money(_decimal(result["payable"]), currency)))
     rewards = result.get("rewards") or []
     if rewards:
         lines.append(rule)
@@ -69,7 +87,7 @@ def receipt_text(
             lines.append(_row("Points for reward products", "-" + figure(result["rewardPoints"])))
         if result.get("newBalance") is not None:
             lines.append(_row("Points balance now", figure(result["newBalance"])))
-        expiring = expiry_line(result.get("expiringPoints"), result.get("nextExpiryAt"))
+        expiring = expiry_line(result.get("expiringPoints"), result.get("nextExpiryAt"), local)
         if expiring:
             lines.append(expiring)
     lines.append(rule)
@@ -86,23 +104,29 @@ def _promotions_used(result: dict[str, Any]) -> list[int]:
 
 
 def return_slip_text(
-    answer: dict[str, Any], returned: list[tuple[str, str]], card_number: str | None, pharmacy: str, currency: str = ""
+    answer: dict[str, Any],
+    returned: list[tuple[str, str]],
+    card_number: str | None,
+    pharmacy: str,
+    currency: str = "",
+    *,
+    local: Local | None = None,
 ) -> str:
     """The slip of a return: what came back (label, how much), the cash given back and the points moved."""
+    local = local or style.local()
+    figure = _figures(local)
     rule = "-" * WIDTH
     when = answer.get("returnedAt")
-    if isinstance(when, str):
-        when = datetime.fromisoformat(when.rstrip("Z"))
     lines = [pharmacy.upper().center(WIDTH), "RETURN".center(WIDTH), f"Bill {answer['billId'][:18]}".center(WIDTH)]
     if when is not None:
-        lines.append(f"{when:%d %b %Y %H:%M} UTC".center(WIDTH))
+        lines.append(local.when(when).center(WIDTH))
     if card_number:
         lines.append(f"Card {card_number}")
     lines.append(rule)
     for label, back in returned:
         lines.append(_row(label, back))
     lines.append(rule)
-    lines.append(_row("CASH BACK", f"{currency}{figure(answer['cashRefund'])}"))
+    lines.append(_row("CASH BACK", local.money(_decimal(answer["cashRefund"]), currency)))
     if Decimal(answer["pointsRefunded"]):
         lines.append(_row("Points given back", figure(answer["pointsRefunded"])))
     if Decimal(answer["pointsReversed"]):

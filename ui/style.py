@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from pos_loyalty import formatting
+
 BASE_POINT_SIZE = 13
 BIG_POINT_SIZE = 22
 
@@ -25,9 +27,29 @@ QStatusBar QLabel {{ padding: 0 8px; }}
 """
 
 
+#: The pharmacy's way of writing figures and times; the main window sets it from the till's
+#: settings and configuration (`use`), as a Qt app sets QLocale's default for the whole process.
+_local = formatting.Local()
+
+
+def use(local: formatting.Local) -> None:
+    global _local
+    _local = local
+
+
+def local() -> formatting.Local:
+    return _local
+
+
 def figure(value: object) -> str:
-    """975.00 -> '975.00'; 12345.5 -> '12,345.50' (what the till shows for money and points)."""
-    return f"{Decimal(value):,.2f}"
+    """975.00 -> '975.00'; 123456.5 -> '1,23,456.50' in en_IN (what the till shows for money and
+    points, in the pharmacy's locale). An int here is a whole figure (5 -> '5.00'), as before."""
+    return _local.number(Decimal(value) if isinstance(value, int) else value)
+
+
+def when(moment: object) -> str:
+    """A stored (UTC) time in the pharmacy's zone: '03 Dec 2026, 17:45 IST'."""
+    return _local.when(moment)  # type: ignore[arg-type]
 
 
 def keyed_button(box, text: str, keys: str, slot, role=None):  # type: ignore[no-untyped-def]

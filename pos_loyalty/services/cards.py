@@ -83,7 +83,19 @@ class CardView:
             "expiringPoints": points(self.expiring_points),
             "nextExpiryAt": self.next_expiry_at,
             "replacedByCardNumber": self.replaced_by_number,
+            "adjustedPoints": points(self.adjusted_points),
         }
+
+    @property
+    def adjusted_points(self) -> int:
+        """What the balance holds beyond earned - redeemed + referrals: managers'
+        adjustments, opening balances, expired points, points moved with a card."""
+        return (
+            self.points_balance
+            - self.total_points_earned
+            + self.total_points_redeemed
+            - self.total_referral_points_earned
+        )
 
 
 def view(card: CardRecord, config: LoyaltyConfig, uow: UnitOfWork) -> CardView:

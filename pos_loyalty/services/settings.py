@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
+from pos_loyalty import formatting
+from pos_loyalty.errors import InvalidInput
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.replica.models import TillSetting
+from pos_loyalty.services import configuration
 
 PHARMACY_NAME = "pharmacy.name"
 CURRENCY = "pharmacy.currency"
-DEFAULTS = {PHARMACY_NAME: "Pharmacy", CURRENCY: "₹"}
+#: The customer display: "auto" (on a second screen when there is one; the default), "on", "off".
+CUSTOMER_DISPLAY = "customer_display.shown"
+#: How figures are written (Babel's locale name): en_IN groups 1,23,456.00 (docs/decisions.md).
+LOCALE = "pharmacy.locale"
+DEFAULTS = {PHARMACY_NAME: "Pharmacy", CURRENCY: "₹", LOCALE: formatting.DEFAULT_LOCALE}
 
 
 def read(replica: Replica) -> dict[str, str]:
@@ -31,3 +38,16 @@ def forget(replica: Replica, *keys: str) -> None:
     with replica.writing() as uow:
         uow.connection.execute(delete(TillSetting).where(TillSetting.key.in_(keys)))
         uow.commit()
+
+
+def local(replica: Replica) -> formatting.Local:
+    """How this till shows figures and times: its locale setting (a bad one: the default) and
+    the configuration's time zone."""
+    with replica.reading() as uow:
+        stored = uow.connection.execute(select(TillSetting.value).where(TillSetting.key == LOCALE)).scalar()
+        time_zone = configuration.current(uow).time_zone
+    try:
+        locale = formatting.parse_locale(stored) if stored else formatting.DEFAULT_LOCALE
+    except InvalidInput:
+        locale = formatting.DEFAULT_LOCALE
+    return formatting.Local(locale, time_zone)

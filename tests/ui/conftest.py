@@ -37,6 +37,17 @@ def fail_on_qt_warnings():
     assert not seen, f"Qt warnings: {seen}"
 
 
+@pytest.fixture(autouse=True)
+def default_local():
+    """A main window sets ui.style's locale and time zone for the whole process (from its
+    replica): each test starts from the default, en_IN and UTC."""
+    from pos_loyalty.formatting import Local
+    from ui import style
+
+    yield
+    style.use(Local())
+
+
 @pytest.fixture
 def window(qtbot, replica, data_dir):  # type: ignore[no-untyped-def]
     return shown_window(qtbot, replica, data_dir)

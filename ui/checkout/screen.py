@@ -36,6 +36,7 @@ from ui.checkout.line_entry import LineEntry
 from ui.checkout import bill_notes
 from ui.checkout.lines_table import LinesTable
 from ui.checkout.scan_field import ScanField
+from ui.checkout.shown import ShownBill
 from ui.checkout.totals import TotalsPanel
 
 #: A typed figure as the core reads one (`amounts.parse_scaled`): the digits 0-9 and a point,
@@ -74,6 +75,7 @@ def _refusal(card: CardView) -> tuple[str, str | None]:
 class CheckoutScreen(QWidget):
     finalized = Signal(dict, object)  # the result the customer saw, and the card (or None)
     issue_card_requested = Signal(str)
+    shown = Signal(object)  # a ShownBill after every refresh: what the cashier sees (the customer display follows it)
 
     def __init__(self, replica: Replica, changes: Changes, operator: str, currency: str = "") -> None:
         super().__init__()
@@ -268,6 +270,9 @@ class CheckoutScreen(QWidget):
         elif not self.card_panel.problem.text():
             self.card_panel.show_walk_in()
         self.totals.finalize.setEnabled(self.can_finalize())
+        promotions = tuple(bill_notes.promotions_today(self.quote, self.config))
+        lines = tuple(self.draft.lines)
+        self.shown.emit(ShownBill(self.card, self.quote, lines, promotions, self.currency, self.draft.has_items()))
 
     def _quote(self, draft: BillDraft, problems: dict[str, str]) -> dict[str, Any] | None:
         try:

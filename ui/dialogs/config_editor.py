@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QLineEdit, QMessageBox, QScrollArea, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from pos_loyalty import formatting
 from pos_loyalty.amounts import parse_scaled
 from pos_loyalty.errors import ConfigInvalid, InvalidInput
 from pos_loyalty.replica.db import Replica
@@ -102,6 +103,8 @@ SCALARS = (
 )
 GRACE_UNITS = {"hours": 3600, "minutes": 60, "seconds": 1}
 TILL_NAME, TILL_CURRENCY = "till.name", "till.currency"
+#: How the till writes figures (its locale): Indian grouping, or thousands only.
+NUMBER_LOCALES = ("en_IN", "en_US")
 
 
 class ConfigEditor(QDialog):
@@ -148,6 +151,7 @@ class ConfigEditor(QDialog):
             widget.textChanged.connect(self.validate)
         self.enabled.toggled.connect(self.validate)
         self.grace_unit.currentIndexChanged.connect(self.validate)
+        self.locale.currentIndexChanged.connect(self.validate)
         for table in self.tables.values():
             table.edited.connect(self.validate)
         self.validate()
@@ -183,6 +187,10 @@ class ConfigEditor(QDialog):
         self.currency = QLineEdit(objectName="currency", maxLength=8)
         till_form.addRow("Pharmacy's name", self._with_problem(TILL_NAME, self.pharmacy_name))
         till_form.addRow("Currency sign", self._with_problem(TILL_CURRENCY, self.currency))
+        self.locale = QComboBox(objectName="locale")
+        for code in NUMBER_LOCALES:
+            self.locale.addItem(f"{formatting.number(12345600, code)} ({code})", code)
+        till_form.addRow("Figures written as", self.locale)
         form.addRow(till)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -214,6 +222,9 @@ class ConfigEditor(QDialog):
             table.load(document[key])
         self.pharmacy_name.setText(self.till[settings.PHARMACY_NAME])
         self.currency.setText(self.till[settings.CURRENCY])
+        if self.locale.findData(self.till[settings.LOCALE]) < 0:  # set some other way: kept as it is
+            self.locale.addItem(self.till[settings.LOCALE], self.till[settings.LOCALE])
+        self.locale.setCurrentIndex(self.locale.findData(self.till[settings.LOCALE]))
 
     # --- the draft ------------------------------------------------------------------------------
 
@@ -238,7 +249,11 @@ class ConfigEditor(QDialog):
         return document, early
 
     def _till_values(self) -> dict[str, str]:
-        return {settings.PHARMACY_NAME: self.pharmacy_name.text().strip(), settings.CURRENCY: self.currency.text().strip()}
+        return {
+            settings.PHARMACY_NAME: self.pharmacy_name.text().strip(),
+            settings.CURRENCY: self.currency.text().strip(),
+            settings.LOCALE: self.locale.currentData(),
+        }
 
     def _till_changed(self) -> bool:
         return any(value != self.till[key] for key, value in self._till_values().items())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,9 @@ from PySide6.QtGui import QFont, QFontDatabase, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
+from pos_loyalty.receipt_lines import Slip, receipt_slip
+from ui import style
+from ui.receipt_printer import ReceiptPrinter
 from ui.receipt_text import receipt_text
 from ui.style import keyed_button
 
@@ -37,13 +41,27 @@ def _document(text: str) -> QTextDocument:
 
 
 class SlipDialog(QDialog):
-    """A slip for the customer (a receipt, a return slip): shown, printed, or saved as PDF."""
+    """A slip for the customer (a receipt, a return slip): shown, printed, or saved as PDF.
 
-    def __init__(self, title: str, text: str, path: Path, parent: QWidget | None = None) -> None:
+    With a receipt printer set up (`printer`), Print sends `slip(width)` to it; if it
+    cannot print, the slip is saved as a PDF and the note says why."""
+
+    def __init__(
+        self,
+        title: str,
+        text: str,
+        path: Path,
+        parent: QWidget | None = None,
+        *,
+        printer: ReceiptPrinter | None = None,
+        slip: Callable[[int], Slip] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.text = text
         self.path = path
+        self.printer = printer if printer is not None and printer.printer is not None and slip is not None else None
+        self.slip = slip
         view = QPlainTextEdit(self.text, readOnly=True)
         view.setFont(monospace())
         view.setMinimumSize(480, 420)
@@ -58,6 +76,9 @@ class SlipDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Close).setDefault(True)
 
     def print_receipt(self) -> None:
+        if self.printer is not None and self.slip is not None:
+            self._print_on_receipt_printer(self.printer, self.slip(self.printer.width))
+            return
         if not QPrinterInfo.availablePrinters():
             saved = save_pdf(self.text, self.path)
             self.note.setText(f"No printer here: saved as {saved}")
@@ -66,6 +87,23 @@ class SlipDialog(QDialog):
         if QPrintDialog(printer, self).exec() == QDialog.DialogCode.Accepted:
             _document(self.text).print_(printer)
             self.note.setText("Sent to the printer.")
+
+    def _print_on_receipt_printer(self, printer: ReceiptPrinter, slip: Slip) -> None:
+        """Off the UI thread; Print waits meanwhile (one press, one slip)."""
+        self.print_button.setEnabled(False)
+        self.note.setText("Printing on the receipt printer...")
+
+        def printed() -> None:
+            self.print_button.setEnabled(True)
+            self.note.setText("Printed on the receipt printer.")
+
+        def failed(error: Exception) -> None:
+            self.print_button.setEnabled(True)
+            saved = save_pdf(self.text, self.path)  # the slip is not lost
+            why = getattr(error, "message", "The receipt printer could not print it.")
+            self.note.setText(f"{why} Saved as {saved} instead.")
+
+        printer.print_slip(slip, printed, failed, owner=self)
 
 
 class ReceiptDialog(SlipDialog):
@@ -79,10 +117,15 @@ class ReceiptDialog(SlipDialog):
         parent: QWidget | None = None,
         *,
         promotions: dict[int, str] | None = None,
+        printer: ReceiptPrinter | None = None,
     ) -> None:
         super().__init__(
             f"Receipt: bill {result['billId'][:8]}",
             receipt_text(result, customer, pharmacy, currency, promotions),
             receipts / f"{result['billId']}.pdf",
             parent,
+            printer=printer,
+            slip=lambda width: receipt_slip(
+                result, customer, pharmacy, width=width, currency=currency, promotions=promotions, formats=style.local()
+            ),
         )

@@ -42,10 +42,12 @@ class RecentBillsDialog(QDialog):
         *,
         pharmacy: str = "",
         receipts: Path | None = None,
+        printer: object = None,
     ) -> None:
         super().__init__(parent)
         self.replica, self.changes, self.operator, self.manager_ok = replica, changes, operator, manager_ok
         self.pharmacy, self.receipts = pharmacy, receipts or Path("receipts")
+        self.printer = printer  # ui.receipt_printer.ReceiptPrinter, for the return slip
         self.setWindowTitle("Recent bills")
         self.resize(900, 520)
         self.table = QTableWidget(0, len(COLUMNS), objectName="recentBills")
@@ -99,7 +101,7 @@ class RecentBillsDialog(QDialog):
         try:
             dialog = ReturnDialog(
                 self.replica, self.rows[row]["billId"], self.changes, self.operator, self.manager_ok,
-                self.pharmacy, self.receipts, self,
+                self.pharmacy, self.receipts, self, printer=self.printer,
             )
         except LoyaltyError as error:
             self.note.setText(error.message)

@@ -26,11 +26,14 @@ from pos_loyalty.amounts import MONEY_PLACES, QUANTITY_PLACES, to_decimal
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.errors import InvalidInput
+from pos_loyalty.receipt_lines import return_slip
 from pos_loyalty.rules.returns import ReturnFigures, ReturnLineAsk, RewardAsk
 from pos_loyalty.services import returns
 from ui import messages
+from ui import style
 from ui.changes import BILL, Changes
 from ui.dialogs.receipt import SlipDialog
+from ui.receipt_printer import ReceiptPrinter
 from ui.receipt_text import return_slip_text
 from ui.style import figure, keyed_button
 
@@ -52,10 +55,13 @@ class ReturnDialog(QDialog):
         pharmacy: str,
         receipts: Path,
         parent: QWidget | None = None,
+        *,
+        printer: ReceiptPrinter | None = None,
     ) -> None:
         super().__init__(parent)
         self.replica, self.bill_id, self.changes = replica, bill_id, changes
         self.operator, self.manager_ok, self.pharmacy, self.receipts = operator, manager_ok, pharmacy, receipts
+        self.printer = printer
         self.setWindowTitle(f"Return part of bill {bill_id[:18]}")
         self.resize(760, 520)
         self.found = returns.returnable(replica, bill_id)
@@ -211,6 +217,10 @@ class ReturnDialog(QDialog):
             text,
             self.receipts / f"return-{self.answer['returnId']}.pdf",
             self.parentWidget(),
+            printer=self.printer,
+            slip=lambda width: return_slip(
+                self.answer, returned, self.found.card_number, self.pharmacy, width=width, formats=style.local()
+            ),
         )
         self.accept()
         self.slip.open()

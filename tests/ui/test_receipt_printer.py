@@ -1,0 +1,150 @@
+"""The receipt printer at the counter: Print sends the receipt and the return slip to the
+thermal printer when one is set up, its state is in the status bar, and when it cannot print
+the slip is saved as a PDF and the cashier is told why. Real windows, a real replica, a real
+printer socket on 127.0.0.1; the UI thread never waits on the printer."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+
+from counter_keys import answer_dialog, press, ring_up, scan, shown_window
+from devices.printer_settings import NETWORK, chosen
+from escpos_bytes import decode
+from pos_loyalty.services import bills, cards
+from receipt_printers import NONE, closed_port
+from support import make_bill
+from ui.changes import Changes
+from ui.dialogs.receipt import SlipDialog
+from ui.dialogs.return_bill import ReturnDialog
+from ui.receipt_printer import NO_PAPER, READY, UNREACHABLE, ReceiptPrinter
+
+
+def printer_on(address: str) -> ReceiptPrinter:
+    return ReceiptPrinter(chosen(NETWORK, address))
+
+
+def window_with(qtbot, replica, data_dir, printer: ReceiptPrinter):  # type: ignore[no-untyped-def]
+    shown = shown_window(qtbot, replica, data_dir, printer=printer)
+    printer.start()
+    return shown
+
+
+def print_then_close(notes: list[str]):  # type: ignore[no-untyped-def]
+    """Press Print on the slip dialog; when it has said how it went, note it and close."""
+
+    def respond(slip: SlipDialog) -> None:
+        slip.print_receipt()
+
+        def said() -> None:
+            if slip.note.text().startswith("Printing"):
+                QTimer.singleShot(20, said)
+            else:
+                notes.append(slip.note.text())
+                slip.accept()
+
+        said()
+
+    return respond
+
+
+def printed_jobs(tcp_printer) -> list[bytes]:  # type: ignore[no-untyped-def]
+    return [job for job in tcp_printer.jobs if b"\x1dV" in job]  # the checks send only a question
+
+
+def finalize_with_print(qtbot, window, customer: str) -> str:  # type: ignore[no-untyped-def]
+    scan(qtbot, window, customer)
+    ring_up(qtbot, window, "2", "100")
+    notes: list[str] = []
+    answer_dialog(print_then_close(notes))
+    press(window, "F12")
+    qtbot.waitUntil(lambda: bool(notes), timeout=10_000)
+    return notes[0]
+
+
+def test_print_sends_the_receipt_to_the_receipt_printer(qtbot, replica, data_dir, customer, tcp_printer):
+    window = window_with(qtbot, replica, data_dir, printer_on(tcp_printer.address))
+    qtbot.waitUntil(lambda: window.printer_state.text() == READY, timeout=5000)
+    assert window.printer_state.isVisible()
+
+    assert finalize_with_print(qtbot, window, customer) == "Printed on the receipt printer."
+    [job] = printed_jobs(tcp_printer)
+    out = decode(job)
+    newest = bills.recent(replica, limit=1)[0]
+    assert "TEST PHARMACY" in out.bold[0]
+    assert any(line.startswith("Points earned") and line.endswith("3.00") for line in out.lines)  # General 3 %
+    balance = Decimal(cards.find(replica, customer).points_balance) / 100
+    assert any(line.startswith("Points balance now") and line.endswith(f"{balance:,.2f}") for line in out.lines)
+    assert newest["billId"][:18] in out.text
+    assert out.barcodes == [("EAN13", customer)] and out.cuts == [0]
+
+
+def test_a_printer_not_reachable_is_in_the_status_bar_and_the_receipt_goes_to_pdf(qtbot, replica, data_dir, customer):
+    window = window_with(qtbot, replica, data_dir, printer_on(f"127.0.0.1:{closed_port()}"))
+    qtbot.waitUntil(lambda: window.printer_state.text() == UNREACHABLE, timeout=5000)
+    assert "is not reachable (connection refused)" in window.printer_state.toolTip()
+
+    note = finalize_with_print(qtbot, window, customer)
+    assert "is not reachable (connection refused): is it switched on and on the network?" in note
+    saved = Path(note.rsplit("Saved as ", 1)[1].removesuffix(" instead."))
+    assert saved.parent == data_dir / "receipts" and saved.read_bytes().startswith(b"%PDF")
+
+
+def test_out_of_paper_the_receipt_goes_to_pdf_and_the_status_bar_says_so(qtbot, replica, data_dir, customer, tcp_printer):
+    window = window_with(qtbot, replica, data_dir, printer_on(tcp_printer.address))
+    qtbot.waitUntil(lambda: window.printer_state.text() == READY, timeout=5000)
+    tcp_printer.paper = NONE
+    note = finalize_with_print(qtbot, window, customer)
+    assert note.startswith(f"The receipt printer at {tcp_printer.address} is out of paper: put in a new roll. Saved as ")
+    assert window.printer_state.text() == NO_PAPER and printed_jobs(tcp_printer) == []
+    tcp_printer.paper = 0x12  # a new roll: the next check says so
+    window.receipt_printer.check()
+    qtbot.waitUntil(lambda: window.printer_state.text() == READY, timeout=5000)
+
+
+def test_the_check_does_not_hold_up_the_counter(qtbot, replica, data_dir, tcp_printer):
+    tcp_printer.answers = False  # the printer takes its time (no answer to the paper question)
+    printer = printer_on(tcp_printer.address)
+    window = shown_window(qtbot, replica, data_dir, printer=printer)
+    started = time.monotonic()
+    printer.start()
+    assert time.monotonic() - started < 0.2 and window.printer_state.text() == ""
+    qtbot.waitUntil(lambda: window.printer_state.text() == READY, timeout=5000)
+
+
+def test_without_a_receipt_printer_the_status_bar_says_nothing_of_one(qtbot, window):
+    window.receipt_printer.start()
+    assert not window.printer_state.isVisible() and window.receipt_printer.printer is None
+
+
+def test_the_return_slip_prints_on_the_receipt_printer(qtbot, replica, customer, tmp_path: Path, tcp_printer):
+    bills.finalize(replica, customer, make_bill((1, "500.00")), bill_id="UI-PRN-1")
+    dialog = ReturnDialog(replica, "UI-PRN-1", Changes(), "manager-1", lambda: True, "Test Pharmacy", tmp_path,
+                          printer=printer_on(tcp_printer.address))
+    qtbot.addWidget(dialog)
+    dialog.everything_left()
+    dialog.confirm(ask=False)
+    qtbot.addWidget(dialog.slip)
+    dialog.slip.print_receipt()
+    qtbot.waitUntil(lambda: dialog.slip.note.text() == "Printed on the receipt printer.", timeout=5000)
+    out = decode(printed_jobs(tcp_printer)[0])
+    assert "RETURN" in out.bold[1]
+    assert any(line.startswith("CASH BACK") and line.endswith(f"{dialog.answer['cashRefund']:,.2f}") for line in out.lines)
+    assert out.barcodes == [("EAN13", customer)] and out.cuts == [0]
+
+
+def test_at_42_characters_the_paper_receipt_is_the_screen_receipt(replica, customer):
+    """The printer's lines and the receipt dialog's text say the same, in the same words
+    and figures (the pharmacy's locale), so the two cannot drift apart."""
+    from pos_loyalty.receipt_lines import receipt_slip
+    from ui import style
+    from ui.receipt_text import receipt_text
+
+    done = bills.finalize(replica, customer, make_bill((1, "500.00"), (3, "100.00"), redeem="100"))
+    screen = receipt_text(done.result, "Asha Rao", "Test Pharmacy", "₹", {})
+    paper = receipt_slip(done.result, "Asha Rao", "Test Pharmacy", width=42, currency="₹", promotions={},
+                         formats=style.local())
+    assert paper.lines == screen.splitlines()
