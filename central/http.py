@@ -21,6 +21,7 @@ from starlette.routing import Match
 
 from pos_loyalty import errors, jsonio
 from pos_loyalty.errors import InvalidInput, LoyaltyError
+from pos_loyalty.rules import holds
 
 log = logging.getLogger("central")
 
@@ -36,6 +37,10 @@ STATUS = {
     errors.REFERRER_ALREADY_SET: 409,
     errors.REFERRAL_LOOP: 409,
     errors.CARD_REPLACED: 409,
+    holds.HOLD_NOT_FOUND: 404,
+    holds.HOLD_EXPIRED: 409,
+    holds.HOLD_RELEASED: 409,
+    holds.HOLD_CONFIRMED: 409,
     "SEQUENCE_GAP": 409,
     "CURSOR_EXPIRED": 410,
     errors.PAYLOAD_TOO_LARGE: 413,

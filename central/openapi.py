@@ -41,9 +41,10 @@ ERRORS = {
     "not JSON, deeper than 32 levels, a number with an exponent or more than 30 digits, a key given twice, "
     "control characters in text, a figure out of range, an unknown field)",
     401: "No token, or one the service does not know or has revoked: UNAUTHORIZED",
-    404: "Not here (another pharmacy's is never visible): CARD_NOT_FOUND, BILL_NOT_FOUND, NOT_FOUND",
+    404: "Not here (another pharmacy's is never visible): CARD_NOT_FOUND, BILL_NOT_FOUND, HOLD_NOT_FOUND, NOT_FOUND",
     409: "A conflict: DUPLICATE_CARD, IDEMPOTENCY_CONFLICT, ALREADY_REVERSED, REFERRER_ALREADY_SET, "
-    "REFERRAL_LOOP, SEQUENCE_GAP (with lastAppliedSeq: resend from the number after it)",
+    "REFERRAL_LOOP, SEQUENCE_GAP (with lastAppliedSeq: resend from the number after it), "
+    "HOLD_EXPIRED, HOLD_RELEASED, HOLD_CONFIRMED",
     410: "CURSOR_EXPIRED: the cursor is from another database or ahead of this one; pull again from 0",
     413: "PAYLOAD_TOO_LARGE: the body is over 1 MiB (256 MiB for a card import; refused before it is read)",
     422: "A rule refuses a well-formed request: CARD_INACTIVE, PROGRAM_DISABLED, MIN_POINTS_NOT_MET, "

@@ -18,6 +18,7 @@ import time
 from central.store import migrate
 from central.store.db import Store, database_url
 from central.store.expiry import DailyExpiry
+from central.webhook_delivery import Deliverer
 
 log = logging.getLogger("central")
 
@@ -36,8 +37,10 @@ def serve(database: str | None, host: str, port: int, workers: int = 1) -> None:
     store.dispose()
     os.environ["POS_LOYALTY_CENTRAL_DB"] = url
     log.info("central service on %s:%s, database %s, %s worker(s)", host, port, _safe(url), workers)
-    # Points expire once a day, run by this process alone (not by every worker).
+    # Points expire once a day, and webhook deliveries go out, run by this process alone
+    # (not by every worker).
     DailyExpiry(Store(url)).start()
+    Deliverer(Store(url)).start()
     if workers > 1 and hasattr(socket, "SO_REUSEPORT"):
         _serve_reuseport(host, port, workers)
         return

@@ -20,7 +20,7 @@ from typing import NoReturn
 
 from sqlalchemy.exc import OperationalError
 
-from cli import backup_commands, central_commands, device_commands, rejected_commands, sync_commands
+from cli import backup_commands, bill_commands, central_commands, device_commands, rejected_commands, sync_commands
 from cli import report_commands
 from cli import till_commands as till
 from pos_loyalty import __version__, jsonio
@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     command(card, "find", till.card_find, "find the card of a phone number").add_argument(
         "--phone", required=True
     )
-    history = command(card, "history", till.card_history, "a card's ledger rows, newest first")
+    history = command(card, "history", till.card_history, "a card's points movements, newest first")
     history.add_argument("card")
     history.add_argument("--limit", type=int, default=100, help="at most this many rows (100)")
     adjust = command(card, "adjust", till.card_adjust, "a manager's adjustment of a balance")
@@ -131,45 +131,6 @@ def build_parser() -> argparse.ArgumentParser:
     barcode.add_argument("card")
     barcode.add_argument("--out", required=True, metavar="FILE.svg|FILE.png|FILE.pdf")
 
-    bill = group("bill", "bills: quote, finalize, reverse, return")
-    for name, handler, help_text in (
-        ("quote", till.bill_quote, "work out a bill; writes nothing"),
-        ("finalize", till.bill_finalize, "finalize a bill: ledger rows and outbox, all or nothing"),
-    ):
-        sub = command(bill, name, handler, help_text)
-        sub.add_argument("--card", help="the customer's card number (leave out for no card)")
-        sub.add_argument(
-            "--item",
-            action="append",
-            metavar="CATEGORY_ID:AMOUNT",
-            help="a line: 1:250.00, or 1:2x125.00 for quantity x unit price; repeat for more",
-        )
-        sub.add_argument("--redeem", metavar="POINTS", help="points to redeem on this bill")
-        sub.add_argument(
-            "--reward",
-            action="append",
-            metavar="REWARD_ID[:QTY]",
-            help="a reward product bought with points only (the pharmacy's code, e.g. TOTE-BAG:2); repeat for more",
-        )
-        sub.add_argument("--flat-discount", metavar="AMOUNT", help="a flat discount off the bill")
-        if name == "finalize":
-            sub.add_argument("--bill-id", help="the bill's id (default: a new UUID)")
-    command(bill, "reverse", till.bill_reverse, "reverse a finalized bill (once)").add_argument("bill_id")
-    returned = command(bill, "return", till.bill_return, "part of a bill comes back: cash and points given back")
-    returned.add_argument("bill_id")
-    returned.add_argument(
-        "--line",
-        action="append",
-        metavar="N[:QTY_OR_AMOUNT]",
-        help="line N (0 for the first) comes back: all that is left of it, or a quantity (a line sold by "
-        "quantity) or an amount; repeat for more lines",
-    )
-    returned.add_argument("--reward", action="append", metavar="REWARD_ID[:QTY]", help="a reward product comes back")
-    returned.add_argument("--return-id", help="the return's id, to make it once however often it is sent (default: new)")
-    command(bill, "list", till.bill_list, "the newest bills at this till").add_argument(
-        "--limit", type=int, default=20
-    )
-
     counter = command(commands, "till", till.counter_app, "the counter app (the default)")
     counter.add_argument("--demo", action="store_true", help="fill an empty data folder with a sample pharmacy first")
     counter.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
@@ -178,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="show the customer display now: on a second screen if there is one, else in a window",
     )
     command(commands, "status", till.till_status, "replica and queue: pending, rejected, last sync")
+    bill_commands.add_parsers(commands, common, _Parser)
     sync_commands.add_parsers(commands, common)
     device_commands.add_parsers(commands, common, _Parser)
     backup_commands.add_parsers(commands, common)

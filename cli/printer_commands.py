@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from cli.till_commands import Context, Output, Unavailable
 from pos_loyalty import cardnumber
 from pos_loyalty.errors import InvalidInput
 from pos_loyalty.services import settings
+
+if TYPE_CHECKING:  # python-escpos and the printer's settings are loaded only by a command that prints
+    from devices.printer_settings import PrinterSettings
+    from pos_loyalty.receipt_lines import Slip
 
 #: The card on the test receipt: a valid number of this system's range, so its barcode
 #: prints as EAN-13 (and the scanner can be tried on it).
@@ -50,28 +55,42 @@ def setup_printer(args: argparse.Namespace, ctx: Context) -> Output:
 
 def printer_test(args: argparse.Namespace, ctx: Context) -> Output:
     """Print a test receipt (made-up figures, a card barcode) on the till's receipt printer."""
-    from devices.printer_settings import PrinterSettingsError, printer_settings
-    from devices.thermal import PrinterUnavailable, ThermalPrinter
-    from pos_loyalty.receipt_lines import receipt_slip
+    from pos_loyalty.receipt_lines import Slip, receipt_slip
 
+    printer = till_printer(ctx)
     chosen = settings.read(ctx.replica)
+    slip = receipt_slip(_test_bill(), "Test customer", chosen[settings.PHARMACY_NAME], width=printer.width,
+                        currency=chosen[settings.CURRENCY], promotions={1: "Test promotion (double points)"})
+    lines = ["TEST RECEIPT: no sale was made".center(printer.width), *slip.lines]
+    print_on(printer, Slip(lines, frozenset({0, *(index + 1 for index in slip.bold)}), slip.barcode))
+    return Output({"printed": True, **printer.to_json()},
+                  f"A test receipt was printed on {printer.describe()}; its barcode is card {TEST_CARD}.")
+
+
+def till_printer(ctx: Context) -> PrinterSettings:
+    """The till's receipt printer as set up; InvalidInput (exit 2) saying how to set one up
+    when there is none, or when its settings are wrong."""
+    from devices.printer_settings import PrinterSettingsError, printer_settings
+
     try:
-        printer = printer_settings(chosen)
+        printer = printer_settings(settings.read(ctx.replica))
     except PrinterSettingsError as error:
         raise InvalidInput("printer", f"The till's printer settings are wrong ({error}): set them again with "
                                       "pos-loyalty devices setup-printer.") from None
     if printer is None:
         raise InvalidInput("printer", "This till has no receipt printer set up: pos-loyalty devices setup-printer "
                                       "--serial PATH | --network HOST[:PORT] | --usb VENDOR:PRODUCT")
-    slip = receipt_slip(_test_bill(), "Test customer", chosen[settings.PHARMACY_NAME], width=printer.width,
-                        currency=chosen[settings.CURRENCY], promotions={1: "Test promotion (double points)"})
-    lines = ["TEST RECEIPT: no sale was made".center(printer.width), *slip.lines]
+    return printer
+
+
+def print_on(printer: PrinterSettings, slip: Slip) -> None:
+    """Print `slip` and cut; a printer that cannot (unplugged, out of paper) is Unavailable (exit 1)."""
+    from devices.thermal import PrinterUnavailable, ThermalPrinter
+
     try:
-        ThermalPrinter(printer).print_lines(lines, bold={0, *(index + 1 for index in slip.bold)}, barcode=slip.barcode)
+        ThermalPrinter(printer).print_slip(slip)
     except PrinterUnavailable as error:
         raise Unavailable(error.message) from None
-    return Output({"printed": True, **printer.to_json()},
-                  f"A test receipt was printed on {printer.describe()}; its barcode is card {TEST_CARD}.")
 
 
 def _test_lines(width: int) -> list[str]:

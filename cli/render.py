@@ -69,21 +69,21 @@ def quote(doc: dict[str, Any]) -> str:
     lines = [f"Bill for {who}"]
     if doc.get("cardNumber") and not doc.get("programEnabled"):
         lines.append("  The loyalty programme is switched off: no points, no member discounts.")
-    lines.append(
-        f"  {'category':<18}{'gross':>11}{'cat.disc':>10}{'flat':>9}{'net':>11}{'points':>9}{'paid':>11}"
-    )
+    # Every column is money; "paid by points" is the money the redeemed points took off the line.
+    lines.append(f"  {'':<18}{'':>10}{'member':>10}{'flat':>10}{'':>10}{'paid by':>10}".rstrip())
+    lines.append(f"  {'category':<18}{'gross':>10}{'discount':>10}{'discount':>10}{'net':>10}{'points':>10}{'to pay':>10}")
     for line in doc["lines"]:
         rx = "  (prescription: points cannot pay for it)" if line.get("isRedeemable") is False else ""
         lines.append(
-            f"  {line['categoryName'][:17]:<18}{figure(line['gross']):>11}"
-            f"{figure(line['categoryDiscount']):>10}{figure(line['flatDiscount']):>9}"
-            f"{figure(line['net']):>11}{figure(line['pointsDiscount']):>9}{figure(line['paid']):>11}{rx}"
+            f"  {line['categoryName'][:17]:<18}{figure(line['gross']):>10}"
+            f"{figure(line['categoryDiscount']):>10}{figure(line['flatDiscount']):>10}"
+            f"{figure(line['net']):>10}{figure(line['pointsDiscount']):>10}{figure(line['paid']):>10}{rx}"
         )
     for reward in doc.get("rewards") or []:
         lines.append(f"  Reward {reward['rewardId']} x {reward['quantity']}: {reward['name']}, {figure(reward['points'])} points")
     rows = [
         ("Bill amount", figure(doc["billAmount"])),
-        ("Category discount", _minus(doc["categoryDiscount"])),
+        ("Member discount", _minus(doc["categoryDiscount"])),
         ("Flat discount", _minus(doc["flatDiscount"])),
         ("Net amount", figure(doc["netAmount"])),
     ]
@@ -91,7 +91,7 @@ def quote(doc: dict[str, Any]) -> str:
         rows.append(
             (f"Redeemed {figure(doc['pointsRedeemed'])} points", _minus(doc["amountDeducted"]))
         )
-    rows.append(("PAYABLE", figure(doc["payable"])))
+    rows.append(("TO PAY", figure(doc["payable"])))
     lines += [f"  {label:<34}{value:>14}" for label, value in rows]
     earned = ", ".join(
         f"{e['categoryName']} {figure(e['points'])}" + (f" x{e['multiplier']} promotion {e['promotionId']}" if e.get("promotionId") else "")
@@ -109,7 +109,7 @@ def quote(doc: dict[str, Any]) -> str:
             f"{figure(doc['availablePoints'])} points on this bill"
         )
     if "billId" in doc:
-        lines.append(f"  Bill {doc['billId']} finalized {when(doc['finalizedAt'])}")
+        lines.append(f"  Bill {doc.get('billNumber') or doc['billId']} finalized {when(doc['finalizedAt'])}")
         if doc.get("newBalance") is not None:
             lines.append(f"  New balance     {figure(doc['newBalance'])} points")
     return "\n".join(lines)
@@ -121,11 +121,48 @@ def _minus(value: Any) -> str:
 
 def history(rows: list[dict[str, Any]]) -> str:
     if not rows:
-        return "No ledger rows at this till yet (a card used at other tills has its full history on the central service)."
+        return "No points movements at this till yet (a card used at other tills has its full history on the central service)."
     out = [f"{'when':<25}{'points':>11}{'balance':>12}  what happened"]
     for row in rows:
         out.append(f"{when(row['createdAt']):<25}{figure(row['points']):>11}{figure(row['balanceAfter']):>12}  {describe(row)}")
     return "\n".join(out)
+
+
+#: `pos-loyalty status` in words: each field of its JSON document, as a person would call it.
+STATUS_WORDS = {
+    "dataDir": "data folder",
+    "replica": "replica file",
+    "schemaRevision": "schema version",
+    "configVersion": "configuration version",
+    "programEnabled": "loyalty programme on",
+    "cards": "cards",
+    "bills": "bills",
+    "nextBillNumber": "next bill number",
+    "pendingMutations": "changes not yet sent",
+    "rejectedMutations": "changes the central service refused",
+    "centralUrl": "central service",
+    "deviceId": "this till's device number",
+    "deviceName": "this till's name there",
+    "tenantId": "pharmacy number",
+    "tokenMissing": "device token missing",
+    "online": "online",
+    "redemptionLimited": "redemption limited (offline)",
+    "lastSuccessAt": "last sync that went through",
+    "lastPushAt": "last sent",
+    "lastPullAt": "last brought back",
+    "lastAttemptAt": "last tried",
+    "failures": "failed tries in a row",
+    "lastError": "last problem",
+    "stoppedReason": "stopped because",
+    "nextDeviceSeq": "next change number",
+    "lastAppliedSeq": "last change the service applied",
+    "cursor": "where the next pull starts",
+}
+
+
+def status(doc: dict[str, Any]) -> str:
+    """The till's status, one line a field, in words (a field not known here by its name)."""
+    return mapping({STATUS_WORDS.get(key, key): value for key, value in doc.items() if key != "rejected"})
 
 
 def mapping(doc: dict[str, Any]) -> str:

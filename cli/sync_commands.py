@@ -212,6 +212,6 @@ def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentP
     sub.add_argument("url", help="the central service, e.g. https://loyalty.example.com")
     sub.add_argument("--token", required=True, help="this till's device token (from central add-device)")
     sub.set_defaults(handler=connect)
-    sub = commands.add_parser("sync", help="the sync daemon: push the outbox, pull changes", parents=[common])
+    sub = commands.add_parser("sync", help="the sync daemon: send this till's changes, bring back the central service's", parents=[common])
     sub.add_argument("--once", action="store_true", help="one round, then exit (status 0: up to date)")
     sub.set_defaults(handler=sync)

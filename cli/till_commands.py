@@ -1,4 +1,4 @@
-"""The till's own subcommands: `config`, `card`, `bill`, `status`.
+"""The till's own subcommands: `config`, `card`, `status` (`bill` is `cli/bill_commands.py`).
 
 Each handler parses its arguments into the core's terms, calls one service, and returns
 `Output`: the JSON document for `--json` and the sentence or table for people.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +16,8 @@ from typing import Any, Callable, Iterable
 from cli import render
 from pos_loyalty import card_csv, formatting, jsonio
 from pos_loyalty.errors import InvalidInput, LoyaltyError
-from pos_loyalty.rules.programme import parse_reward_id
-from pos_loyalty.rules.returns import RewardAsk
 from pos_loyalty.replica.db import Replica
-from pos_loyalty.rules import bill_from_json
-from pos_loyalty.rules.bill import BillRequest
-from pos_loyalty.services import bills, cards, configuration, open_replica, rejections, returns, settings, status
+from pos_loyalty.services import cards, configuration, open_replica, rejections, settings, status
 
 
 @dataclass
@@ -70,9 +65,6 @@ class Output:
 
 Handler = Callable[[argparse.Namespace, Context], Output]
 
-_ITEM = re.compile(r"\s*(?P<category>[^:]+):(?P<value>.+)")
-_UNITS = re.compile(r"(?P<quantity>[^x*]+)[x*](?P<price>.+)", re.IGNORECASE)
-_DIGITS = re.compile(r"[0-9]+")  # not str.isdigit(): it takes '²' and '١', which are no category
 
 
 # --- config -----------------------------------------------------------------------
@@ -233,86 +225,6 @@ def read_bytes(name: str) -> bytes:
         raise InvalidInput("file", f"Cannot read {name}: {error.strerror or error}") from None
 
 
-# --- bill -------------------------------------------------------------------------
-
-
-def bill_quote(args: argparse.Namespace, ctx: Context) -> Output:
-    doc = bills.quote(ctx.replica, args.card, _bill_from_args(args)).to_json()
-    return Output(doc, render.quote(doc))
-
-
-def bill_finalize(args: argparse.Namespace, ctx: Context) -> Output:
-    done = bills.finalize(
-        ctx.replica,
-        args.card,
-        _bill_from_args(args),
-        bill_id=args.bill_id,
-        performed_by=ctx.operator,
-    )
-    text = render.quote(done.result)
-    if done.replayed:
-        text += "\n  (This bill had already been finalized: nothing new was written.)"
-    return Output(done.result, text)
-
-
-def bill_reverse(args: argparse.Namespace, ctx: Context) -> Output:
-    doc = bills.reverse(ctx.replica, args.bill_id, performed_by=ctx.operator)
-    lines = [f"Reversed bill {doc['billId']}: {len(doc['rows'])} ledger rows written."]
-    lines += [
-        f"  {row['cardNumber']}  {render.figure(row['points']):>10}  balance {render.figure(row['balanceAfter'])}"
-        for row in doc["rows"]
-    ]
-    return Output(doc, "\n".join(lines))
-
-
-def bill_return(args: argparse.Namespace, ctx: Context) -> Output:
-    """Part of a bill comes back: `--line N[:QTY_OR_AMOUNT]` (0-based; nothing after N: all
-    that is left of it), each repeated for more lines."""
-    rewards = [_returned_reward(raw) for raw in args.reward or []]
-    if not args.line and not rewards:
-        raise InvalidInput("line", "Name what comes back: --line N for all of line N, --line N:QTY or --line N:AMOUNT")
-    found = returns.returnable(ctx.replica, args.bill_id)
-    wanted = []
-    for given in args.line or []:
-        number, _, how_much = given.strip().partition(":")
-        if not (number.isascii() and number.isdigit()) or len(number) > 4:
-            raise InvalidInput("line", f"--line {given!r}: N is a line's number, 0 for the first")
-        wanted.append((int(number), how_much))
-    asks = returns.asks_from_text(found, wanted)
-    doc = returns.return_lines(
-        ctx.replica, args.bill_id, asks, rewards=rewards, return_id=args.return_id, performed_by=ctx.operator
-    )
-    lines = [
-        f"Return {doc['returnId']} of bill {doc['billId']}:",
-        f"  cash back                 {render.figure(doc['cashRefund']):>12}",
-        f"  points given back         {render.figure(doc['pointsRefunded']):>12}",
-        f"  points taken off          {render.figure(doc['pointsReversed']):>12}",
-        f"  referrer's points off     {render.figure(doc['referrerPointsReversed']):>12}",
-    ]
-    if doc.get("newBalance") is not None:
-        lines.append(f"  balance now               {render.figure(doc['newBalance']):>12}")
-    return Output(doc, "\n".join(lines))
-
-
-def _returned_reward(raw: str) -> RewardAsk:
-    """'TOTE-BAG' -> all of it that is left; 'TOTE-BAG:1' -> one."""
-    code, _, quantity = raw.strip().partition(":")
-    quantity = quantity.strip()
-    if quantity and not (quantity.isascii() and quantity.isdigit() and len(quantity) <= 4 and int(quantity) > 0):
-        raise InvalidInput("reward", f"--reward {raw!r}: the quantity is a whole number from 1")
-    return RewardAsk(parse_reward_id(code, "reward"), int(quantity) if quantity else None)
-
-
-def bill_list(args: argparse.Namespace, ctx: Context) -> Output:
-    rows = bills.recent(ctx.replica, limit=args.limit)
-    text = "\n".join(
-        f"{render.when(r['finalizedAt'])}  {r['billId']:<38} {r['cardNumber'] or '(no card)':<15}"
-        f"{render.figure(r['payable']):>12}  {r['status']}"
-        for r in rows
-    )
-    return Output(rows, text or "No bills yet.")
-
-
 # --- the counter app ----------------------------------------------------------------
 
 
@@ -339,7 +251,7 @@ def till_status(args: argparse.Namespace, ctx: Context) -> Output:
     doc = {"dataDir": str(ctx.data_dir), **status.status(ctx.replica)}
     from cli.rejected_commands import listed
 
-    text = render.mapping(doc)
+    text = render.status(doc)
     if doc["tokenMissing"]:
         text += (
             "\n\nNOT syncing: this till has no device token here (a backup restored on another PC: backups never"
@@ -356,49 +268,6 @@ def till_status(args: argparse.Namespace, ctx: Context) -> Output:
 
 
 # --- parsing helpers --------------------------------------------------------------
-
-
-def _bill_from_args(args: argparse.Namespace) -> BillRequest:
-    items = [_item(raw, index) for index, raw in enumerate(args.item or [])]
-    rewards = [_reward(raw, index) for index, raw in enumerate(getattr(args, "reward", None) or [])]
-    if not items and not rewards:
-        raise InvalidInput("item", "A bill needs at least one --item CATEGORY_ID:AMOUNT (or a --reward)")
-    document: dict[str, Any] = {"items": items}
-    if rewards:
-        document["rewards"] = rewards
-    # What a person typed is stripped here; the core reads figures strictly (digits 0-9 only).
-    if args.redeem is not None:
-        document["redeemPoints"] = args.redeem.strip()
-    if args.flat_discount is not None:
-        document["flatDiscount"] = args.flat_discount.strip()
-    return bill_from_json(document)
-
-
-def _reward(raw: str, index: int) -> dict[str, Any]:
-    """'TOTE-BAG' -> one of it; 'TOTE-BAG:2' -> two (the core checks the code and the number)."""
-    code, _, quantity = raw.strip().partition(":")
-    return {"rewardId": code.strip(), "quantity": quantity.strip() or "1"}
-
-
-def _item(raw: str, index: int) -> dict[str, Any]:
-    """'1:250.00' -> amount; '1:2x125.50' -> quantity x unit price."""
-    match = _ITEM.fullmatch(raw)
-    category = match.group("category").strip() if match else ""
-    if not match or not _DIGITS.fullmatch(category):
-        raise InvalidInput(
-            f"item[{index}]",
-            f"--item {raw!r} is not CATEGORY_ID:AMOUNT (for example 1:250.00 or 1:2x125.00)",
-        )
-    value = match.group("value").strip()
-    units = _UNITS.fullmatch(value)
-    # The category as text: the core reads it (1 to 2147483647) and names the field if not.
-    if units:
-        return {
-            "categoryId": category,
-            "quantity": units.group("quantity").strip(),
-            "unitPrice": units.group("price").strip(),
-        }
-    return {"categoryId": category, "amount": value}
 
 
 def _read_json(name: str) -> Any:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pos_loyalty.field_words import in_words
+
 CARD_NOT_FOUND = "CARD_NOT_FOUND"
 CARD_INACTIVE = "CARD_INACTIVE"
 PROGRAM_DISABLED = "PROGRAM_DISABLED"
@@ -51,10 +53,12 @@ class LoyaltyError(Exception):
 
 
 class InvalidInput(LoyaltyError):
-    """Bad input; `field` names what was wrong (`items[2].amount`, `pointsToAmountRate`)."""
+    """Bad input; `field` names what was wrong (`items[2].amount`, `pointsToAmountRate`) as
+    the specs name it, and the message says it in a cashier's words ("Line 3: the amount
+    must be...", `field_words`)."""
 
     def __init__(self, field: str, message: str, **details: Any) -> None:
-        super().__init__(INVALID_INPUT, message, field=field, **details)
+        super().__init__(INVALID_INPUT, in_words(message, field), field=field, **details)
         self.field = field
 
 

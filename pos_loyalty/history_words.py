@@ -2,7 +2,9 @@
 line and the office console show a person (`describe`).
 
 It reads a row in the camelCase shape both stores give (`services.ledger.entry_to_json`,
-`central/store/ledger.row_json`); figures are Decimals there, shown to the hundredth.
+`central/store/ledger.row_json`); figures are Decimals there, shown to the hundredth. A bill
+is named by its short number at the till ("T1-000123") where the row has it (the till's
+history: `services.cards.history`), else by its id.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def describe(row: dict[str, Any]) -> str:
 def _what(row: dict[str, Any]) -> str:
     kind, reference, points = row["transactionType"], row.get("referenceType"), Decimal(row["points"])
     amount = _figure(abs(points))
-    bill = row.get("referenceId")
+    bill = row.get("billNumber") or row.get("referenceId")
     description = row.get("description")
     if reference == TRANSFER:
         return description or f"{'Moved in' if points >= 0 else 'Moved out'}: {amount} points"
@@ -52,12 +54,11 @@ def _what(row: dict[str, Any]) -> str:
     if kind == REFERRAL_EARNED:
         referred = row.get("referredCardNumber")
         whose = f" for card {referred}'s" if referred else " for a referred customer's"
-        return f"Earned {amount} referral points{whose} bill {row.get('referredBillId') or bill}"
+        return f"Earned {amount} referral points{whose} bill {row.get('referredBillNumber') or row.get('referredBillId') or bill}"
     if kind == REVERSED:
         direction = "Gave back" if points > 0 else "Took back"
         what = {REFERRAL: "referral points", REWARD: "reward points"}.get(reference or "", "points")
-        why = f": {description}" if description else ""
-        return f"{direction} {amount} {what} of bill {bill}{why}"
+        return f"{direction} {amount} {what} of bill {bill}{_why_back(description)}"
     if kind == EXPIRED or reference == EXPIRY:
         return f"{amount} points expired"
     if kind == ADJUSTED and not points:
@@ -66,6 +67,18 @@ def _what(row: dict[str, Any]) -> str:
         sign = "+" if points > 0 else "-"
         return f"Adjusted by {sign}{amount} points" + (f": {description}" if description else "")
     return f"{kind.replace('_', ' ').capitalize()} {amount} points" + (f", {reference} {bill}" if bill else "")
+
+
+def _why_back(description: str | None) -> str:
+    """Why points were taken back, in words: the rows' descriptions name the bill and the
+    return by their ids (`rules/postings.py`), which the sentence already names."""
+    if not description:
+        return ""
+    if description.startswith("Reversal of bill "):
+        return ": the bill was reversed"
+    if description.startswith("Return ") and " of bill " in description:
+        return ": part of the bill came back"
+    return f": {description}"
 
 
 def _figure(value: Decimal) -> str:

@@ -147,7 +147,7 @@ def receipt_slip(
     figure = _figure(formats)
     out = _Lines(width)
     out.centred(pharmacy.upper(), bold=True)
-    out.centred(f"Bill {result['billId'][:18]}")
+    out.centred(f"Bill {bill_said(result)}")
     if result.get("finalizedAt") is not None:
         out.centred(formats.when(result["finalizedAt"]))
     card = result.get("cardNumber")
@@ -199,15 +199,17 @@ def return_slip(
     width: int = 42,
     currency: str = "",
     formats: Formats | None = None,
+    bill_number: str | None = None,
 ) -> Slip:
     """The slip of a return (`returns.return_lines(...)`'s answer): what came back (label,
-    how much), the cash given back, the points given back and taken off, the balance after."""
+    how much), the cash given back, the points given back and taken off, the balance after;
+    the bill by its short number at the till when given (`bill_names`), else by its id."""
     formats = formats or PlainFormats()
     figure = _figure(formats)
     out = _Lines(width)
     out.centred(pharmacy.upper(), bold=True)
     out.centred("RETURN", bold=True)
-    out.centred(f"Bill {answer['billId'][:18]}")
+    out.centred(f"Bill {bill_said({**answer, 'billNumber': bill_number or answer.get('billNumber')})}")
     if answer.get("returnedAt") is not None:
         out.centred(formats.when(answer["returnedAt"]))
     if card_number:
@@ -226,6 +228,12 @@ def return_slip(
     out.rule()
     out.centred(f"Return {answer['returnId'][:30]}")
     return out.slip(card_number or None)
+
+
+def bill_said(result: dict[str, Any]) -> str:
+    """A bill on paper: its short number at the till ("T1-000123"), or (a result from before
+    bills had one) the start of its id."""
+    return result.get("billNumber") or result["billId"][:18]
 
 
 def _money(formats: Formats, value: object, sign: str) -> str:

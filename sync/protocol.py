@@ -1,14 +1,15 @@
 """The sync protocol's decisions, as pure functions: no network, no clock, no replica.
 
 `classify` turns an HTTP status into what the daemon does next; `Backoff` is the
-capped exponential schedule with full jitter, honouring the server's Retry-After.
+capped exponential schedule with full jitter, honouring the server's Retry-After
+(`pos_loyalty/backoff.py`, which the central service's webhook deliveries share).
 """
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass
 from enum import Enum
+
+from pos_loyalty.backoff import Backoff, retry_after_seconds  # noqa: F401 (shared with the central's webhooks)
 
 #: Mutations per push, cards per page. A page is one replica transaction: small enough
 #: that a cashier's finalize never waits long for it.
@@ -42,38 +43,6 @@ def classify(status: int) -> Next:
     if status in (408, 425, 429) or status >= 500:
         return Next.RETRY
     return Next.BROKEN
-
-
-def retry_after_seconds(header: str | None) -> float | None:
-    """Retry-After as seconds (the HTTP-date form is read as 'no advice')."""
-    if header is None:
-        return None
-    try:
-        value = float(header.strip())
-    except ValueError:
-        return None
-    return value if value >= 0 else None
-
-
-@dataclass
-class Backoff:
-    """Capped exponential backoff with full jitter: wait a random time in
-    [0, min(cap, base x 2^failures)], but never less than the server's Retry-After."""
-
-    base: float = 1.0
-    cap: float = 60.0
-    failures: int = 0
-
-    def next_delay(self, rng: random.Random, retry_after: float | None = None) -> float:
-        ceiling = min(self.cap, self.base * (2**self.failures))
-        self.failures += 1
-        delay = rng.uniform(0, ceiling)
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, self.cap * 10))
-        return delay
-
-    def reset(self) -> None:
-        self.failures = 0
 
 
 def _is_seq(value: object) -> bool:

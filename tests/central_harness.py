@@ -21,8 +21,9 @@ SCRIPT = Path(sys.executable).with_name("pos-loyalty")
 
 
 class Server:
-    def __init__(self, url: str, log: Path) -> None:
+    def __init__(self, url: str, log: Path, env: dict[str, str] | None = None) -> None:
         self.database = url
+        self.env = env or {}  # more of the environment `central serve` runs in
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -33,7 +34,7 @@ class Server:
             [str(SCRIPT), "central", "serve", "--db", self.database, "--port", str(self.port)],
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
-            env={**os.environ, "POS_LOYALTY_HOME": str(self.log.parent / "home")},
+            env={**os.environ, "POS_LOYALTY_HOME": str(self.log.parent / "home"), **self.env},
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

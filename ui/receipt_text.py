@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from pos_loyalty.formatting import Local
+from pos_loyalty.receipt_lines import bill_said
 from ui import style
 
 WIDTH = 42
@@ -52,7 +53,7 @@ def receipt_text(
     figure = _figures(local)
     when = result.get("finalizedAt")
     rule = "-" * WIDTH
-    lines = [pharmacy.upper().center(WIDTH), f"Bill {result['billId'][:18]}".center(WIDTH)]
+    lines = [pharmacy.upper().center(WIDTH), f"Bill {bill_said(result)}".center(WIDTH)]
     if when is not None:
         lines.append(local.when(when).center(WIDTH))
     if result.get("cardNumber"):
@@ -117,7 +118,7 @@ def return_slip_text(
     figure = _figures(local)
     rule = "-" * WIDTH
     when = answer.get("returnedAt")
-    lines = [pharmacy.upper().center(WIDTH), "RETURN".center(WIDTH), f"Bill {answer['billId'][:18]}".center(WIDTH)]
+    lines = [pharmacy.upper().center(WIDTH), "RETURN".center(WIDTH), f"Bill {bill_said(answer)}".center(WIDTH)]
     if when is not None:
         lines.append(local.when(when).center(WIDTH))
     if card_number:

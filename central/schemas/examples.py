@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from central.schemas import card_import
+from central.schemas import card_import, holds, webhooks
 from pos_loyalty.rules.config import SAMPLE_CONFIG_JSON, config_from_json, config_to_json
 
 
@@ -243,4 +243,6 @@ def examples() -> dict[str, Any]:
         ),
     }
     found.update(card_import.examples())
+    found.update(holds.examples())
+    found.update(webhooks.examples())
     return {name: {"summary": summary, "value": value} for name, (summary, value) in found.items()}

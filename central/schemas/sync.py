@@ -9,6 +9,7 @@ from pydantic import Field, WithJsonSchema
 
 from central.schemas.cards import Card
 from central.schemas.config import Config
+from central.schemas.holds import PulledHold
 from central.schemas.values import MAX_ID, Closed, Figure, Open, Page
 from central.store.push import APPLIERS
 
@@ -70,6 +71,7 @@ class PulledCard(Card):
     expiringPoints: Figure
     nextExpiryAt: datetime | None
     lots: list[Lot] = Field(description="The open lots, oldest first (none when points never expire)")
+    holds: list[PulledHold] = Field(description="The active holds, soonest to lapse first: held until expiresAt")
 
 
 class CardChange(Closed):

@@ -82,7 +82,7 @@ def quote(unit: Unit, card_number: str | None, bill: BillRequest) -> dict[str, A
     config = configs.current(unit)
     card = None
     if card_number is not None:
-        card = _active(cards.by_number(unit, card_number))
+        card = active_card(cards.by_number(unit, card_number))
     state = expiry.known_state(unit, card, config.points_expiry_days) if card else None
     return quote_bill(config, state, bill, local_date(unit.now, config.time_zone)).to_json()
 
@@ -92,11 +92,11 @@ def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
     and the referrer's REFERRAL_EARNED row on `billAmount`."""
     config = configs.current(unit)
     _known_categories(config, request.items)
-    found = _active(cards.by_number(unit, request.card_number))
-    bill = _lock_bill(unit, request.bill_id)
+    found = active_card(cards.by_number(unit, request.card_number))
+    bill = lock_bill(unit, request.bill_id)
     card, referrer = _lock_card_and_referrer(unit, found)
-    _open_bill(unit, bill, request.bill_id, _active(card).id, by, config, payable=request.bill_amount)
-    _not_posted_elsewhere(unit, request.bill_id, EARNED)
+    open_bill(unit, bill, request.bill_id, active_card(card).id, by, config, payable=request.bill_amount)
+    not_posted_elsewhere(unit, request.bill_id, EARNED)
     paid_by_category: dict[int, int] = {}
     for category_id, amount in request.items:
         paid_by_category[category_id] = paid_by_category.get(category_id, 0) + amount
@@ -106,7 +106,7 @@ def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
     )
     postings = Postings(unit)
     postings.post_all(
-        bill_postings(figures, request.bill_id, card, card.card_number, referrer), **_by(by)
+        bill_postings(figures, request.bill_id, card, card.card_number, referrer), **written_by(by)
     )
     postings.flush()
     record = earn_record(request.items, {line.category_id: line.multiplier for line in earned.breakdown}, earned.referral_percent)
@@ -127,24 +127,30 @@ def redeem(unit: Unit, request: RedeemRequest, by: Principal) -> dict[str, Any]:
     """Take `points` off the card for money off the bill: minimum, balance and (with
     `billAmount`) the maximum-% rule, all from `redemption`."""
     config = configs.current(unit)
-    found = _active(_card_of(unit, request))
-    bill = _lock_bill(unit, request.bill_id)
-    card = _active(cards.lock(unit, [found.id])[found.id])
-    _open_bill(unit, bill, request.bill_id, card.id, by, config)
-    _not_posted_elsewhere(unit, request.bill_id, REDEEMED)
+    found = active_card(_card_of(unit, request))
+    bill = lock_bill(unit, request.bill_id)
+    card = active_card(cards.lock(unit, [found.id])[found.id])
+    open_bill(unit, bill, request.bill_id, card.id, by, config)
+    not_posted_elsewhere(unit, request.bill_id, REDEEMED)
     result = redemption(config, expiry.known_state(unit, card, config.points_expiry_days), request.points, request.bill_amount)
-    figures = BillFigures(
-        points_redeemed=request.points, amount_deducted=result.amount_deducted, net_amount=request.bill_amount
-    )
+    return post_redemption(unit, card, request.bill_id, request.points, result.amount_deducted, request.bill_amount, by)
+
+
+def post_redemption(
+    unit: Unit, card: CardRow, bill_id: str, redeemed: int, amount_deducted: int, bill_amount: int | None, by: Principal
+) -> dict[str, Any]:
+    """The REDEEMED row of a redemption the rules allowed (just now, or when its points were
+    held: `store/holds.py`) on the bill's open row, and `redeem-points`' answer."""
+    figures = BillFigures(points_redeemed=redeemed, amount_deducted=amount_deducted, net_amount=bill_amount)
     postings = Postings(unit)
-    postings.post_all(bill_postings(figures, request.bill_id, card, card.card_number, None), **_by(by))
+    postings.post_all(bill_postings(figures, bill_id, card, card.card_number, None), **written_by(by))
     postings.flush()
     return {
-        "billId": request.bill_id,
+        "billId": bill_id,
         "cardId": card.id,
         "cardNumber": card.card_number,
-        "pointsRedeemed": points(request.points),
-        "amountDeducted": money(result.amount_deducted),
+        "pointsRedeemed": points(redeemed),
+        "amountDeducted": money(amount_deducted),
         "newBalance": points(card.points_balance),
     }
 
@@ -152,7 +158,7 @@ def redeem(unit: Unit, request: RedeemRequest, by: Principal) -> dict[str, Any]:
 def reverse(unit: Unit, bill_id: str, by: Principal) -> dict[str, Any]:
     """One REVERSED row per row of the bill, the referrer's too, each counted against the
     type it reverses; the bill is then REVERSED and takes no more points."""
-    bill = _lock_bill(unit, bill_id)
+    bill = lock_bill(unit, bill_id)
     if bill is None:
         raise LoyaltyError(errors.BILL_NOT_FOUND, f"No bill {bill_id} here", billId=bill_id)
     if bill.status == REVERSED:
@@ -161,7 +167,7 @@ def reverse(unit: Unit, bill_id: str, by: Principal) -> dict[str, Any]:
     locked = cards.lock(unit, sorted({row.card_id for row in named}))
     postings = Postings(unit)
     rows = postings.post_all(
-        reversal_postings([posted(row, locked) for row in named], bill_id), **_by(by)
+        reversal_postings([posted(row, locked) for row in named], bill_id), **written_by(by)
     )
     postings.flush()
     unit.connection.execute(
@@ -174,7 +180,7 @@ def reverse(unit: Unit, bill_id: str, by: Principal) -> dict[str, Any]:
 # --- the bill's row -------------------------------------------------------------------
 
 
-def _open_bill(
+def open_bill(
     unit: Unit,
     bill: Row[Any] | None,
     bill_id: str,
@@ -199,8 +205,15 @@ def _open_bill(
             )
             .on_conflict_do_nothing(index_elements=["tenant_id", "bill_id"])  # or made just now
         )
-        bill = _lock_bill(unit, bill_id)
+        bill = lock_bill(unit, bill_id)
         assert bill is not None
+    refuse_closed(bill, bill_id, card_id)
+    if payable is not None:
+        unit.connection.execute(update(Bill).where(Bill.id == bill.id).values(payable=payable))
+
+
+def refuse_closed(bill: Row[Any], bill_id: str, card_id: int) -> None:
+    """A reversed bill takes no more points, and a bill has one card."""
     if bill.status == REVERSED:
         raise _reversed(bill_id)
     if bill.card_id != card_id:
@@ -210,11 +223,9 @@ def _open_bill(
             billId=bill_id,
             field="cardNumber",
         )
-    if payable is not None:
-        unit.connection.execute(update(Bill).where(Bill.id == bill.id).values(payable=payable))
 
 
-def _lock_bill(unit: Unit, bill_id: str) -> Row[Any] | None:
+def lock_bill(unit: Unit, bill_id: str) -> Row[Any] | None:
     return unit.connection.execute(
         select(Bill.id, Bill.status, Bill.card_id)
         .where(Bill.tenant_id == unit.tenant, Bill.bill_id == bill_id)
@@ -222,7 +233,7 @@ def _lock_bill(unit: Unit, bill_id: str) -> Row[Any] | None:
     ).first()
 
 
-def _not_posted_elsewhere(unit: Unit, bill_id: str, transaction_type: str) -> None:
+def not_posted_elsewhere(unit: Unit, bill_id: str, transaction_type: str) -> None:
     """Points of this type already on the bill came another way (a till's finalized bill):
     earning or redeeming them again here would count them twice."""
     posted = unit.connection.execute(
@@ -259,7 +270,7 @@ def _card_of(unit: Unit, request: RedeemRequest) -> CardRow:
     return card
 
 
-def _active(card: CardRow) -> CardRow:
+def active_card(card: CardRow) -> CardRow:
     cards.refuse_replaced(card)
     if not card.is_active:
         raise LoyaltyError(
@@ -292,6 +303,6 @@ def _known_categories(config: LoyaltyConfig, items: tuple[tuple[int, int], ...])
             )
 
 
-def _by(by: Principal) -> dict[str, Any]:
+def written_by(by: Principal) -> dict[str, Any]:
     """Who a row was written by: the caller's name, and its device when it is a till's."""
     return {"performed_by": by.performed_by, "device_id": by.device_id}

@@ -10,7 +10,6 @@ Every change to a card calls `unit.card_changed`, so tills learn of it through p
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -19,11 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from central.store import cards, expiry, ledger
 from central.store import config as configs
 from central.store.cards import CardRow
-from central.store.db import Unit
+from central.store.db import Unit, advisory_lock
 from central.store.models import Card, PointTransaction
 from pos_loyalty import cardnumber, customer, errors
+from pos_loyalty.amounts import MAX_FIGURE, POINTS_PLACES, parse_points, points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.phone import normalize_phone
+from pos_loyalty.rules.postings import adjustment_posting
 
 #: What `POST /cards` takes (central-api.md); anything else is refused, not ignored.
 ISSUE_FIELDS = ("customerName", "customerPhone", "customerEmail", "customerId", "cardNumber", "referrerCardNumber")
@@ -245,10 +246,7 @@ def _hold_phone(unit: Unit, phone: str) -> None:
     docs/decisions.md), so the check above is serialised with a transaction-scoped
     advisory lock instead. SQLite needs nothing: its write transactions are exclusive.
     """
-    if unit.connection.dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(f"card-phone:{unit.tenant}:{phone}".encode()).digest()
-    unit.connection.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], "big", signed=True))))
+    advisory_lock(unit, f"card-phone:{unit.tenant}:{phone}")
 
 
 def _referrer_request(doc: dict[str, Any]) -> tuple[str, int | str]:
@@ -284,3 +282,26 @@ def _write(unit: Unit, card_id: int, **columns: Any) -> None:
         update(Card).where(Card.tenant_id == unit.tenant, Card.id == card_id).values(**columns, updated_at=unit.now)
     )
     unit.card_changed(card_id)
+
+
+# --- a manager's adjustment (the head office console) ------------------------------------
+
+
+def adjust(unit: Unit, postings: ledger.Postings, card: CardRow, amount: object, reason: object, *, performed_by: str) -> CardRow:
+    """A manager's correction of `card` (locked): one ADJUSTED row with the reason, checked
+    as the till checks its own (`pos_loyalty/services/cards.adjust_in`): not zero, a
+    reason, the card in use, and never below zero."""
+    delta = parse_points(amount, "points", minimum=-MAX_FIGURE * 10**POINTS_PLACES)
+    if delta == 0:
+        raise InvalidInput("points", "An adjustment of zero points changes nothing")
+    why = customer.text(reason, "reason", required=True, limit=500)
+    cards.refuse_replaced(card)
+    _refuse_inactive(card, "id", "Card")
+    if card.points_balance + delta < 0:
+        raise LoyaltyError(
+            errors.INSUFFICIENT_POINTS,
+            f"The card has only {points(card.points_balance)} points; it cannot lose {points(-delta)}",
+            availablePoints=points(max(card.points_balance, 0)),
+        )
+    postings.post(adjustment_posting(card, delta, why), performed_by=performed_by, device_id=None)
+    return card

@@ -16,6 +16,7 @@ from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from central.store import webhooks
 from central.store.db import Unit
 from central.store.models import Card, CardBlock
 from pos_loyalty import cardnumber, customer, errors
@@ -58,9 +59,11 @@ class CardRow:
     def lifetime_points(self) -> int:
         return self.total_points_earned + self.total_referral_points_earned
 
-    def state(self, *, offline_allowance: int | None = None, lots: Lots | None = None, now: datetime | None = None) -> CardState:
+    def state(
+        self, *, offline_allowance: int | None = None, lots: Lots | None = None, now: datetime | None = None, held: int = 0
+    ) -> CardState:
         """What the shared rules need to know of this card (with its `lots` as of `now`, what
-        has expired and what expires next)."""
+        has expired and what expires next; `held`, the points of its active holds)."""
         expired = expiring = 0
         next_expiry = None
         if lots is not None and now is not None:
@@ -75,6 +78,7 @@ class CardRow:
             expired_points=expired,
             expiring_points=expiring,
             next_expiry_at=next_expiry,
+            held_points=held,
         )
 
     def to_json(self, config: LoyaltyConfig) -> dict[str, Any]:
@@ -297,13 +301,15 @@ def insert_card(
             ) from None
     unit.card_changed(card_id)
     unit.stamped_cards.add(card_id)
-    return CardRow(
+    card = CardRow(
         id=card_id,
         last_transaction_at=None,
         referrer_number=referrer.card_number if referrer else None,
         referrer_active=referrer.is_active if referrer else None,
         **fields,
     )
+    webhooks.card_issued(unit, card)
+    return card
 
 
 def next_service_number(unit: Unit) -> str:

@@ -12,6 +12,7 @@ what lets a pull cursor never skip a change (`store/pull.py`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -20,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Connection, Engine, Table, Text, cast, create_engine, event, func, update
+from sqlalchemy import BigInteger, Connection, Engine, Table, Text, cast, create_engine, event, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -85,6 +86,8 @@ class Unit:
         self.changed_configs: set[int] = set()
         #: Cards whose change number was already written with their other columns.
         self.stamped_cards: set[int] = set()
+        #: The tenant's webhooks by the events they want, read once (`store/webhooks.py`).
+        self.webhooks: dict[str, list[int]] | None = None
         self._number: Any = None
 
     @property
@@ -145,6 +148,15 @@ def change_number(unit: Unit) -> Any:
         .values(change_seq=Tenant.change_seq + 1)
         .returning(Tenant.change_seq)
     ).scalar_one()
+
+
+def advisory_lock(unit: Unit, key: str) -> None:
+    """Make the transactions that name the same `key` take turns: on PostgreSQL a
+    transaction-scoped advisory lock; SQLite needs nothing, its write transactions are exclusive."""
+    if unit.connection.dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(key.encode()).digest()
+    unit.connection.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], "big", signed=True))))
 
 
 def bulk_insert(unit: Unit, table: Table, rows: list[dict[str, Any]]) -> None:

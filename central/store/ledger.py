@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, insert, select, update
 
 from central.store import cards as card_store
+from central.store import webhooks
 from central.store.cards import CardRow
 from central.store.db import Unit, bulk_insert
 from central.store.models import Card, PointTransaction
@@ -46,6 +47,8 @@ class Postings:
         self.unit = unit
         self.rows: list[dict[str, Any]] = []
         self.cards: dict[int, CardRow] = {}
+        #: Each card's lifetime points before this unit's first row on it: a tier crossed is an event.
+        self.lifetime_before: dict[int, int] = {}
         self._find = find
 
     def post(
@@ -58,6 +61,7 @@ class Postings:
     ) -> dict[str, Any]:
         """Queue the posting's row on its (locked) card and move the card's figures."""
         card = posting.card
+        self.lifetime_before.setdefault(card.id, card.lifetime_points)
         balance_after = move(card, posting.transaction_type, posting.points, reversing=posting.counts_as, moved=posting.moved)
         row_time = created_at or self.unit.now  # a till's bill: when it was sold
         if card.last_transaction_at is None or row_time > card.last_transaction_at:
@@ -122,8 +126,10 @@ class Postings:
             for card_id in self.cards:
                 self.unit.card_changed(card_id)
                 self.unit.stamped_cards.add(card_id)
+        webhooks.posted(self.unit, self.rows, self.cards, self.lifetime_before)  # in the same transaction
         self.rows = []
         self.cards = {}
+        self.lifetime_before = {}
 
 
 def row_json(row: Any, numbers: dict[int, str]) -> dict[str, Any]:

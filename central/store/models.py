@@ -316,3 +316,163 @@ class Flag(Base):
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(255))
+
+
+# --- the head office console (`central/console/`, migration 0004) ------------------------
+
+
+class StaffAccount(Base):
+    """A named person who signs in to the console for one pharmacy; made from the command
+    line (`pos-loyalty central staff add`). The password is kept as its argon2id hash."""
+
+    __tablename__ = "staff_accounts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    #: What the person types to sign in: unique in the database, so the sign-in page
+    #: needs no pharmacy number.
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    password_changed_at: Mapped[datetime]
+
+
+class ConsoleSession(Base):
+    """A signed-in console: the cookie's SHA-256, whose it is, its CSRF token and its clock."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    #: Signed in as a staff account, or with the pharmacy's admin token (one of the two).
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_accounts.id"), index=True)
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    #: Who the rows it writes name (`performed_by`): "staff:asha", "admin:Pharmacy 1 admin".
+    performed_by: Mapped[str] = mapped_column(String(255))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class FlagResolution(Base):
+    """How a person dealt with a flag: the action taken and their note (`flags.resolved_*`
+    say when and who)."""
+
+    __tablename__ = "flag_resolutions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Id)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("flags.id"), unique=True)
+    action: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text)
+    resolved_by: Mapped[str] = mapped_column(String(255))
+    resolved_at: Mapped[datetime]
+
+
+#: The summary report reads a pharmacy's rows and bills by time (`store/reports.py`).
+Index("ix_point_transactions_tenant_id_created_at", PointTransaction.tenant_id, PointTransaction.created_at)
+Index("ix_bills_tenant_id_created_at", Bill.tenant_id, Bill.created_at)
+#: The console's card search on PostgreSQL (`central/console/card_search.py`): any part of
+#: a card's number, phone or name, through trigrams (pg_trgm), case-folded (ILIKE). On SQLite
+#: it is a plain index (SQLite scans for such a search), kept so both databases have one schema.
+Index(
+    "ix_cards_search",
+    Card.card_number,
+    Card.customer_phone,
+    Card.customer_name,
+    postgresql_using="gin",
+    postgresql_ops={name: "gin_trgm_ops" for name in ("card_number", "customer_phone", "customer_name")},
+)
+
+
+# --- holds and webhooks (migration 0005) ----------------------------------------------
+
+
+class PointHold(Base):
+    """Points held on a card for a payment still pending (seed 004; `store/holds.py`): no ledger
+    row until it is confirmed; active until confirmed, released, or `expires_at` comes."""
+
+    __tablename__ = "point_holds"
+    __table_args__ = (
+        Index("ix_point_holds_tenant_id_bill_id", "tenant_id", "bill_id"),
+        Index("ix_point_holds_card_id_status_expires_at", "card_id", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Id)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"))
+    bill_id: Mapped[str] = mapped_column(String(64))
+    points: Mapped[int]
+    amount_deducted: Mapped[int]
+    bill_amount: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))  # ACTIVE | CONFIRMED | RELEASED (rules/holds.py)
+    expires_at: Mapped[datetime]
+    request_hash: Mapped[str] = mapped_column(String(64))  # a repeat of the same hold gets its answer
+    answer_json: Mapped[str] = mapped_column(Text)
+    confirmed_json: Mapped[str | None] = mapped_column(Text)  # the confirm's answer, for a repeat
+    performed_by: Mapped[str | None] = mapped_column(String(255))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]  # confirmed or released
+
+
+class Webhook(Base):
+    """A pharmacy's receiver of events (`store/webhooks.py`): its URL, the events it wants, its secret."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events_json: Mapped[str] = mapped_column(Text)
+    #: Signs every delivery (HMAC-SHA256); kept as given, since signing needs it, never shown.
+    secret: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(255))
+    deleted_at: Mapped[datetime | None]
+
+
+class WebhookEvent(Base):
+    """The outbox: an event some webhook wants, written in the transaction of what caused it,
+    its body (signed and sent as it is) fixed then."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (UniqueConstraint("tenant_id", "dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Id)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    type: Mapped[str] = mapped_column(String(32))
+    card_id: Mapped[int | None] = mapped_column(Id)
+    occurred_at: Mapped[datetime]
+    body: Mapped[str] = mapped_column(Text)
+    #: An event that must be sent only once whichever run finds it (points.expiring).
+    dedupe_key: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    """One event to one webhook: its attempts so far and what became of it (the delivery log)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_status_webhook_id_id", "status", "webhook_id", "id"),
+        Index("ix_webhook_deliveries_webhook_id_id", "webhook_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"))
+    event_row_id: Mapped[int] = mapped_column(ForeignKey("webhook_events.id"), index=True)
+    #: Deliveries of one card go in order: a later one waits while an earlier one is pending.
+    card_id: Mapped[int | None] = mapped_column(Id)
+    status: Mapped[str] = mapped_column(String(16))  # PENDING | DELIVERED | FAILED | CANCELLED
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_attempt_at: Mapped[datetime | None]
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    delivered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Select, select, text
 
 from central.store import cards as card_store
+from central.store import hold_rows
 from central.store import config as configs
 from central.store.db import Unit
 from central.store.expiry import lots_of
@@ -30,6 +31,7 @@ from central.store.tenants import device_blocks
 from pos_loyalty.amounts import points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules.expiry import Lots
+from pos_loyalty.rules.holds import Hold, held_points
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 5000
@@ -106,8 +108,9 @@ def pull(unit: Unit, device_id: int, cursor: str | None, limit: int) -> dict[str
 
     found = _cards_after(unit, after, limit + 1, horizon)
     lots = lots_of(unit, [card.id for card, _seq in found], config.points_expiry_days)
+    holds = hold_rows.active(unit, [card.id for card, _seq in found])
     for card, (change_seq,) in found:
-        shown = card.to_json(config) | _lots_json(lots[card.id], unit.now)
+        shown = card.to_json(config) | _lots_json(lots[card.id], unit.now) | _holds_json(holds[card.id], unit.now)
         feed.append((Position(change_seq, CARD, card.id), {"type": "card", "op": "upsert", "card": shown}))
 
     feed.sort(key=lambda item: item[0])
@@ -131,12 +134,20 @@ def _lots_json(lots: Lots, now: Any) -> dict[str, Any]:
     """What a till needs of a card's lots to keep expired points unavailable while offline:
     each open lot's expiry and what is left in it (none when points never expire)."""
     return {
-        "heldPoints": points(0),
         "expiringPoints": points(lots.expiring(now)),
         "nextExpiryAt": lots.next_expiry(now),
         "lots": [{"expiresAt": lot.expires_at, "points": points(lot.left)} for lot in lots.open_lots()]
         if lots.days > 0
         else [],
+    }
+
+
+def _holds_json(holds: list[Hold], now: Any) -> dict[str, Any]:
+    """The card's held points, and each active hold with the time it lapses, so that a till
+    stops keeping them from the customer when that time comes, without waiting for a pull."""
+    return {
+        "heldPoints": points(held_points(holds, now)),
+        "holds": [{"expiresAt": hold.expires_at, "points": points(hold.points)} for hold in holds],
     }
 
 

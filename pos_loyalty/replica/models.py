@@ -199,6 +199,10 @@ class Bill(Base):
     reversed_by: Mapped[str | None] = mapped_column(String(255))
     #: The bill as rung up (`BillRequest.to_json`), for its returns; None before 0006.
     bill_json: Mapped[str | None] = mapped_column(Text)
+    #: Its short number at this till, "T1-000123" (`bill_numbers.py`): given when it was
+    #: finalized, from `SyncState.next_bill_number`; the prefix as it was then.
+    number: Mapped[int] = mapped_column(unique=True)
+    number_prefix: Mapped[str] = mapped_column(String(8))
 
 
 class CardLot(Base):
@@ -210,6 +214,18 @@ class CardLot(Base):
     card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), index=True)
     expires_at: Mapped[datetime]
     points: Mapped[int]  # hundredths still in the lot
+
+
+class CardHold(Base):
+    """Points held on a card for a payment pending elsewhere (a web shop), as the central
+    service last sent them: kept from the customer until `expires_at` (`services/expiry.py`)."""
+
+    __tablename__ = "card_holds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), index=True)
+    expires_at: Mapped[datetime]
+    points: Mapped[int]  # hundredths
 
 
 class BillReturn(Base):
@@ -268,6 +284,8 @@ class SyncState(Base):
     failures: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Set when the daemon stopped and will not retry by itself (a refused token).
     stopped_reason: Mapped[str | None] = mapped_column(Text)
+    #: The next bill's short number (`bill_numbers.py`): taken in the finalize transaction.
+    next_bill_number: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class TillSetting(Base):
@@ -301,3 +319,6 @@ class ParkedBill(Base):
     label: Mapped[str] = mapped_column(String(255))
     document: Mapped[str] = mapped_column(Text)  # the bill request as JSON, with its card
     created_at: Mapped[datetime]
+    #: The card whose points the bill redeems, and how many: held at this till while it is parked.
+    card_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    held_points: Mapped[int] = mapped_column(default=0, server_default="0")

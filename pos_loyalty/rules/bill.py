@@ -168,7 +168,7 @@ def _line_from_json(item: object, where: str) -> BillLine:
             if stated != line.gross:
                 raise InvalidInput(
                     f"{where}.amount",
-                    f"{where}: quantity x unitPrice comes to {to_decimal(line.gross, MONEY_PLACES)}, "
+                    f"{where}: quantity x unit price comes to {to_decimal(line.gross, MONEY_PLACES)}, "
                     f"not the amount given ({to_decimal(stated, MONEY_PLACES)})",
                 )
         return line

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from pos_loyalty.rules.holds import available_balance
 from pos_loyalty.rules.ledger import EXPIRED, REVERSED
 
 #: "Expiring soon" on cards, quotes and receipts: the next 30 days.
@@ -115,8 +116,9 @@ class Lots:
         return sum(lot.left for lot in self.lots if lot.left and lot.expires_at <= at)
 
     def available(self, balance: int, at: datetime) -> int:
-        """What the customer may redeem at `at`: the balance without expired lots, never below 0."""
-        return max(balance - self.expired(at), 0)
+        """What the customer may redeem at `at` with nothing held: the balance without expired
+        lots, never below 0 (`rules/holds.available_balance`)."""
+        return available_balance(balance, self.expired(at), 0)
 
     def expiring(self, at: datetime, within: timedelta = EXPIRING_WINDOW) -> int:
         """Points that expire after `at` and within `within` of it."""

@@ -31,6 +31,7 @@ from pos_loyalty.amounts import (
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules.bill import BillRequest
 from pos_loyalty.rules.config import LoyaltyConfig, Tier
+from pos_loyalty.rules.holds import available_balance
 from pos_loyalty.rules.programme import best_promotion
 from pos_loyalty.rules.spread import spread
 
@@ -58,10 +59,12 @@ class CardState:
     #: What the card shows of its lots: points expiring in the next 30 days, and when next.
     expiring_points: int = 0
     next_expiry_at: datetime | None = None
+    #: Points of active holds (`rules/holds.py`): reserved for a pending payment, not available.
+    held_points: int = 0
 
     @property
     def available_points(self) -> int:
-        return max(self.points_balance - self.expired_points, 0)
+        return available_balance(self.points_balance, self.expired_points, self.held_points)
 
     def to_json(self) -> dict[str, Any]:
         """What a till's rules knew of the card, sent with its bill so the central service can
@@ -73,6 +76,7 @@ class CardState:
             "lifetimePoints": points(self.lifetime_points),
             "hasActiveReferrer": self.has_active_referrer,
             "expiredPoints": points(self.expired_points),
+            "heldPoints": points(self.held_points),
         }
 
     @classmethod
@@ -92,6 +96,7 @@ class CardState:
             lifetime_points=parse_points(doc.get("lifetimePoints"), f"{where}.lifetimePoints", minimum=-MAX_POINTS),
             has_active_referrer=doc["hasActiveReferrer"],
             expired_points=parse_points(doc.get("expiredPoints") or 0, f"{where}.expiredPoints"),
+            held_points=parse_points(doc.get("heldPoints") or 0, f"{where}.heldPoints"),
         )
 
 

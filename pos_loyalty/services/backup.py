@@ -57,6 +57,7 @@ class ReplicaFile:
     next_device_seq: int
     highest_acknowledged_seq: int
     size_bytes: int
+    next_bill_number: int = 1  # the next bill's short number (1 in a file from before 0008)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -118,6 +119,8 @@ def _describe(connection: sqlite3.Connection, path: Path, field: str, checked: b
         )
     settings = dict(connection.execute("SELECT key, value FROM till_settings"))
     next_seq, acknowledged = connection.execute("SELECT next_device_seq, last_applied_seq FROM sync_state").fetchone()
+    numbered = "next_bill_number" in {row[1] for row in connection.execute("PRAGMA table_info(sync_state)")}
+    (next_bill,) = connection.execute("SELECT next_bill_number FROM sync_state").fetchone() if numbered else (1,)
     (highest_acked,) = connection.execute(
         "SELECT coalesce(max(device_seq), 0) FROM outbox WHERE status != ?", (outbox.PENDING,)
     ).fetchone()
@@ -133,6 +136,7 @@ def _describe(connection: sqlite3.Connection, path: Path, field: str, checked: b
         next_device_seq=next_seq,
         highest_acknowledged_seq=max(acknowledged, highest_acked),
         size_bytes=path.stat().st_size,
+        next_bill_number=next_bill,
     )
 
 
@@ -264,10 +268,14 @@ def _unsent_missing(live: Path, source: Path) -> list[str]:
 def _carry_on_numbering(staged: Path, current: ReplicaFile, *, keep_pending: bool) -> None:
     """The restored till's next change follows every number the central service may
     already have from this till: all the current replica used, or (when its unsent
-    changes are dropped) all it had acknowledged."""
+    changes are dropped) all it had acknowledged. Its next bill's short number follows
+    every number the current replica gave, dropped or not: those may be on receipts."""
     floor = current.next_device_seq if keep_pending else current.highest_acknowledged_seq + 1
     with sqlite3.connect(staged) as connection:
-        connection.execute("UPDATE sync_state SET next_device_seq = max(next_device_seq, ?)", (floor,))
+        connection.execute(
+            "UPDATE sync_state SET next_device_seq = max(next_device_seq, ?), next_bill_number = max(next_bill_number, ?)",
+            (floor, current.next_bill_number),
+        )
     connection.close()
 
 

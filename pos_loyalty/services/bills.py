@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select
 
-from pos_loyalty import cardnumber, errors, jsonio
+from pos_loyalty import bill_numbers, cardnumber, errors, jsonio
 from pos_loyalty.amounts import money, points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.replica.db import Replica, UnitOfWork
@@ -27,13 +27,13 @@ from pos_loyalty.rules.ledger import BILL, REFERRAL, REWARD
 from pos_loyalty.rules.postings import BillFigures, Posting, bill_postings, reversal_postings
 from pos_loyalty.rules.programme import local_date
 from pos_loyalty.rules.quote import CardState, Quote, quote_bill
-from pos_loyalty.services import card_records, configuration, expiry, ledger, offline, outbox
+from pos_loyalty.services import bill_names, card_records, configuration, expiry, ledger, offline, outbox
 from pos_loyalty.services.card_records import CardRecord
 
 FINALIZED = "FINALIZED"
 REVERSED = "REVERSED"
 
-_EARLIER = select(Bill.bill_id, Bill.request_hash, Bill.result_json).where(
+_EARLIER = select(Bill.bill_id, Bill.request_hash, Bill.result_json, Bill.number_prefix, Bill.number).where(
     Bill.bill_id == bindparam("bill")
 )
 _INSERT_BILL = insert(Bill)
@@ -47,7 +47,9 @@ def quote(replica: Replica, card_number: object, bill: BillRequest) -> Quote:
 
 @dataclass(frozen=True)
 class Finalized:
-    """What the customer saw: the quote plus `billId`, `newBalance`, `finalizedAt`."""
+    """What the customer saw: the quote plus `billId`, `newBalance`, `finalizedAt`, and the
+    bill's short number at this till, `billNumber` ("T1-000123": for people; not sent to the
+    central service, which knows the bill by its id)."""
 
     result: dict[str, Any]
     replayed: bool  # True when this billId had already been finalized: nothing was written
@@ -69,6 +71,7 @@ def finalize(
             return _replay(earlier, request_hash)
         card, state, result = _quote(uow, card_number, bill)
         seq = outbox.reserve(uow)
+        number_prefix, number = bill_names.take(uow)
         postings = _bill_rows(uow, card, result, bill_key)
         rows = ledger.store(uow, postings, performed_by=performed_by, device_seq=seq)
         card_numbers = {p.card.id: p.card.card_number for p in postings}
@@ -96,6 +99,8 @@ def finalize(
                 "performed_by": performed_by,
                 "finalized_at": uow.now,
                 "bill_json": jsonio.dumps(bill.to_json()),
+                "number": number,
+                "number_prefix": number_prefix,
             },
         )
         outbox.append(
@@ -117,7 +122,7 @@ def finalize(
             device_seq=seq,
         )
         uow.commit()
-        return Finalized(jsonio.loads(result_text), replayed=False)
+        return Finalized(_numbered(result_text, number_prefix, number), replayed=False)
 
 
 def reverse(replica: Replica, bill_id: object, *, performed_by: str | None = None) -> dict[str, Any]:
@@ -131,7 +136,8 @@ def reverse(replica: Replica, bill_id: object, *, performed_by: str | None = Non
         if bill.status == REVERSED:
             raise LoyaltyError(
                 errors.ALREADY_REVERSED,
-                f"Bill {bill_key} was already reversed on {bill.reversed_at:%Y-%m-%d %H:%M}",
+                f"Bill {bill_numbers.name(bill.number_prefix, bill.number)} was already reversed on "
+                f"{bill.reversed_at:%Y-%m-%d %H:%M}",
                 billId=bill_key,
             )
         seq = outbox.reserve(uow)
@@ -154,7 +160,8 @@ def reverse(replica: Replica, bill_id: object, *, performed_by: str | None = Non
             device_seq=seq,
         )
         uow.commit()
-        return {"billId": bill_key, "reversedAt": uow.now, "rows": wire_rows}
+        number = bill_numbers.name(bill.number_prefix, bill.number)
+        return {"billId": bill_key, "billNumber": number, "reversedAt": uow.now, "rows": wire_rows}
 
 
 #: The most bills one list shows (a figure SQLite's LIMIT can hold, and a screen can).
@@ -168,7 +175,7 @@ def recent(replica: Replica, *, limit: int = 20) -> list[dict[str, Any]]:
     with replica.reading() as uow:
         returned = select(BillReturn.bill_id).where(BillReturn.bill_id == Bill.bill_id).exists()
         rows = uow.session.execute(
-            select(Bill, Card.card_number, returned)
+            select(Bill, Card.card_number, Card.customer_name, returned)
             .outerjoin(Card, Bill.card_id == Card.id)
             .order_by(Bill.finalized_at.desc(), Bill.bill_id)
             .limit(limit)
@@ -176,7 +183,9 @@ def recent(replica: Replica, *, limit: int = 20) -> list[dict[str, Any]]:
         return [
             {
                 "billId": bill.bill_id,
+                "billNumber": bill_numbers.name(bill.number_prefix, bill.number),
                 "cardNumber": number,
+                "customerName": customer,
                 "status": bill.status,
                 "billAmount": money(bill.bill_amount),
                 "payable": money(bill.payable),
@@ -186,8 +195,31 @@ def recent(replica: Replica, *, limit: int = 20) -> list[dict[str, Any]]:
                 "reversedAt": bill.reversed_at,
                 "returned": has_returns,
             }
-            for bill, number, has_returns in rows
+            for bill, number, customer, has_returns in rows
         ]
+
+
+def show(replica: Replica, typed: object) -> dict[str, Any]:
+    """One bill of this till, named by its short number or its id: the result the customer
+    saw (with `billNumber`), its customer, who finalized it, whether it was reversed, and
+    the answers of its returns, oldest first."""
+    bill_id = bill_names.find(replica, typed).bill_id
+    with replica.reading() as uow:
+        bill, customer = uow.session.execute(
+            select(Bill, Card.customer_name).outerjoin(Card, Bill.card_id == Card.id).where(Bill.bill_id == bill_id)
+        ).one()
+        answers = uow.connection.execute(
+            select(BillReturn.answer_json).where(BillReturn.bill_id == bill_id).order_by(BillReturn.returned_at)
+        ).scalars()
+        return {
+            **_numbered(bill.result_json, bill.number_prefix, bill.number),
+            "customerName": customer,
+            "status": bill.status,
+            "performedBy": bill.performed_by,
+            "reversedAt": bill.reversed_at,
+            "reversedBy": bill.reversed_by,
+            "returns": [jsonio.loads(answer) for answer in answers],
+        }
 
 
 def _quote(
@@ -211,6 +243,7 @@ def _quote(
         expired=known.expired,
         expiring=known.expiring,
         next_expiry_at=known.next_expiry_at,
+        held=known.held,
     )
     return card, state, quote_bill(config, state, bill, local_date(uow.now, config.time_zone))
 
@@ -263,7 +296,12 @@ def _replay(earlier: Row[Any], request_hash: str) -> Finalized:
             f"Bill {earlier.bill_id} was already finalized with different items or card",
             billId=earlier.bill_id,
         )
-    return Finalized(jsonio.loads(earlier.result_json), replayed=True)
+    return Finalized(_numbered(earlier.result_json, earlier.number_prefix, earlier.number), replayed=True)
+
+
+def _numbered(result_json: str, number_prefix: str, number: int) -> dict[str, Any]:
+    """The stored result (as the central service got it) with the bill's short number."""
+    return {**jsonio.loads(result_json), "billNumber": bill_numbers.name(number_prefix, number)}
 
 
 def _request_hash(card_number: object, bill: BillRequest) -> str:

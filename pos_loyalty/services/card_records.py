@@ -118,9 +118,11 @@ def state(
     expired: int = 0,
     expiring: int = 0,
     next_expiry_at: datetime | None = None,
+    held: int = 0,
 ) -> CardState:
     """What the rules need from a card (offline, what it may still redeem today; with
-    expiry, the points of its lots that have expired and what expires next)."""
+    expiry, the points of its lots that have expired and what expires next; the points
+    held on it, `services/expiry.held_of`)."""
     return CardState(
         card_number=card.card_number,
         is_active=card.is_active,
@@ -131,6 +133,7 @@ def state(
         expired_points=expired,
         expiring_points=expiring,
         next_expiry_at=next_expiry_at,
+        held_points=held,
     )
 
 

@@ -20,8 +20,9 @@ from pos_loyalty.phone import looks_like_phone, normalize_phone
 from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import Card, CardNumberBlock, LedgerEntry
 from pos_loyalty.rules.config import LoyaltyConfig
+from pos_loyalty.rules.holds import available_balance
 from pos_loyalty.rules.postings import adjustment_posting
-from pos_loyalty.services import card_records, configuration, expiry, ledger, outbox
+from pos_loyalty.services import bill_names, card_records, configuration, expiry, ledger, outbox
 from pos_loyalty.services.card_records import CardRecord, load
 
 MAX_HISTORY = 10_000
@@ -51,7 +52,9 @@ class CardView:
     points_to_next_tier: int | None
     lifetime_points: int = 0  # what tiers are measured on: earned + referral earned
     next_tier_at: int | None = None  # the lifetime points the next tier starts at
-    available_points: int = 0  # what the customer may redeem now (expired lots left out)
+    available_points: int = 0  # what the customer may redeem now (expired lots and held points left out)
+    expired_points: int = 0  # of lots that have expired, not yet taken off by the central service
+    held_points: int = 0  # held for a payment pending elsewhere, or by a bill parked here
     expiring_points: int = 0  # points expiring in the next 30 days
     next_expiry_at: datetime | None = None
     replaced_by_number: str | None = None  # this card was replaced by (or merged into) that one
@@ -80,6 +83,7 @@ class CardView:
             if self.points_to_next_tier is None
             else points(self.points_to_next_tier),
             "availableBalance": points(self.available_points),
+            "heldPoints": points(self.held_points),
             "expiringPoints": points(self.expiring_points),
             "nextExpiryAt": self.next_expiry_at,
             "replacedByCardNumber": self.replaced_by_number,
@@ -125,7 +129,9 @@ def view(card: CardRecord, config: LoyaltyConfig, uow: UnitOfWork) -> CardView:
         points_to_next_tier=upcoming.min_lifetime_points - lifetime if upcoming else None,
         lifetime_points=lifetime,
         next_tier_at=upcoming.min_lifetime_points if upcoming else None,
-        available_points=max(card.points_balance - known.expired, 0),
+        available_points=available_balance(card.points_balance, known.expired, known.held),
+        expired_points=min(known.expired, max(card.points_balance, 0)),
+        held_points=known.held,
         expiring_points=known.expiring,
         next_expiry_at=known.next_expiry_at,
         replaced_by_number=card.replaced_by_number,
@@ -268,7 +274,17 @@ def history(replica: Replica, number: object, *, limit: int = 100) -> list[dict[
         named = card_records.numbers(
             uow, {card.id} | {e["referred_card_id"] for e in entries if e["referred_card_id"]}
         )
-        return [ledger.entry_to_json(e, named) for e in entries]
+        bills = bill_names.of(uow, [e["reference_id"] for e in entries] + [e["referred_bill_id"] for e in entries])
+        return [_with_bill_numbers(ledger.entry_to_json(e, named), bills) for e in entries]
+
+
+def _with_bill_numbers(row: dict[str, Any], bills: dict[str, bill_names.BillName]) -> dict[str, Any]:
+    """A history row with the short numbers of the bills of this till it names (for people:
+    `history_words`); a bill of another till has only its id here."""
+    for key, said in (("referenceId", "billNumber"), ("referredBillId", "referredBillNumber")):
+        bill = bills.get(row[key]) if row[key] else None
+        row[said] = bill.number if bill else None
+    return row
 
 
 def adjust(

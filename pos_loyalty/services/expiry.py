@@ -1,9 +1,14 @@
-"""Expired points at the till: a card's lots as the central service last sent them
-(`card_lots`), with this till's own rows since replayed on top (`rules/expiry.py`).
+"""Expired and held points at the till: a card's lots as the central service last sent them
+(`card_lots`), with this till's own rows since replayed on top (`rules/expiry.py`), and the
+points held on it (`rules/holds.py`).
 
 The central service writes the EXPIRED rows; until the till has pulled them, it must not
 let the customer redeem points of a lot it knows has expired. A till never connected
 works the lots out from its own ledger alone (every row is then "since").
+
+Held points are those of the card's holds as last pulled (a web shop's pending payment),
+until each one's `expiresAt` passes, and those of the bills parked at this till that
+redeem them (`services/parked.py`), until the bill is taken back or thrown away.
 """
 
 from __future__ import annotations
@@ -11,12 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from pos_loyalty.replica.db import UnitOfWork
-from pos_loyalty.replica.models import CardLot, LedgerEntry
+from pos_loyalty.replica.models import CardHold, CardLot, LedgerEntry, ParkedBill
 from pos_loyalty.rules.config import LoyaltyConfig
 from pos_loyalty.rules.expiry import Entry, Lot, Lots
+from pos_loyalty.rules.holds import Hold, held_points
 from pos_loyalty.services.card_records import CardRecord
 
 _LOTS = select(CardLot.expires_at, CardLot.points).where(CardLot.card_id == bindparam("card")).order_by(CardLot.id)
@@ -32,24 +38,37 @@ _ALL = (
 )
 
 
+_PULLED_HOLDS = select(CardHold.points, CardHold.expires_at).where(CardHold.card_id == bindparam("card"))
+_PARKED_HOLDS = select(func.coalesce(func.sum(ParkedBill.held_points), 0)).where(
+    ParkedBill.card_number == bindparam("number")
+)
+
+
 @dataclass(frozen=True)
 class CardExpiry:
-    """What the till knows of a card's lots now."""
+    """What the till knows of a card's lots and holds now."""
 
     expired: int  # points of lots that have expired and are not yet taken off by an EXPIRED row
     expiring: int  # points that expire in the next 30 days
     next_expiry_at: datetime | None
-
-
-NEVER = CardExpiry(0, 0, None)
+    held: int = 0  # points held for a payment pending elsewhere or by a bill parked here
 
 
 def of_card(uow: UnitOfWork, card: CardRecord, config: LoyaltyConfig) -> CardExpiry:
+    held = held_of(uow, card)
     if config.points_expiry_days <= 0:
-        return NEVER
+        return CardExpiry(0, 0, None, held)
     lots = lots_of(uow, card, config.points_expiry_days)
     now = uow.now
-    return CardExpiry(lots.expired(now), lots.expiring(now), lots.next_expiry(now))
+    return CardExpiry(lots.expired(now), lots.expiring(now), lots.next_expiry(now), held)
+
+
+def held_of(uow: UnitOfWork, card: CardRecord) -> int:
+    """The card's points held now: its pulled holds not yet lapsed, and its parked bills'."""
+    rows = uow.connection.execute(_PULLED_HOLDS, {"card": card.id})
+    pulled = [Hold(points, expires_at) for points, expires_at in rows]
+    parked = uow.connection.execute(_PARKED_HOLDS, {"number": card.card_number}).scalar_one()
+    return held_points(pulled, uow.now) + parked
 
 
 def lots_of(uow: UnitOfWork, card: CardRecord, days: int) -> Lots:

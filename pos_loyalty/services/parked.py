@@ -1,5 +1,10 @@
 """Parked bills: a bill put aside before it is finalized, kept in the replica so a restart
-of the till (or a crash) loses nothing. Parking writes nothing the central service needs."""
+of the till (or a crash) loses nothing. Parking writes nothing the central service needs.
+
+A parked bill that redeems points (or buys reward products with them) holds them at this
+till until it is taken back or thrown away (`sync-protocol.md`, Wave 2): the card's
+available balance leaves them out (`services/expiry.held_of`), so they cannot be spent
+twice while the customer is away."""
 
 from __future__ import annotations
 
@@ -9,10 +14,15 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from pos_loyalty import jsonio
-from pos_loyalty.errors import LoyaltyError
+from pos_loyalty import cardnumber, jsonio
+from pos_loyalty.amounts import parse_points
+from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.replica.models import ParkedBill
+from pos_loyalty.rules import bill_from_json
+from pos_loyalty.rules.config import LoyaltyConfig
+from pos_loyalty.rules.holds import parked_points
+from pos_loyalty.services import configuration
 
 NOT_PARKED = "NOT_PARKED"
 
@@ -27,7 +37,11 @@ class Parked:
 def park(replica: Replica, document: dict[str, Any], label: str) -> int:
     """Keep a bill in progress (its card, lines, redemption, flat discount) under `label`."""
     with replica.writing() as uow:
-        row = ParkedBill(label=label[:255] or "Bill", document=jsonio.dumps(document), created_at=uow.now)
+        number, held = _holds(document, configuration.current(uow))
+        row = ParkedBill(
+            label=label[:255] or "Bill", document=jsonio.dumps(document), created_at=uow.now,
+            card_number=number, held_points=held,
+        )
         uow.session.add(row)
         uow.session.flush()
         uow.commit()
@@ -56,3 +70,20 @@ def discard(replica: Replica, parked_id: int) -> None:
     with replica.writing() as uow:
         uow.connection.execute(delete(ParkedBill).where(ParkedBill.id == parked_id))
         uow.commit()
+
+
+def _holds(document: dict[str, Any], config: LoyaltyConfig) -> tuple[str | None, int]:
+    """The card whose points the bill would take, and how many (`rules.holds.parked_points`).
+    A bill still being typed (a line without its amount) holds the points it redeems."""
+    try:
+        number = cardnumber.validate(document.get("cardNumber"))
+    except InvalidInput:
+        return None, 0
+    try:
+        bill = bill_from_json(document)
+        return number, parked_points(bill.redeem_points, bill.rewards, config)
+    except InvalidInput:
+        try:
+            return number, parse_points(document.get("redeemPoints") or 0, "redeemPoints")
+        except InvalidInput:
+            return number, 0

@@ -14,16 +14,17 @@ who, when and a note:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select, update
 
-from pos_loyalty import customer, errors, jsonio
+from pos_loyalty import customer, errors, field_words, jsonio
 from pos_loyalty.amounts import points
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import LedgerEntry, OutboxMutation
-from pos_loyalty.services import cards, outbox, replication
+from pos_loyalty.services import bill_names, cards, outbox, replication
 
 RESENT = "RESENT"
 SETTLED = "SETTLED"
@@ -38,29 +39,34 @@ def waiting(replica: Replica, *, limit: int = 100) -> list[dict[str, Any]]:
             .order_by(OutboxMutation.device_seq.desc())
             .limit(limit)
         )
-        return [_listed(row) for row in rows]
+        read = [(row, jsonio.loads(row.payload)) for row in rows]
+        names = bill_names.of(uow, [payload.get("billId") for _row, payload in read if isinstance(payload.get("billId"), str)])
+        return [_listed(row, payload, names) for row, payload in read]
 
 
-def _listed(row: Any) -> dict[str, Any]:
-    payload = jsonio.loads(row.payload)
+def _listed(row: Any, payload: dict[str, Any], names: Mapping[str, bill_names.BillName]) -> dict[str, Any]:
+    known = names.get(payload.get("billId")) if isinstance(payload.get("billId"), str) else None
     return {
         "deviceSeq": row.device_seq,
         "kind": row.kind,
         "createdAt": row.created_at,
-        "what": describe(row.kind, payload),
+        "what": describe(row.kind, payload, known.number if known else None),
+        "billNumber": known.number if known else None,
         "cardNumber": payload.get("cardNumber") if isinstance(payload.get("cardNumber"), str) else None,
         "errorCode": row.error_code,
         "errorMessage": row.error_message,
     }
 
 
-def describe(kind: str, payload: dict[str, Any]) -> str:
-    """A change as a manager would say it ("Bill B-12 of card 29...: 250.00, 12.50 points earned")."""
+def describe(kind: str, payload: dict[str, Any], bill_number: str | None = None) -> str:
+    """A change as a manager would say it ("Bill T1-000012, card 29...: 250.00 in 2 lines,
+    12.50 points earned"); the bill by its short number at this till, else by its id."""
     card = payload.get("cardNumber")
+    bill = bill_number or payload.get("billId")
     if kind == "bill.finalized":
         result = payload.get("result") or {}
         lines = len(payload.get("items") or [])
-        said = [f"Bill {payload.get('billId')}", f"card {card}" if card else "no card"]
+        said = [f"Bill {bill}", f"card {card}" if card else "no card"]
         said.append(f"{result.get('billAmount')} in {lines} line{'s' if lines != 1 else ''}")
         if result.get("pointsRedeemed"):
             said.append(f"{result['pointsRedeemed']} points redeemed")
@@ -68,17 +74,17 @@ def describe(kind: str, payload: dict[str, Any]) -> str:
             said.append(f"{result['pointsEarned']} points earned")
         return ", ".join(said)
     if kind == "bill.reversed":
-        return f"Reversal of bill {payload.get('billId')}"
+        return f"Reversal of bill {bill}"
     if kind == "bill.returned":
         figures = payload.get("figures") or {}
         return (
-            f"Return {payload.get('returnId')} of bill {payload.get('billId')}: "
+            f"Return of part of bill {bill}: "
             f"{figures.get('cashRefund')} refunded, {figures.get('pointsReversed')} points taken back"
         )
     if kind == "card.issued":
         return f"New card {card} for {payload.get('customerName')} ({payload.get('customerPhone')})"
     if kind == "card.updated":
-        changed = ", ".join(name for name in payload if name != "cardNumber")
+        changed = ", ".join(field_words.words(name) for name in payload if name != "cardNumber")
         return f"Change to card {card}: {changed}"
     if kind == "card.adjusted":
         return f"Adjustment of {payload.get('points')} points on card {card}: {payload.get('reason')}"

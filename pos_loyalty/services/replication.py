@@ -283,7 +283,8 @@ def _store_cards(uow: UnitOfWork, rows: list[dict[str, Any]], applied_seq: int) 
         row["issued_at"] = row["issued_at"] or now
     _forget_erased_customers(raw, [row for row in rows if row["phone"] == ""])
     raw.executemany(_UPSERT, rows)
-    _store_lots(raw, [row for row in rows if row["lots"] is not None])
+    _store_per_card(raw, "card_lots", [(row["number"], row["lots"]) for row in rows if row["lots"] is not None])
+    _store_per_card(raw, "card_holds", [(row["number"], row["holds"]) for row in rows if row["holds"] is not None])
 
 
 def _forget_erased_customers(raw: Any, rows: list[dict[str, Any]]) -> None:
@@ -311,20 +312,21 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _store_lots(raw: Any, rows: list[dict[str, Any]]) -> None:
-    """Each pulled card's open lots replace those it had (`services/expiry.py`)."""
-    if not rows:
+def _store_per_card(raw: Any, table: str, pulled: list[tuple[str, list[tuple[str, int]]]]) -> None:
+    """Each pulled card's open lots (`card_lots`) or active holds (`card_holds`), as
+    (expiry, points), replace those it had (`services/expiry.py`)."""
+    if not pulled:
         return
     ids = dict(
         raw.execute(
-            f"SELECT card_number, id FROM cards WHERE card_number IN ({','.join('?' * len(rows))})",
-            [row["number"] for row in rows],
+            f"SELECT card_number, id FROM cards WHERE card_number IN ({','.join('?' * len(pulled))})",
+            [number for number, _entries in pulled],
         ).fetchall()
     )
-    raw.executemany("DELETE FROM card_lots WHERE card_id = ?", [(ids[row["number"]],) for row in rows])
+    raw.executemany(f"DELETE FROM {table} WHERE card_id = ?", [(ids[number],) for number, _entries in pulled])
     raw.executemany(
-        "INSERT INTO card_lots (card_id, expires_at, points) VALUES (?, ?, ?)",
-        [(ids[row["number"]], expires_at, left) for row in rows for expires_at, left in row["lots"]],
+        f"INSERT INTO {table} (card_id, expires_at, points) VALUES (?, ?, ?)",
+        [(ids[number], expires_at, amount) for number, entries in pulled for expires_at, amount in entries],
     )
 
 
@@ -413,24 +415,25 @@ def _card_row(card: object, index: int) -> dict[str, Any]:
         "s_earned": _figure(card.get("totalPointsEarned"), f"{where}.totalPointsEarned"),
         "s_redeemed": _figure(card.get("totalPointsRedeemed"), f"{where}.totalPointsRedeemed"),
         "s_referral": _figure(card.get("totalReferralPointsEarned"), f"{where}.totalReferralPointsEarned"),
-        "lots": _lots(card.get("lots"), f"{where}.lots"),
+        "lots": _timed_points(card.get("lots"), f"{where}.lots", "lots"),
+        "holds": _timed_points(card.get("holds"), f"{where}.holds", "holds"),
     }
 
 
-def _lots(value: object, where: str) -> list[tuple[str, int]] | None:
-    """A pulled card's open lots as (expiry as stored, points); None from a service that
-    sends none (an older one), so the till keeps what it had."""
+def _timed_points(value: object, where: str, what: str) -> list[tuple[str, int]] | None:
+    """A pulled card's open lots or active holds as (expiry as stored, points); None from a
+    service that sends none (an older one), so the till keeps what it had."""
     if value is None:
         return None
-    if not isinstance(value, list) or not all(isinstance(lot, dict) for lot in value):
-        raise InvalidInput(where, f"{where} must be a list of lots")
-    lots = []
-    for index, lot in enumerate(value):
-        expires_at = _stored_time(lot.get("expiresAt"))
+    if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
+        raise InvalidInput(where, f"{where} must be a list of {what}")
+    found = []
+    for index, entry in enumerate(value):
+        expires_at = _stored_time(entry.get("expiresAt"))
         if expires_at is None:
             raise InvalidInput(f"{where}[{index}].expiresAt", f"{where}[{index}].expiresAt must be a time")
-        lots.append((expires_at, parse_points(lot.get("points"), f"{where}[{index}].points", minimum=1)))
-    return lots
+        found.append((expires_at, parse_points(entry.get("points"), f"{where}[{index}].points", minimum=1)))
+    return found
 
 
 # --- the sync's health ------------------------------------------------------------------------

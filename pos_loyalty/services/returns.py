@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from pos_loyalty import errors, jsonio
+from pos_loyalty import bill_numbers, errors, jsonio
 from pos_loyalty.amounts import QUANTITY_PLACES, money, parse_money, parse_scaled, points, to_decimal
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.replica.db import Replica, UnitOfWork
@@ -162,7 +162,9 @@ def _returnable(uow: UnitOfWork, bill_key: str) -> Returnable:
         raise LoyaltyError(errors.BILL_NOT_FOUND, f"No bill {bill_key} at this till", billId=bill_key)
     if bill.status == REVERSED:
         raise LoyaltyError(
-            errors.ALREADY_REVERSED, f"Bill {bill_key} was reversed: nothing is left to return", billId=bill_key
+            errors.ALREADY_REVERSED,
+            f"Bill {bill_numbers.name(bill.number_prefix, bill.number)} was reversed: nothing is left to return",
+            billId=bill_key,
         )
     result = jsonio.loads(bill.result_json)
     sold = SoldBill.of_result(bill_key, _as_rung_up(bill, result), result)

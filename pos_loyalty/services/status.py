@@ -10,7 +10,8 @@ from pos_loyalty.replica import migrate
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.replica.models import Bill, Card, SyncState, TillSetting
 from pos_loyalty.replica import data_dir
-from pos_loyalty.services import central_link, configuration, offline, outbox
+from pos_loyalty import bill_numbers
+from pos_loyalty.services import bill_names, central_link, configuration, offline, outbox
 
 
 def status(replica: Replica) -> dict[str, Any]:
@@ -30,6 +31,7 @@ def status(replica: Replica) -> dict[str, Any]:
             "programEnabled": config.is_enabled,
             "cards": session.execute(select(func.count()).select_from(Card)).scalar_one(),
             "bills": session.execute(select(func.count()).select_from(Bill)).scalar_one(),
+            "nextBillNumber": bill_numbers.name(bill_names.prefix(uow), sync.next_bill_number),
             "pendingMutations": counts.get(outbox.PENDING, 0),
             "rejectedMutations": counts.get(outbox.REJECTED, 0),
             "centralUrl": settings.get(central_link.URL),

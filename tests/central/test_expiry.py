@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from central.store import expiry
 from central.store.cards import by_number
 from central.store.expiry import expire_all
 from central.store.ledger import Postings
@@ -87,3 +88,48 @@ def test_expire_as_of_a_time_writes_only_what_was_due_then(tenant):
     assert early.points == 0
     on_time = next(run for run in expire_all(tenant.store, now) if run.tenant_id == tenant.tenant_id)
     assert on_time.points == 10_00
+
+
+# A run works out what is due in one pass, then writes it card by card: a card that changed in
+# between (a redemption, another run) is replayed again under its lock.
+
+
+def pass_then(tenant, between):
+    """What the pass finds due now; `between()` runs; then the write of what was found."""
+    as_of = datetime.utcnow()
+    found = []
+    tenant.store.run(
+        lambda unit: expiry._due(unit, as_of, lambda days, due: found.append((days, due))),
+        write=False,
+        tenant_id=tenant.tenant_id,
+    )
+    between()
+    ((days, due),) = found
+    return tenant.store.run(
+        lambda unit: expiry._expire_cards(unit, as_of, days, due), write=True, tenant_id=tenant.tenant_id
+    )
+
+
+def test_points_redeemed_after_the_pass_are_not_expired_as_well(tenant):
+    change_config(tenant, pointsExpiryDays=DAYS)
+    issue(tenant, "INT1")
+    now = datetime.utcnow()
+    post_at(tenant, "INT1", 100_00, now - timedelta(days=DAYS + 1))  # expired yesterday
+    post_at(tenant, "INT1", 50_00, now - timedelta(days=1))
+    # Between the pass (which found 100.00 due) and the write, a correction takes 120.00: the
+    # open 50.00 first, then 70.00 of the expired lot, so only 30.00 are left to expire.
+    done = pass_then(tenant, lambda: post_at(tenant, "INT1", -120_00, now, "correction"))
+    assert (done.cards, done.points) == (1, 30_00)
+    assert expired_rows(tenant, "INT1") == [(-30_00, "EXPIRY")]
+    assert body(tenant.admin.get("/api/v1/cards/by-number/INT1"))["pointsBalance"] == Decimal("0.00")
+
+
+def test_two_runs_at_once_expire_a_lot_once(tenant):
+    change_config(tenant, pointsExpiryDays=DAYS)
+    issue(tenant, "INT2")
+    post_at(tenant, "INT2", 40_00, datetime.utcnow() - timedelta(days=DAYS + 3))
+    done = pass_then(tenant, lambda: expire_all(tenant.store))  # the other run writes first
+    assert (done.cards, done.points) == (0, 0)
+    assert expired_rows(tenant, "INT2") == [(-40_00, "EXPIRY")]
+    card = tenant.store.run(lambda unit: by_number(unit, "INT2"), write=False, tenant_id=tenant.tenant_id)
+    assert card.points_balance == 0

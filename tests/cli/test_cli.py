@@ -61,7 +61,8 @@ def test_a_day_at_the_till(tmp_path):
     assert exported["version"] == 2 and exported["tiers"][0]["name"] == "Member"
 
     text = run(till, "bill", "quote", "--card", customer["cardNumber"], *items)
-    assert text.returncode == 0 and "PAYABLE" in text.stdout and "975.00" in text.stdout
+    assert text.returncode == 0 and "TO PAY" in text.stdout and "975.00" in text.stdout
+    assert "Member discount" in text.stdout and "Category discount" not in text.stdout  # the app's word
 
 
 def test_the_console_script_is_installed_and_reports_its_version(tmp_path):

@@ -55,13 +55,13 @@ def test_a_rejected_change_is_never_up_to_date_until_a_manager_resolves_it(sqlit
 
     refused = run(data, "sync", "--once")
     assert refused.returncode == 2
-    assert "NOT up to date" in refused.stderr and "#2 Bill T1-7" in refused.stderr
+    assert "NOT up to date" in refused.stderr and "#2 Bill T1-000001" in refused.stderr  # its number here, not its id
     assert "Up to date" not in refused.stdout + refused.stderr
     as_json = run(data, "sync", "--once", "--json")
     error = json.loads(as_json.stderr)["error"]
     assert error["code"] == "MUTATIONS_REJECTED" and error["rejected"][0]["deviceSeq"] == 2
     status = run(data, "status")
-    assert "NOT up to date" in status.stdout and "Bill T1-7, card" in status.stdout
+    assert "NOT up to date" in status.stdout and "Bill T1-000001, card" in status.stdout
     flags = body(admin.get("/api/v1/flags", params={"kind": "MUTATION_REJECTED"}))["content"]
     assert [f["billId"] for f in flags] == ["T1-7"] and flags[0]["details"]["code"] == "INVALID_INPUT"
     assert body(admin.get(f"/api/v1/cards/by-number/{card}"))["pointsBalance"] == 0

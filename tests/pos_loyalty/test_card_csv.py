@@ -65,7 +65,7 @@ def test_every_bad_row_is_named_by_its_line_and_field_the_header_being_line_1():
     )
     assert problems == [
         f"line 4: cardNumber: {misread(2)} has a wrong check digit; it was probably mistyped or misread",
-        "line 4: customerName: customerName is needed",
+        "line 4: customerName: Customer name is needed",
         "line 4: customerPhone: '12' is not a phone number (7 to 15 digits)",
         "line 4: customerEmail: 'not-an-email' is not an email address",
         "line 4: points: points must not be negative (got -5)",
@@ -132,7 +132,7 @@ def test_duplicates_within_the_file_are_refused_naming_both_lines():
 
 def test_a_bad_row_still_counts_for_the_duplicates_after_it():
     problems = refusal(csv(f"{number(1)},,9876543210,,,,", f"{number(2)},Bina,9876543210,,,,"))
-    assert problems == ["line 2: customerName: customerName is needed", "line 3: customerPhone: phone 9876543210 is also on line 2"]
+    assert problems == ["line 2: customerName: Customer name is needed", "line 3: customerPhone: phone 9876543210 is also on line 2"]
 
 
 def test_referrers_are_rows_of_the_file_earlier_or_later_and_come_first():

@@ -78,7 +78,7 @@ def test_print_sends_the_receipt_to_the_receipt_printer(qtbot, replica, data_dir
     assert any(line.startswith("Points earned") and line.endswith("3.00") for line in out.lines)  # General 3 %
     balance = Decimal(cards.find(replica, customer).points_balance) / 100
     assert any(line.startswith("Points balance now") and line.endswith(f"{balance:,.2f}") for line in out.lines)
-    assert newest["billId"][:18] in out.text
+    assert f"Bill {newest['billNumber']}" in out.text and newest["billNumber"] == "T1-000001"  # not its UUID
     assert out.barcodes == [("EAN13", customer)] and out.cuts == [0]
 
 

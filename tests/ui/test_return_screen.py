@@ -87,7 +87,7 @@ def test_recent_bills_opens_the_return_screen_of_the_chosen_bill(qtbot, replica,
     opened.everything_left()
     opened.confirm(ask=False)
     qtbot.addWidget(opened.slip)
-    assert recent.table.item(0, 5).text() == "part returned"
+    assert recent.table.item(0, 6).text() == "part returned"
 
 
 def test_a_reward_product_comes_back_on_the_same_screen(qtbot, replica, tmp_path: Path):

@@ -39,7 +39,8 @@ def test_rejections_and_flags_are_shown(qtbot, sqlite_central, tmp_path: Path):
     assert dialog.rejected.rowCount() == 1 and "DUPLICATE_CARD" in dialog.rejected.item(0, 3).text()
     qtbot.waitUntil(lambda: dialog.flags.rowCount() == 2, timeout=10_000)
     kinds = {dialog.flags.item(row, 0).text() for row in range(2)}
-    assert kinds == {"DUPLICATE_CUSTOMER", "MUTATION_REJECTED"}
+    assert kinds == {"Same customer twice", "Change refused"}  # in words; the codes in the tooltips
+    assert {dialog.flags.item(row, 0).toolTip() for row in range(2)} == {"DUPLICATE_CUSTOMER", "MUTATION_REJECTED"}
 
 
 def test_a_till_that_is_not_connected_says_so(qtbot, replica):

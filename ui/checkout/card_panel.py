@@ -71,10 +71,12 @@ class CardPanel(QFrame):
             self.replaced.setText(replaced_note(card.replaced_from, card.card_number))
             self.replaced.show()
         self.balance.setText(f"{figure(points(card.points_balance))} points")
-        expired = card.points_balance - card.available_points if card.points_balance > 0 else 0
         said = [expiry_line(points(card.expiring_points), card.next_expiry_at)]
-        if expired > 0:
-            said.append(f"{figure(points(expired))} points have expired and cannot be redeemed")
+        if card.expired_points > 0:
+            said.append(f"{figure(points(card.expired_points))} points have expired and cannot be redeemed")
+        if card.held_points > 0:
+            held = figure(points(card.held_points))
+            said.append(f"{held} points are held (a parked bill, or a payment not yet made elsewhere)")
         self.expiry.setText("; ".join(part for part in said if part))
         if card.tier:
             if card.next_tier and card.points_to_next_tier is not None and card.next_tier_at is not None:

@@ -1,5 +1,7 @@
-"""A customer's ledger, newest first, each movement in words with who did it
-(`history_words.describe`): loaded off the UI thread (a long history never freezes the till)."""
+"""A customer's points movements, newest first, each in words with who did it
+(`history_words.describe`, a bill by its short number "T1-000123"): loaded off the UI thread
+(a long history never freezes the till). What a movement refers to by id (a bill's UUID)
+is only in its tooltip: the columns a cashier reads fit the dialog as it opens."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pos_loyalty.services.cards import CardView
 from ui import background, messages
 from ui.style import figure
 
-COLUMNS = ("When", "What", "Points", "Balance", "Reference")
+COLUMNS = ("When", "What", "Points", "Balance")
 SHOWN = 500
 
 
@@ -51,12 +53,12 @@ class HistoryDialog(QDialog):
                 describe(row),  # in words, with who did it
                 figure(row["points"]),
                 figure(row["balanceAfter"]),
-                f"{row['referenceType']} {row['referenceId'] or ''}".strip(),
             )
+            reference = f" (bill id {row['referenceId']})" if row.get("billNumber") else ""
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column == 1:
-                    item.setToolTip(text)  # the whole sentence, where the column is too narrow for it
+                    item.setToolTip(text + reference)  # the whole sentence, and the bill's id
                 if column in (2, 3):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(index, column, item)

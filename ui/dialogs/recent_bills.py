@@ -1,4 +1,8 @@
-"""The newest bills at this till, and reversing one (with the manager's PIN, and a confirmation)."""
+"""The newest bills at this till, and reversing one (with the manager's PIN, and a confirmation).
+
+A bill is named by its short number at this till, its customer and amount ("T1-000123, Asha
+Rao, ₹1,234.50"); its id (a UUID) is only in the Bill cell's tooltip. The columns fit the
+dialog as it opens: each is as wide as what it holds, the customer's name takes the rest."""
 
 from __future__ import annotations
 
@@ -21,14 +25,16 @@ from PySide6.QtWidgets import (
 
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import Replica
-from pos_loyalty.services import bills
+from pos_loyalty.services import bill_names, bills, settings
 from ui import messages
 from ui.changes import BILL, Changes
 from ui.dialogs.return_bill import ReturnDialog
+from ui import style
 from ui.style import figure, keyed_button
 from ui.sync_status import ago
 
-COLUMNS = ("When", "Bill", "Card", "To pay", "Points", "State")
+COLUMNS = ("When", "Bill", "Card", "Customer", "To pay", "Points", "State")
+CUSTOMER, MONEY_AND_POINTS = 3, (4, 5)
 
 
 class RecentBillsDialog(QDialog):
@@ -55,7 +61,10 @@ class RecentBillsDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(CUSTOMER, QHeaderView.ResizeMode.Stretch)
+        self.currency = settings.read(replica)[settings.CURRENCY]
         self.note = QLabel(objectName="hint")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.reverse_button = keyed_button(buttons, "Reverse bill", "Ctrl+Z", self.reverse_selected)
@@ -79,19 +88,25 @@ class RecentBillsDialog(QDialog):
             redeemed = figure(bill["pointsRedeemed"])
             cells = (
                 ago(bill["finalizedAt"], now),
-                bill["billId"],
+                bill["billNumber"],
                 bill["cardNumber"] or "(no card)",
+                bill["customerName"] or "",
                 figure(bill["payable"]),
                 f"+{earned} / -{redeemed}",
                 "reversed" if bill["status"] == bills.REVERSED else ("part returned" if bill.get("returned") else ""),
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if column in (3, 4):
+                item.setToolTip(f"{self.said(bill)} (bill id {bill['billId']})")
+                if column in MONEY_AND_POINTS:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
         if self.rows:
             self.table.selectRow(0)
+
+    def said(self, bill: dict) -> str:
+        """The bill as the cashier names it: "T1-000123, Asha Rao, ₹1,234.50"."""
+        return bill_names.say(bill["billNumber"], bill["customerName"], bill["payable"], style.local(), self.currency)
 
     def return_selected(self) -> ReturnDialog | None:
         """Open the return screen of the chosen bill (the manager's PIN is asked on confirming)."""
@@ -119,20 +134,20 @@ class RecentBillsDialog(QDialog):
             asked = QMessageBox.question(
                 self,
                 "Reverse this bill?",
-                f"Reverse bill {bill['billId']}? Every point it earned or redeemed is put back; this cannot be undone.",
+                f"Reverse bill {self.said(bill)}? Every point it earned or redeemed is put back; this cannot be undone.",
             )
             if asked != QMessageBox.StandardButton.Yes:
                 return
         if not self.manager_ok():
             return
         try:
-            done = bills.reverse(self.replica, bill["billId"], performed_by=self.operator)
+            bills.reverse(self.replica, bill["billId"], performed_by=self.operator)
         except LoyaltyError as error:
             self.note.setText(error.message)
             return
         except Exception as error:
             messages.show(self, error)
             return
-        self.note.setText(f"Bill {bill['billId']} reversed: {len(done['rows'])} ledger rows written.")
+        self.note.setText(f"Bill {self.said(bill)} reversed: every point it earned or redeemed is put back.")
         self.changes.announce(BILL)
         self.load()

@@ -28,7 +28,7 @@ from pos_loyalty.replica.db import Replica
 from pos_loyalty.errors import InvalidInput
 from pos_loyalty.receipt_lines import return_slip
 from pos_loyalty.rules.returns import ReturnFigures, ReturnLineAsk, RewardAsk
-from pos_loyalty.services import returns
+from pos_loyalty.services import bill_names, returns, settings
 from ui import messages
 from ui import style
 from ui.changes import BILL, Changes
@@ -62,9 +62,11 @@ class ReturnDialog(QDialog):
         self.replica, self.bill_id, self.changes = replica, bill_id, changes
         self.operator, self.manager_ok, self.pharmacy, self.receipts = operator, manager_ok, pharmacy, receipts
         self.printer = printer
-        self.setWindowTitle(f"Return part of bill {bill_id[:18]}")
-        self.resize(760, 520)
         self.found = returns.returnable(replica, bill_id)
+        self.named = bill_names.named(replica, [bill_id]).get(bill_id)
+        self.said = self.named.said(style.local(), settings.read(replica)[settings.CURRENCY]) if self.named else bill_id
+        self.setWindowTitle(f"Return part of bill {self.said}")
+        self.resize(760, 520)
         self.lines = len(self.found.sold.lines)  # then one row per reward product of the bill
         self.table = QTableWidget(self.lines + len(self.found.sold.rewards), len(COLUMNS), objectName="returnLines")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -186,8 +188,9 @@ class ReturnDialog(QDialog):
             asked = QMessageBox.question(
                 self,
                 "Confirm this return?",
-                f"Give back {figure(shown['cashRefund'])} in cash; {figure(shown['pointsRefunded'])} points go back "
-                f"to the card and {figure(shown['pointsReversed'])} come off it. This cannot be undone.",
+                f"Return part of bill {self.said}: give back {figure(shown['cashRefund'])} in cash; "
+                f"{figure(shown['pointsRefunded'])} points go back to the card and {figure(shown['pointsReversed'])} "
+                "come off it. This cannot be undone.",
             )
             if asked != QMessageBox.StandardButton.Yes:
                 return
@@ -211,15 +214,18 @@ class ReturnDialog(QDialog):
             else (self.table.item(ask.line, 1).text(), "all")
             for ask in asked_lines
         ] + [(f"Reward {ask.reward_id}", str(ask.quantity)) for ask in asked_rewards]
-        text = return_slip_text(self.answer, returned, self.found.card_number, self.pharmacy)
+        number = self.named.number if self.named else None
+        answer = {**self.answer, "billNumber": number} if number else self.answer
+        text = return_slip_text(answer, returned, self.found.card_number, self.pharmacy)
         self.slip = SlipDialog(
-            f"Return slip: bill {self.bill_id[:8]}",
+            f"Return slip: bill {number or self.bill_id[:8]}",
             text,
             self.receipts / f"return-{self.answer['returnId']}.pdf",
             self.parentWidget(),
             printer=self.printer,
             slip=lambda width: return_slip(
-                self.answer, returned, self.found.card_number, self.pharmacy, width=width, formats=style.local()
+                answer, returned, self.found.card_number, self.pharmacy, width=width, formats=style.local(),
+                bill_number=number,
             ),
         )
         self.accept()

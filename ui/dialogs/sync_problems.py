@@ -5,6 +5,10 @@ Each rejected change is said in words with the service's reason, and the manager
 with it here: **Send again** (after the service was upgraded to take it) or **Settle**
 (leave it unsent, with a note, and optionally put points right with an adjustment).
 Both are recorded with the manager's name (`pos_loyalty/services/rejections.py`).
+
+A bill is named by its short number at this till ("T1-000123, Asha Rao, ₹1,234.50"), a flag
+by what it means; ids and codes are in the tooltips. The columns fit the dialog as it opens:
+the short ones as wide as what they hold, the sentences share the rest and wrap.
 """
 
 from __future__ import annotations
@@ -28,11 +32,22 @@ from PySide6.QtWidgets import (
 
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import Replica
-from pos_loyalty.services import central_link, rejections
-from ui import background
+from pos_loyalty.services import bill_names, central_link, rejections, settings
+from ui import background, style
+
+#: The central service's flags (`central/store/flags.py`) as a manager says them.
+FLAG_WORDS = {
+    "OVERDRAFT": "Overdraft",
+    "RULES_MISMATCH": "Rules did not match",
+    "DUPLICATE_CUSTOMER": "Same customer twice",
+    "REFERRER_UNKNOWN": "Unknown referrer",
+    "CONFIG_CONFLICT": "Configuration conflict",
+    "MUTATION_REJECTED": "Change refused",
+}
 
 
-def _table(name: str, headings: tuple[str, ...], rows: list[tuple[str, ...]]) -> QTableWidget:
+def _table(name: str, headings: tuple[str, ...], rows: list[tuple[str, ...]], sentences: int = 1) -> QTableWidget:
+    """The last `sentences` columns share the width left and wrap; the others fit what they hold."""
     table = QTableWidget(len(rows), len(headings), objectName=name)
     table.setHorizontalHeaderLabels(headings)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -41,16 +56,20 @@ def _table(name: str, headings: tuple[str, ...], rows: list[tuple[str, ...]]) ->
     table.setWordWrap(True)
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setSectionResizeMode(len(headings) - 1, QHeaderView.ResizeMode.Stretch)
+    for column in range(len(headings) - sentences, len(headings)):
+        table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
     _fill(table, rows)
     return table
 
 
-def _fill(table: QTableWidget, rows: list[tuple[str, ...]]) -> None:
+def _fill(table: QTableWidget, rows: list[tuple[str, ...]], tips: list[str] | None = None) -> None:
     table.setRowCount(len(rows))
     for row, cells in enumerate(rows):
         for column, text in enumerate(cells):
-            table.setItem(row, column, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            if tips and tips[row]:
+                item.setToolTip(tips[row])
+            table.setItem(row, column, item)
     table.resizeRowsToContents()
 
 
@@ -95,7 +114,7 @@ class SyncProblemsDialog(QDialog):
         self.waiting: list[dict[str, Any]] = []
         self.heading = QLabel(objectName="rejectedHeading")
         self.heading.setWordWrap(True)
-        self.rejected = _table("rejected", ("#", "When", "What", "Why the central service refused it"), [])
+        self.rejected = _table("rejected", ("#", "When", "What", "Why the central service refused it"), [], sentences=2)
         self.outcome = QLabel(objectName="outcome")
         self.outcome.setWordWrap(True)
         self.resend_button = QPushButton("Send &again", objectName="resend", clicked=self.resend)
@@ -107,6 +126,7 @@ class SyncProblemsDialog(QDialog):
         actions.addWidget(self.settle_button)
         actions.addStretch(1)
         self.flags = _table("flags", ("Flag", "Card", "Bill", "What"), [])
+        self.currency = settings.read(replica)[settings.CURRENCY]
         self.flags_note = QLabel(objectName="hint")
         self.flags_note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -128,7 +148,10 @@ class SyncProblemsDialog(QDialog):
         else:
             self.flags_note.setText("Asking the central service…")
             background.run(
-                lambda: _fetch_flags(central.url, central.token), self.show_flags, self.flags_unavailable, owner=self
+                lambda: _named(replica, _fetch_flags(central.url, central.token)),
+                self.show_flags,
+                self.flags_unavailable,
+                owner=self,
             )
 
     # --- rejected changes -------------------------------------------------------------------
@@ -212,12 +235,30 @@ class SyncProblemsDialog(QDialog):
 
     # --- flags ------------------------------------------------------------------------------
 
-    def show_flags(self, flags: list[dict[str, Any]]) -> None:
-        _fill(self.flags, [(f["kind"], f.get("cardNumber") or "", f.get("billId") or "", f["message"]) for f in flags])
+    def show_flags(self, named: tuple[list[dict[str, Any]], dict[str, bill_names.BillName]]) -> None:
+        flags, bills = named
+        _fill(
+            self.flags,
+            [(FLAG_WORDS.get(f["kind"], f["kind"]), f.get("cardNumber") or "", self._bill(f, bills), f["message"]) for f in flags],
+            [f"{f['kind']}" + (f", bill id {f['billId']}" if f.get("billId") else "") for f in flags],
+        )
         self.flags_note.setText("" if flags else "No flags.")
+
+    def _bill(self, flag: dict[str, Any], bills: dict[str, bill_names.BillName]) -> str:
+        """The flag's bill: "T1-000123, Asha Rao, ₹1,234.50", or the start of another till's bill's id."""
+        bill_id = flag.get("billId")
+        if not bill_id:
+            return ""
+        known = bills.get(bill_id)
+        return known.said(style.local(), self.currency) if known else (bill_id if len(bill_id) <= 12 else bill_id[:8] + "…")
 
     def flags_unavailable(self, error: Exception) -> None:
         self.flags_note.setText(f"The central service's flags could not be read now ({error}).")
+
+
+def _named(replica: Replica, flags: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, bill_names.BillName]]:
+    """The flags, and the names of this till's bills they are about."""
+    return flags, bill_names.named(replica, [f["billId"] for f in flags if isinstance(f.get("billId"), str)])
 
 
 def _fetch_flags(url: str, token: str) -> list[dict[str, Any]]:
