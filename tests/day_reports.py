@@ -28,3 +28,45 @@ def busy_day(replica: Replica) -> dict[str, str]:
     wrong = sell("ravi", None, (1, "10.00"))
     bills.reverse(replica, wrong, performed_by="manager")
     return {"asha": asha_card}
+
+
+def printed_figures(lines: list[str]) -> dict[str, dict[str, str]]:
+    """A day report as the receipt printer printed it (decoded lines): each block's rows,
+    {"asha": {"Bills": "2", ...}, ..., "ALL CASHIERS": {...}}; a row whose figure went onto
+    the next line is read from there. A cashier's block also has "Figures not listed" when
+    it says its other figures are 0."""
+    blocks: dict[str, dict[str, str]] = {}
+    block: dict[str, str] | None = None
+    for index, line in enumerate(lines):
+        if line.startswith("Cashier: ") or line == "ALL CASHIERS":
+            block = blocks.setdefault(line.removeprefix("Cashier: "), {})
+        elif block is not None and line.startswith("  ") and not line.startswith("   "):
+            label, _gap, figure = line.strip().rpartition("  ")
+            if not label:  # the label alone: its figure is flush right on the next line
+                label, figure = line.strip(), lines[index + 1].strip()
+            block[label.strip()] = figure
+        elif block is not None and line == "Figures not listed: 0":
+            block["Figures not listed"] = "0"
+        elif line.startswith(("-----", "=====")):
+            block = None
+    return blocks
+
+
+def assert_every_figure_printed(blocks: dict[str, dict[str, str]], report) -> None:  # type: ignore[no-untyped-def]
+    """Every figure of `report` (`day_report.report(...)`) is on the printout as the terminal
+    writes it (en_IN grouping): each cashier's that are not 0 (and the block says the rest are
+    0), and all of the whole till's."""
+    from pos_loyalty import formatting
+    from pos_loyalty.day_figures import COUNT, FIELDS
+
+    def written(field, figures) -> str:  # type: ignore[no-untyped-def]
+        value = figures.value(field)
+        return str(value) if field.kind == COUNT else formatting.number(value)
+
+    assert list(blocks) == [*(c.name for c in report.cashiers), "ALL CASHIERS"]
+    for cashier in report.cashiers:
+        shown = blocks[cashier.name]
+        expected = {f.short: written(f, cashier.figures) for f in FIELDS if cashier.figures.value(f)}
+        zeros = len(expected) < len(FIELDS)
+        assert shown == {**expected, **({"Figures not listed": "0"} if zeros else {})}, cashier.name
+    assert blocks["ALL CASHIERS"] == {f.short: written(f, report.total) for f in FIELDS}

@@ -12,7 +12,7 @@ from typing import Any
 from pos_loyalty.amounts import points
 from pos_loyalty.services.cards import CardView
 from ui.checkout.shown import ShownBill
-from ui.style import figure
+from ui.style import figure, money
 
 MAX_LINES = 8  # the newest lines shown; older ones are counted ("3 earlier lines")
 WELCOME_LINE = "Show your loyalty card to earn points on every bill"
@@ -90,8 +90,8 @@ def bill_said(shown: ShownBill) -> BillSaid:
             totals.append((label, _minus(quote[key])))
     redemption = []
     if _nonzero(quote["pointsRedeemed"]):
-        paying, worth = figure(quote["pointsRedeemed"]), figure(quote["amountDeducted"])
-        redemption.append(f"Paying {paying} points = {currency}{worth}")
+        paying = figure(quote["pointsRedeemed"])
+        redemption.append(f"Paying {paying} points = {money(quote['amountDeducted'], currency)}")
     elif card is not None and _nonzero(quote.get("maxRedeemablePoints")):
         redemption.append(f"You may use up to {figure(quote['maxRedeemablePoints'])} points")
     if _nonzero(quote.get("rewardPoints")):
@@ -108,7 +108,7 @@ def bill_said(shown: ShownBill) -> BillSaid:
         earlier=f"{earlier} earlier line{'s' if earlier > 1 else ''}" if earlier > 0 else "",
         totals=totals,
         redemption="\n".join(redemption),
-        payable=f"{currency}{figure(quote['payable'])}",
+        payable=money(quote["payable"], currency),
         earn=earn,
         promotions=list(shown.promotions) if card is not None and earn else [],
     )

@@ -158,7 +158,7 @@ class MainWindow(QMainWindow):
     def show_parked(self) -> None:
         from ui.dialogs.parked import ParkedDialog
 
-        dialog = ParkedDialog(self.replica, self)
+        dialog = ParkedDialog(self.replica, self, currency=self.currency)
         if dialog.exec() and dialog.chosen is not None:
             if self.checkout.draft.has_items():
                 self.park()
@@ -313,7 +313,7 @@ class MainWindow(QMainWindow):
         from ui.dialogs.day_report import DayReportDialog
 
         if self._manager("The end of day report is for the manager."):
-            DayReportDialog(self.replica, self.data_dir, self).exec()
+            DayReportDialog(self.replica, self.data_dir, self, printer=self.receipt_printer).exec()
 
     def show_help(self) -> None:
         from ui.dialogs.help import HelpDialog

@@ -47,6 +47,12 @@ def figure(value: object) -> str:
     return _local.number(Decimal(value) if isinstance(value, int) else value)
 
 
+def money(value: object, currency: str) -> str:
+    """An amount with the pharmacy's currency sign where its locale puts it: '₹1,23,456.50' in
+    en_IN (an int is a whole figure, as in `figure`)."""
+    return _local.money(Decimal(value) if isinstance(value, int) else value, currency)
+
+
 def when(moment: object) -> str:
     """A stored (UTC) time in the pharmacy's zone: '03 Dec 2026, 17:45 IST'."""
     return _local.when(moment)  # type: ignore[arg-type]

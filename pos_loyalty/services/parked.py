@@ -32,6 +32,7 @@ class Parked:
     id: int
     label: str
     created_at: datetime
+    document: dict[str, Any]  # the bill as parked (`park`'s document): what the list shows of it
 
 
 def park(replica: Replica, document: dict[str, Any], label: str) -> int:
@@ -50,8 +51,10 @@ def park(replica: Replica, document: dict[str, Any], label: str) -> int:
 
 def parked(replica: Replica) -> list[Parked]:
     with replica.reading() as uow:
-        rows = uow.connection.execute(select(ParkedBill.id, ParkedBill.label, ParkedBill.created_at).order_by(ParkedBill.id))
-        return [Parked(row.id, row.label, row.created_at) for row in rows]
+        rows = uow.connection.execute(
+            select(ParkedBill.id, ParkedBill.label, ParkedBill.created_at, ParkedBill.document).order_by(ParkedBill.id)
+        )
+        return [Parked(row.id, row.label, row.created_at, jsonio.loads(row.document)) for row in rows]
 
 
 def resume(replica: Replica, parked_id: int) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""`pos-loyalty report day`: the end-of-day report as a table, a JSON document and an A4 PDF."""
+"""`pos-loyalty report day`: the end-of-day report as a table, a JSON document, an A4 PDF, and
+(--print) on the till's receipt printer, a real one on 127.0.0.1 that keeps what it is sent."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from decimal import Decimal
 
 from cli import render
 from cli_runs import SCRIPT, in_process
-from day_reports import busy_day
+from day_reports import assert_every_figure_printed, busy_day, printed_figures
+from escpos_bytes import decode
 from pos_loyalty.services import day_report
+from receipt_printers import closed_port
 
 
 def test_the_json_is_the_report_of_today_per_cashier(capsys, replica, data_dir):
@@ -79,3 +82,37 @@ def test_out_writes_the_pdf_where_the_command_was_started(replica, data_dir, tmp
     assert json.loads(done.stdout)["file"] == "reports/today.pdf"
     assert written.read_bytes().startswith(b"%PDF-") and written.stat().st_size > 5000
     assert done.stderr == ""
+
+
+def test_print_sends_the_report_to_the_receipt_printer(capsys, replica, data_dir, tcp_printer):
+    busy_day(replica)
+    code, _out, err = in_process(capsys, data_dir, "report", "day", "--print")
+    assert code == 2 and "This till has no receipt printer set up: pos-loyalty devices setup-printer" in err
+    assert tcp_printer.jobs == []  # nothing was sent anywhere
+
+    code, _out, err = in_process(capsys, data_dir, "devices", "setup-printer", "--network", tcp_printer.address,
+                                 "--width", "32", "--no-check")
+    assert code == 0, err
+    code, out, err = in_process(capsys, data_dir, "report", "day", "--print")
+    assert code == 0, err
+    assert out.startswith("End of day report, Pharmacy: ")  # the table on the terminal, as without --print
+    assert out.rstrip().endswith(f"on the receipt printer at {tcp_printer.address}.")
+    printed = decode(tcp_printer.wait_for_jobs(1)[0])
+    assert all(len(line) <= 32 for line in printed.lines) and printed.cuts == [0]
+    assert_every_figure_printed(printed_figures(printed.lines), day_report.report(replica))
+
+    yesterday = (day_report.today(replica) - timedelta(days=1)).isoformat()
+    code, out, err = in_process(capsys, data_dir, "report", "day", "--date", yesterday, "--print", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["printed"] is True and doc["printer"]["address"] == tcp_printer.address and doc["cashiers"] == []
+    assert "Nothing was recorded at this till on that day." in " ".join(decode(tcp_printer.wait_for_jobs(2)[1]).lines)
+
+
+def test_a_printer_that_cannot_print_exits_1_and_says_why(capsys, replica, data_dir):
+    nobody = f"127.0.0.1:{closed_port()}"
+    code, _out, err = in_process(capsys, data_dir, "devices", "setup-printer", "--network", nobody, "--no-check")
+    assert code == 0, err
+    code, _out, err = in_process(capsys, data_dir, "report", "day", "--print")
+    assert code == 1 and f"The receipt printer at {nobody} is not reachable (connection refused)" in err
+    assert "Traceback" not in err

@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from day_reports import assert_every_figure_printed, busy_day, printed_figures
 from devices.printer_settings import NETWORK, SERIAL, USB, chosen
 from devices.thermal import PaperOut, PrinterUnavailable, ThermalPrinter, printable
 from escpos_bytes import decode
+from pos_loyalty import formatting
+from pos_loyalty.day_figures import day_in_words
+from pos_loyalty.day_report_lines import day_report_slip
 from pos_loyalty.receipt_lines import receipt_slip, return_slip
 from pos_loyalty.rules.programme import local_date
 from pos_loyalty.rules.returns import ReturnLineAsk
-from pos_loyalty.services import bills, cards, configuration, demo, returns
+from pos_loyalty.services import bills, cards, configuration, day_report, demo, returns
 from receipt_printers import LOW, NONE, PAPER_QUESTION, closed_port
 from support import make_bill
 
@@ -146,3 +150,35 @@ def test_the_check_says_ready_or_paper_low_and_a_silent_printer_still_prints(tcp
 def test_a_row_with_a_sign_the_printer_lacks_keeps_its_width():
     assert printable("TO PAY" + " " * 28 + "₹1,234.00", 42) == ["TO PAY" + " " * 26 + "Rs1,234.00"]
     assert printable("Points balance now   1,000.00", 20) == ["Points balance now", "  1,000.00"]
+
+
+@pytest.mark.parametrize("width", [32, 42, 48])
+def test_the_day_report_prints_every_figure_of_the_terminals_and_is_cut(replica, tcp_printer, width):
+    busy_day(replica)
+    report = day_report.report(replica)
+    printer = ThermalPrinter(chosen(NETWORK, tcp_printer.address, width=str(width)))
+    printer.print_slip(day_report_slip(report, printer.width, formatting.Local()))
+
+    out = decode(tcp_printer.wait_for_jobs(1)[0])
+    assert all(len(line) <= width for line in out.lines)
+    assert out.lines[0].strip() == "PHARMACY" and out.lines[1].strip() == "END OF DAY REPORT"
+    assert out.bold[:2] == out.lines[:2] and "ALL CASHIERS" in out.bold
+    assert [line for line in out.bold if line.startswith("Cashier: ")] == ["Cashier: asha", "Cashier: manager", "Cashier: ravi"]
+    assert out.lines[2].strip() == day_in_words(report.day)
+    assert "The day is not over: these are its figures so far." in " ".join(out.lines)
+    blocks = printed_figures(out.lines)
+    assert_every_figure_printed(blocks, report)
+    assert blocks["ALL CASHIERS"]["Money paid"] == "2,214.50"  # 1,264.50 (asha) + 950.00 (ravi)
+    assert blocks["ravi"]["Cash back"] == "240.00" and blocks["manager"]["Bills reversed"] == "1"
+    assert out.barcodes == [] and out.cuts == [0] and out.commands[-1] == ("cut", 0)
+
+
+def test_a_day_with_nothing_done_prints_its_zeros_on_a_serial_printer(replica, pty_printer):
+    report = day_report.report(replica)
+    ThermalPrinter(chosen(SERIAL, str(pty_printer.link), width="32")).print_slip(day_report_slip(report, 32))
+    out = decode(pty_printer.wait_for(b"\x1dV"))
+    assert "Nothing was recorded at this till on that day." in " ".join(out.lines)
+    blocks = printed_figures(out.lines)
+    assert list(blocks) == ["ALL CASHIERS"] and set(blocks["ALL CASHIERS"].values()) == {"0", "0.00"}
+    assert_every_figure_printed(blocks, report)
+    assert out.cuts == [0]

@@ -1,5 +1,5 @@
-"""The receipt printer at the counter: Print sends the receipt and the return slip to the
-thermal printer when one is set up, its state is in the status bar, and when it cannot print
+"""The receipt printer at the counter: Print sends the receipt and the return slip (and the
+day report's Print on receipt printer, the day report) to the thermal printer when one is set up, its state is in the status bar, and when it cannot print
 the slip is saved as a PDF and the cashier is told why. Real windows, a real replica, a real
 printer socket on 127.0.0.1; the UI thread never waits on the printer."""
 
@@ -12,12 +12,14 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 
 from counter_keys import answer_dialog, press, ring_up, scan, shown_window
+from day_reports import assert_every_figure_printed, busy_day, printed_figures
 from devices.printer_settings import NETWORK, chosen
 from escpos_bytes import decode
-from pos_loyalty.services import bills, cards
+from pos_loyalty.services import bills, cards, day_report
 from receipt_printers import NONE, closed_port
 from support import make_bill
 from ui.changes import Changes
+from ui.dialogs.day_report import DayReportDialog
 from ui.dialogs.receipt import SlipDialog
 from ui.dialogs.return_bill import ReturnDialog
 from ui.receipt_printer import NO_PAPER, READY, UNREACHABLE, ReceiptPrinter
@@ -148,3 +150,81 @@ def test_at_42_characters_the_paper_receipt_is_the_screen_receipt(replica, custo
     paper = receipt_slip(done.result, "Asha Rao", "Test Pharmacy", width=42, currency="₹", promotions={},
                          formats=style.local())
     assert paper.lines == screen.splitlines()
+
+
+def test_ctrl_d_prints_the_day_report_on_the_receipt_printer(qtbot, replica, data_dir, tcp_printer, manager_unlocked):
+    busy_day(replica)
+    window = window_with(qtbot, replica, data_dir, printer_on(tcp_printer.address))
+    qtbot.waitUntil(lambda: window.printer_state.text() == READY, timeout=5000)
+    notes: list[str] = []
+
+    def respond(dialog) -> None:  # type: ignore[no-untyped-def]
+        def ready() -> None:
+            if dialog.report is None:
+                QTimer.singleShot(20, ready)
+                return
+            assert dialog.slip_button.isVisible() and dialog.slip_button.text() == "Print on receipt printer (Ctrl+T)"
+            dialog.slip_button.click()
+            said()
+
+        def said() -> None:
+            if dialog.note.text().startswith("Printing"):
+                QTimer.singleShot(20, said)
+            else:
+                notes.append(dialog.note.text())
+                dialog.accept()
+
+        ready()
+
+    answer_dialog(respond)
+    press(window, "Ctrl+D")
+    qtbot.waitUntil(lambda: bool(notes), timeout=10_000)
+    report = day_report.report(replica)
+    assert notes == [f"The report of {report.day} was printed on the receipt printer."]
+    [job] = printed_jobs(tcp_printer)
+    out = decode(job)
+    assert out.lines[1].strip() == "END OF DAY REPORT" and all(len(line) <= 42 for line in out.lines)
+    assert_every_figure_printed(printed_figures(out.lines), report)
+    assert out.barcodes == [] and out.cuts == [0]
+
+
+def test_the_day_report_printer_not_reachable_is_said_and_without_one_there_is_no_such_button(qtbot, replica, data_dir):
+    dialog = DayReportDialog(replica, data_dir, printer=printer_on(f"127.0.0.1:{closed_port()}"))
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.report is not None, timeout=5000)
+    dialog.print_on_receipt_printer()
+    qtbot.waitUntil(lambda: not dialog.note.text().startswith("Printing"), timeout=10_000)
+    assert "is not reachable (connection refused)" in dialog.note.text()
+    assert dialog.note.text().endswith("The report was not printed: try again, or Save PDF (Ctrl+S).")
+    assert dialog.slip_button.isEnabled()
+
+    plain = DayReportDialog(replica, data_dir, printer=ReceiptPrinter(None))  # a till with no thermal printer
+    qtbot.addWidget(plain)
+    plain.show()
+    assert not plain.slip_button.isVisible() and plain.print_button.isVisible()
+
+
+def test_f10_a_return_and_its_slip_printed_from_the_counter(qtbot, replica, data_dir, customer, tcp_printer,
+                                                            manager_unlocked):
+    """The whole way a cashier goes: F10, the bill, everything back, the manager, Print."""
+    window = window_with(qtbot, replica, data_dir, printer_on(tcp_printer.address))
+    finalize_with_print(qtbot, window, customer)  # the sale's own receipt first
+    notes: list[str] = []
+
+    def in_recent_bills(recent) -> None:  # type: ignore[no-untyped-def]
+        returning = recent.return_selected()
+        returning.everything_left()
+        returning.confirm(ask=False)  # the manager's PIN was just given
+        slip = returning.slip
+        recent.accept()
+        print_then_close(notes)(slip)
+
+    answer_dialog(in_recent_bills)
+    press(window, "F10")
+    qtbot.waitUntil(lambda: bool(notes), timeout=10_000)
+    assert notes == ["Printed on the receipt printer."]
+    sale, back = (decode(job) for job in printed_jobs(tcp_printer))
+    assert any(line.startswith("TO PAY") for line in sale.lines)
+    cash = bills.recent(replica, limit=1)[0]["payable"]
+    assert "RETURN" in back.bold[1] and any(line.startswith("CASH BACK") and line.endswith(f"{cash:,.2f}") for line in back.lines)
+    assert back.barcodes == [("EAN13", customer)] and back.cuts == [0]

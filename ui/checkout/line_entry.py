@@ -3,6 +3,13 @@
 The amount may be `250.00` or a quantity times a unit price, `2x125.00`. A category is
 found by its number or by the start of its name ("med" -> Medicines); anything else is
 said next to the field and nothing is added.
+
+What the typed category stands for is said beside it as it is typed ("3 Medicines"), in a
+label, not in a completer's pop-up list: a pop-up is a window of its own, and opening and
+closing it moves the keyboard focus between windows a moment after the key that caused it,
+so a fast typist's or a scanner's "med<Tab>250<Enter>" lost keys to it or put them in the
+wrong field (and the window's focus was gone afterwards). With no window opening, every key
+goes to the field that has the focus when Qt delivers it, in the order it was typed.
 """
 
 from __future__ import annotations
@@ -10,14 +17,15 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from PySide6.QtCore import QStringListModel, Qt, Signal
-from PySide6.QtWidgets import QCompleter, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from pos_loyalty.amounts import MONEY_PLACES, QUANTITY_PLACES, parse_money, parse_scaled, to_decimal
 from pos_loyalty.errors import InvalidInput
 from pos_loyalty.rules.config import LoyaltyConfig
 from ui.bill_draft import Line
 
+MATCHES_SHOWN = 4  # categories named in the hint while the typed name could be several
 _UNITS = re.compile(r"\s*(?P<quantity>[0-9.]+)\s*[xX*×]\s*(?P<price>[0-9.]+)\s*")
 
 
@@ -32,25 +40,25 @@ class LineEntry(QWidget):
         self.amount = QLineEdit(objectName="amountField")
         self.amount.setPlaceholderText("Amount, or 2x125.00")
         self.problem = QLabel(objectName="problem")
-        self._names = QStringListModel()
-        completer = QCompleter(self._names, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.category.setCompleter(completer)
+        self.match = QLabel(objectName="hint")  # what the typed category stands for: "3 Medicines"
         row = QHBoxLayout()
         row.addWidget(self.category, 3)
         row.addWidget(self.amount, 2)
+        said = QHBoxLayout()
+        said.addWidget(self.match)
+        said.addWidget(self.problem, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
-        layout.addWidget(self.problem)
+        layout.addLayout(said)
+        self.category.textChanged.connect(self._say_match)
         self.category.returnPressed.connect(self._category_entered)
         self.amount.returnPressed.connect(self._add)
         self._config = LoyaltyConfig()
 
     def set_config(self, config: LoyaltyConfig) -> None:
         self._config = config
-        self._names.setStringList([f"{cid} {name}" for cid, name in sorted(self._categories().items())])
+        self._say_match(self.category.text())
 
     def _categories(self) -> dict[int, str]:
         names = {d.category_id: d.category_name for d in self._config.category_discounts}
@@ -93,20 +101,35 @@ class LineEntry(QWidget):
         self.start()  # first: what the screen says about the new line must not be wiped
         self.line_entered.emit(line)
 
-    def _category_id(self) -> int:
-        text = self.category.text().strip()
+    def _say_match(self, text: str) -> None:
+        """Beside the field: the category the text stands for, or the ones it could be."""
+        matches = self._candidates(text) if text.strip() else []
+        names = self._categories()
+        shown = ", ".join(f"{cid} {names.get(cid) or self._config.category_name(cid)}" for cid in matches[:MATCHES_SHOWN])
+        more = len(matches) - MATCHES_SHOWN
+        self.match.setText(shown + (f" and {more} more" if more > 0 else ""))
+
+    def _candidates(self, text: str) -> list[int]:
+        """The categories `text` may mean: the one of its number, else those whose name is
+        it, else those whose name contains it ("med" -> Medicines)."""
+        text = text.strip()
         first = text.split(" ", 1)[0]
         if first.isascii() and first.isdigit():  # 0-9 only: str.isdigit takes '²', which int() refuses
             category_id = int(first) if len(first) <= 10 else None
-            if category_id is None or not self._config.knows_category(category_id):
-                raise InvalidInput("category", f"There is no category {first[:12]} at this pharmacy")
-            return category_id
+            return [category_id] if category_id is not None and self._config.knows_category(category_id) else []
         wanted = text.lower()
         names = self._categories()
-        exact = [cid for cid, name in names.items() if name.lower() == wanted]
-        matches = exact or [cid for cid, name in names.items() if wanted in name.lower()]
+        exact = [cid for cid, name in sorted(names.items()) if name.lower() == wanted]
+        return exact or [cid for cid, name in sorted(names.items()) if wanted in name.lower()]
+
+    def _category_id(self) -> int:
+        text = self.category.text().strip()
+        matches = self._candidates(text)
         if len(matches) == 1:
             return matches[0]
+        first = text.split(" ", 1)[0]
+        if first.isascii() and first.isdigit():
+            raise InvalidInput("category", f"There is no category {first[:12]} at this pharmacy")
         if not matches:
             raise InvalidInput("category", f"No category is called {text!r}")
         raise InvalidInput("category", f"{text!r} could be several categories: type more of the name, or its number")

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from pos_loyalty import errors
 from pos_loyalty.errors import InvalidInput, LoyaltyError
@@ -91,13 +91,18 @@ class CheckoutScreen(QWidget):
         self.card_panel = CardPanel()
         self.entry = LineEntry()
         self.lines = LinesTable()
-        self.totals = TotalsPanel()
+        self.totals = TotalsPanel(currency)
         self.notice = QLabel(objectName="hint")
-        left = QVBoxLayout()
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
         for widget in (self.scan, self.card_panel, self.entry, self.lines, self.notice):
-            left.addWidget(widget)
+            column.addWidget(widget)
+        # Both sides take their share of the width (3:2), never what their contents ask: the
+        # totals stay put while lines, wrapped notes and long amounts come and go.
+        left.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 3)
+        layout.addWidget(left, 3)
         layout.addWidget(self.totals, 2)
 
         self.scan.submitted.connect(self.find_card)

@@ -4,6 +4,11 @@ inputs, the points reward products take, and the promotions running on the bill.
 A rule's refusal (too few points, over the cap, offline limit, a reward without a card...)
 is shown next to the figure it is about, in the core's own sentence, and finalizing waits
 until it is fixed.
+
+The panel keeps its place and size while the bill grows: its width is a share of the window
+(the checkout's layout), never its contents' (a long promotion wraps, a big amount fits the
+width kept for it), and "To pay" always shows the currency sign in the pharmacy's locale,
+from the first moment, card or no card.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QVBoxLayout
 
-from ui.style import figure
+from ui.style import figure, money
+
+MIN_WIDTH = 380  # pixels: "₹99,99,999.99" in the big type, and the redeem row
 
 
 def _minus(value: object) -> str:
@@ -34,9 +41,13 @@ class TotalsPanel(QFrame):
     redeem_max_requested = Signal()
     finalize_requested = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, currency: str = "") -> None:
         super().__init__()
         self.setObjectName("panel")
+        self.currency = currency
+        # The width the checkout gives it (a share of the window), whatever its figures say.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(MIN_WIDTH)
         self.gross, self.member_discount, self.flat_amount, self.points_amount, self.reward_points = (_amount() for _ in range(5))
         self.payable = QLabel(objectName="payable")
         self.payable.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -87,11 +98,13 @@ class TotalsPanel(QFrame):
         self.finalize.clicked.connect(self.finalize_requested)
         self.show_quote(None)
 
-    def show_quote(self, quote: dict[str, Any] | None, currency: str = "") -> None:
+    def show_quote(self, quote: dict[str, Any] | None, currency: str | None = None) -> None:
+        if currency is not None:
+            self.currency = currency
         if quote is None:
             for label in (self.gross, self.member_discount, self.flat_amount, self.points_amount, self.reward_points, self.earned):
                 label.clear()
-            self.payable.setText(f"{currency}0.00")
+            self.payable.setText(money(0, self.currency))
             return
         self.gross.setText(figure(quote["billAmount"]))
         self.member_discount.setText(_minus(quote["categoryDiscount"]))
@@ -99,7 +112,7 @@ class TotalsPanel(QFrame):
         self.points_amount.setText(_minus(quote["amountDeducted"]))
         rewards = quote.get("rewardPoints") or "0"
         self.reward_points.setText(f"{figure(rewards)} points" if Decimal(rewards) else "")
-        self.payable.setText(f"{currency}{figure(quote['payable'])}")
+        self.payable.setText(money(quote["payable"], self.currency))
         if quote.get("cardNumber") is None:
             self.earned.setText("No card: no points on this bill")
             return

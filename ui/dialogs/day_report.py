@@ -1,11 +1,14 @@
 """The end-of-day report at the counter (the manager's, Ctrl+D): a day, the figures of each
-cashier and of all of them, Save PDF and Print.
+cashier and of all of them, Save PDF and Print; with a thermal receipt printer set up, Print on
+receipt printer too.
 
 The day is typed YYYY-MM-DD (Enter shows it), or stepped with Alt+Left and Alt+Right (Alt+Home:
 today). The core works the report out (`services.day_report`) off the UI thread; this dialog
 only lays its table out. Save PDF (Ctrl+S) writes `DATA_DIR/reports/end-of-day-DAY.pdf` and
 says where; Print (Ctrl+P) draws the same page on the system's printer, or saves the PDF
-when this computer has no printer.
+when this computer has no printer. Print on receipt printer (Ctrl+T) sends the report laid out
+for its paper (`pos_loyalty/day_report_lines.py`) to the till's receipt printer off the UI
+thread (`ui/receipt_printer.py`); if it cannot print, the note says why and Save PDF still works.
 """
 
 from __future__ import annotations
@@ -22,20 +25,25 @@ from PySide6.QtWidgets import (
 )
 
 from devices import day_report_pdf
+from pos_loyalty.day_report_lines import day_report_slip
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.services import day_report
 from pos_loyalty.services.day_report import DayReport
-from ui import background, messages
+from ui import background, messages, style
+from ui.receipt_printer import ReceiptPrinter
 from ui.style import figure, keyed_button
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 class DayReportDialog(QDialog):
-    def __init__(self, replica: Replica, data_dir: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, replica: Replica, data_dir: Path, parent: QWidget | None = None, *, printer: ReceiptPrinter | None = None
+    ) -> None:
         super().__init__(parent)
         self.replica, self.folder = replica, Path(data_dir) / "reports"
+        self.printer = printer if printer is not None and printer.printer is not None else None
         self.report: DayReport | None = None
         self._asked: date | None = None  # the day whose report is being worked out
         self.setWindowTitle("End of day report")
@@ -54,8 +62,10 @@ class DayReportDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.save_button = keyed_button(buttons, "Save PDF", "Ctrl+S", self.save_pdf)
         self.print_button = keyed_button(buttons, "Print", "Ctrl+P", self.print_report)
+        self.slip_button = keyed_button(buttons, "Print on receipt printer", "Ctrl+T", self.print_on_receipt_printer)
+        self.slip_button.setVisible(self.printer is not None)  # only where a thermal printer is set up
         buttons.rejected.connect(self.accept)
-        for button in (self.save_button, self.print_button):
+        for button in (self.save_button, self.print_button, self.slip_button):
             button.setAutoDefault(False)
             button.setEnabled(False)
         buttons.button(QDialogButtonBox.StandardButton.Close).setAutoDefault(False)
@@ -111,6 +121,7 @@ class DayReportDialog(QDialog):
         self._fill(day_report.table(made))
         for button in (self.save_button, self.print_button):
             button.setEnabled(True)
+        self.slip_button.setEnabled(self.printer is not None)
 
     def _failed(self, asked: date | None, error: Exception) -> None:
         if asked != self._asked:
@@ -178,6 +189,26 @@ class DayReportDialog(QDialog):
         finally:
             painter.end()
         self.note.setText(f"The report of {self.report.day} was sent to the printer.")
+
+    def print_on_receipt_printer(self) -> None:
+        """The report on the till's receipt printer, off the UI thread (one press, one slip)."""
+        if self.report is None or self.printer is None:
+            return
+        shown = self.report
+        self.slip_button.setEnabled(False)
+        self.note.setText("Printing on the receipt printer...")
+
+        def printed() -> None:
+            self.slip_button.setEnabled(True)
+            self.note.setText(f"The report of {shown.day} was printed on the receipt printer.")
+
+        def failed(error: Exception) -> None:
+            self.slip_button.setEnabled(True)
+            why = getattr(error, "message", "The receipt printer could not print it.")
+            self.note.setText(f"{why} The report was not printed: try again, or Save PDF (Ctrl+S).")
+
+        slip = day_report_slip(shown, self.printer.width, style.local())
+        self.printer.print_slip(slip, printed, failed, owner=self)
 
 
 def _summary(made: DayReport) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, Qt, QTimer
-from PySide6.QtGui import QImage, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtGui import QGuiApplication, QImage, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
     QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QStackedWidget, QVBoxLayout,
@@ -30,6 +30,8 @@ from ui import messages
 from ui.changes import CARDS, Changes
 
 CARD_MM = (85.6, 54.0)
+PREVIEW_WIDTH = 506  # pixels: the card at about its real size on a counter's screen
+TITLE_BAR_PX = 40  # room kept for the window's title bar
 
 
 def card_image(card: CardView, pharmacy: str) -> QImage:
@@ -266,11 +268,29 @@ class IssueCardDialog(QDialog):
 
     def _show_card(self, card: CardView) -> None:
         self.summary.setText(f"Card {card.card_number} issued to {card.customer_name}")
-        picture = QPixmap.fromImage(card_image(card, self.pharmacy))
-        self.preview.setPixmap(picture.scaledToWidth(506, Qt.TransformationMode.SmoothTransformation))
         self.note.setText("Print it now, or later from the Customer menu (Ctrl+R).")
         self.stack.setCurrentIndex(1)
+        self._show_picture(QPixmap.fromImage(card_image(card, self.pharmacy)))
         self.done_button.setFocus()
+
+    def _show_picture(self, picture: QPixmap) -> None:
+        """The whole card in view: the preview never smaller than its picture, and the dialog
+        as tall as the page needs (a wrapped name takes two lines) within its screen; on a
+        screen too low for that, the picture is made smaller instead."""
+        screen = (self.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+        width = PREVIEW_WIDTH
+        while True:
+            shown = picture.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+            self.preview.setPixmap(shown)
+            self.preview.setMinimumSize(shown.size())
+            self.stack.currentWidget().layout().activate()
+            self.stack.updateGeometry()  # a page's new needs do not reach the dialog's layout by themselves
+            self.layout().activate()
+            needed = max(self.heightForWidth(self.width()), self.minimumSizeHint().height())
+            if needed <= screen.height() - TITLE_BAR_PX or width <= PREVIEW_WIDTH // 2:
+                break
+            width -= 40
+        self.resize(self.width(), needed)
 
     def print_issued(self) -> None:
         if self.issued is None:

@@ -1,12 +1,18 @@
-"""The receipt after a bill is finalized: shown at once, printed on a printer, or saved as PDF."""
+"""The receipt after a bill is finalized: shown at once, printed on a printer, or saved as PDF.
+
+A slip dialog opens at the size of its slip, the whole of it to "Thank you" in view, up to the
+height its screen has (on a 1366x768 till a long bill scrolls, and Close is still on the screen).
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtGui import QFont, QFontDatabase, QTextDocument
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
@@ -21,6 +27,33 @@ def monospace() -> QFont:
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
     font.setPointSize(12)
     return font
+
+
+#: Room kept for the window's title bar, which the window manager adds above the dialog.
+TITLE_BAR_PX = 40
+
+
+def fit_to_text(dialog: QDialog, view: QPlainTextEdit) -> bool:
+    """Size the dialog so all of `view`'s text is in sight (its font as the style sheet made
+    it, each line as laid out), within its screen's available height and width; True if all
+    of it is (else the view scrolls)."""
+    dialog.ensurePolished()  # the application's style sheet sets the view's type size
+    document = view.document()
+    lines_high = sum(view.blockBoundingRect(document.findBlockByNumber(n)).height() for n in range(document.blockCount()))
+    widest = max((view.fontMetrics().horizontalAdvance(line) for line in view.toPlainText().splitlines()), default=0)
+    chrome = 2 * (view.frameWidth() + document.documentMargin()) + 4  # the frame, the margin, a caret's pixel
+    view_width = widest + chrome + view.verticalScrollBar().sizeHint().width()  # room for it if it must scroll
+    view_height = lines_high + chrome
+    others = dialog.sizeHint().height() - view.sizeHint().height()  # the note and the buttons, with spacing
+    margins = dialog.layout().contentsMargins()
+    screen = (dialog.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+    width = min(math.ceil(view_width) + margins.left() + margins.right(), screen.width())
+    wanted = math.ceil(view_height) + others
+    height = min(wanted, screen.height() - TITLE_BAR_PX)
+    dialog.resize(max(width, dialog.minimumSizeHint().width()), height)
+    fits = height == wanted
+    view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff if fits else Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    return fits
 
 
 def save_pdf(text: str, path: Path) -> Path:
@@ -62,9 +95,10 @@ class SlipDialog(QDialog):
         self.path = path
         self.printer = printer if printer is not None and printer.printer is not None and slip is not None else None
         self.slip = slip
-        view = QPlainTextEdit(self.text, readOnly=True)
+        self.view = view = QPlainTextEdit(self.text, readOnly=True)
         view.setFont(monospace())
-        view.setMinimumSize(480, 420)
+        view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # a slip's lines are laid out already
+        view.setMinimumSize(320, 160)
         self.note = QLabel(objectName="hint")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.print_button = keyed_button(buttons, "Print", "Ctrl+P", self.print_receipt)
@@ -74,6 +108,7 @@ class SlipDialog(QDialog):
         layout.addWidget(self.note)
         layout.addWidget(buttons)
         buttons.button(QDialogButtonBox.StandardButton.Close).setDefault(True)
+        self.fits = fit_to_text(self, view)
 
     def print_receipt(self) -> None:
         if self.printer is not None and self.slip is not None:
