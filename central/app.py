@@ -10,10 +10,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from central import limits, openapi
+from central import console, limits, openapi
 from central.http import JSONResponse, install_error_handlers, reply
 from central.push_queue import PushQueue
-from central.routes import billing, card_import, cards, config, flags, holds, sync, webhooks
+from central.routes import billing, card_import, cards, config, flags, holds, reports, sync, webhooks
 from central.schemas.service import Health
 from central.store import migrate
 from central.store.db import Store
@@ -60,7 +60,8 @@ def create_app(database: str | os.PathLike | None = None, *, store: Store | None
         store.run(lambda unit: unit.connection.execute(text("SELECT 1")).scalar(), write=False)
         return reply({"status": "ok"})
 
-    for module in (config, card_import, cards, billing, holds, sync, flags, webhooks):  # card_import first: /cards/export is no id
+    for module in (config, card_import, cards, billing, holds, sync, flags, webhooks, reports):  # card_import first: /cards/export is no id
         app.include_router(module.router, prefix="/api/v1")
+    app.include_router(console.router, include_in_schema=False)  # the head office's pages, not the API
 
     return app

@@ -222,6 +222,7 @@ def add_parsers(commands: argparse._SubParsersAction, common: argparse.ArgumentP
     sub.add_argument("--db", help=db_help)
     sub.add_argument("--as-of", metavar="ISO-8601", help="expire what was due at this time (default: now)")
     sub.set_defaults(handler=expire)
+    _add_staff_parsers(actions, common, parser_class, db_help)
 
 
 def expire(args: argparse.Namespace, _ctx: Context) -> Output:
@@ -260,3 +261,77 @@ def _default_shown() -> str:
         return str(default_database())
     except Exception:  # platformdirs cannot say (no HOME): the help still prints
         return "central.sqlite3 in the user's data folder"
+
+
+# --- staff accounts of the head office console (central/console/staff.py) -------------------
+
+
+def _add_staff_parsers(actions, common, parser_class, db_help: str) -> None:  # type: ignore[no-untyped-def]
+    staff = actions.add_parser("staff", help="the head office console's staff accounts", parents=[common])
+    steps = staff.add_subparsers(dest="staff_action", metavar="ACTION", required=True, parser_class=parser_class)
+    password_help = "read the password from the first line of standard input (else it is asked for twice)"
+    for name, handler, words in (
+        ("add", staff_add, "a person who may sign in to the console for a pharmacy"),
+        ("list", staff_list, "the pharmacy's staff accounts"),
+        ("remove", staff_remove, "remove an account; its sessions end"),
+        ("password", staff_password, "a new password for an account; its sessions end"),
+    ):
+        sub = steps.add_parser(name, help=words, parents=[common])
+        sub.add_argument("--db", help=db_help)
+        sub.add_argument("--tenant", type=int, required=True)
+        if name != "list":
+            sub.add_argument("--login", required=True, help="what the person types to sign in (unique in the database)")
+        if name == "add":
+            sub.add_argument("--name", required=True, help="the person's name, as pages and history show it")
+        if name in ("add", "password"):
+            sub.add_argument("--password-stdin", action="store_true", help=password_help)
+        sub.set_defaults(handler=handler)
+
+
+def _password(args: argparse.Namespace) -> str:
+    import getpass
+    import sys
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise InvalidInput("--password-stdin", "No terminal to ask for the password: give --password-stdin and pipe it in")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("The same again: ") != first:
+        raise InvalidInput("password", "The two passwords differ; nothing was changed")
+    return first
+
+
+def staff_add(args: argparse.Namespace, _ctx: Context) -> Output:
+    from central.console import staff
+
+    db, password = database(args), _password(args)
+    made = _with_store(db, lambda store: staff.add(store, args.tenant, args.login, args.name, password))
+    text = f"Staff account {made.login} ({made.name}) added to tenant {made.tenant_id} in {shown(db)}; it signs in at /console/."
+    return Output(made.to_json() | {"database": shown(db)}, text)
+
+
+def staff_list(args: argparse.Namespace, _ctx: Context) -> Output:
+    from central.console import staff
+
+    db = database(args)
+    found = _with_store(db, lambda store: staff.listing(store, args.tenant))
+    lines = [f"{s.login:24} {s.name} (password set {s.password_changed_at:%Y-%m-%d %H:%M} UTC)" for s in found]
+    return Output({"tenantId": args.tenant, "staff": [s.to_json() for s in found]}, "\n".join(lines) or "No staff accounts.")
+
+
+def staff_remove(args: argparse.Namespace, _ctx: Context) -> Output:
+    from central.console import staff
+
+    db = database(args)
+    gone = _with_store(db, lambda store: staff.remove(store, args.tenant, args.login))
+    return Output({"removed": gone.to_json()}, f"Staff account {gone.login} removed; its console sessions have ended.")
+
+
+def staff_password(args: argparse.Namespace, _ctx: Context) -> Output:
+    from central.console import staff
+
+    db, password = database(args), _password(args)
+    done = _with_store(db, lambda store: staff.set_password(store, args.tenant, args.login, password))
+    return Output({"changed": done.to_json()}, f"New password for {done.login}; its console sessions have ended.")
+

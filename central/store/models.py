@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, true
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, func, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from pos_loyalty.replica.models import NAMING_CONVENTION
@@ -375,17 +375,30 @@ class FlagResolution(Base):
 #: The summary report reads a pharmacy's rows and bills by time (`store/reports.py`).
 Index("ix_point_transactions_tenant_id_created_at", PointTransaction.tenant_id, PointTransaction.created_at)
 Index("ix_bills_tenant_id_created_at", Bill.tenant_id, Bill.created_at)
-#: The console's card search on PostgreSQL (`central/console/card_search.py`): any part of
-#: a card's number, phone or name, through trigrams (pg_trgm), case-folded (ILIKE). On SQLite
-#: it is a plain index (SQLite scans for such a search), kept so both databases have one schema.
+#: The console's card search (`central/console/card_search.py`): any part of a name through
+#: trigrams (pg_trgm, case-folded ILIKE); the start of a card number and the end of a phone
+#: through two PostgreSQL-only expression indexes (SQLite has no reverse()). On SQLite the
+#: name's is a plain index and the search scans: one pharmacy's cards.
 Index(
-    "ix_cards_search",
-    Card.card_number,
-    Card.customer_phone,
+    "ix_cards_search_name",
     Card.customer_name,
     postgresql_using="gin",
-    postgresql_ops={name: "gin_trgm_ops" for name in ("card_number", "customer_phone", "customer_name")},
+    postgresql_ops={"customer_name": "gin_trgm_ops"},
 )
+NUMBER_START = func.lower(Card.card_number)
+PHONE_END = func.reverse(Card.customer_phone)
+Index(
+    "ix_cards_number_start",
+    Card.tenant_id,
+    NUMBER_START.label("number_start"),
+    postgresql_ops={"number_start": "text_pattern_ops"},
+).ddl_if(dialect="postgresql")
+Index(
+    "ix_cards_phone_end",
+    Card.tenant_id,
+    PHONE_END.label("phone_end"),
+    postgresql_ops={"phone_end": "text_pattern_ops"},
+).ddl_if(dialect="postgresql")
 
 
 # --- holds and webhooks (migration 0005) ----------------------------------------------

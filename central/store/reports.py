@@ -254,7 +254,7 @@ def top_customers(unit: Unit, limit: int) -> list[dict[str, Any]]:
         .where(Card.tenant_id == unit.tenant, Card.replaced_by_card_id.is_(None), Card.total_points_earned > 0)
         .order_by(Card.total_points_earned.desc(), Card.id)
         .limit(limit)
-    ).scalars().all()
+    ).all()
     paid = _paid(unit, Bill.card_id, [card.id for card in found])
     return [
         {

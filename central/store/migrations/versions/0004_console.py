@@ -71,14 +71,19 @@ def upgrade() -> None:
     op.create_index('ix_bills_tenant_id_created_at', 'bills', ['tenant_id', 'created_at'])
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+        op.execute('CREATE INDEX ix_cards_number_start ON cards (tenant_id, lower(card_number) text_pattern_ops)')
+        op.execute('CREATE INDEX ix_cards_phone_end ON cards (tenant_id, reverse(customer_phone) text_pattern_ops)')
     op.create_index(
-        'ix_cards_search', 'cards', ['card_number', 'customer_phone', 'customer_name'], postgresql_using='gin',
-        postgresql_ops={name: 'gin_trgm_ops' for name in ('card_number', 'customer_phone', 'customer_name')},
+        'ix_cards_search_name', 'cards', ['customer_name'], postgresql_using='gin',
+        postgresql_ops={'customer_name': 'gin_trgm_ops'},
     )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_cards_search', table_name='cards')
+    if op.get_bind().dialect.name == 'postgresql':
+        op.drop_index('ix_cards_phone_end', table_name='cards')
+        op.drop_index('ix_cards_number_start', table_name='cards')
+    op.drop_index('ix_cards_search_name', table_name='cards')
     op.drop_index('ix_bills_tenant_id_created_at', table_name='bills')
     op.drop_index('ix_point_transactions_tenant_id_created_at', table_name='point_transactions')
     op.drop_table('flag_resolutions')
