@@ -21,7 +21,7 @@ and the system's own libraries stay cached), as after a reboot. The baseline, in
 run: a bare PySide6 process that shows a QWidget and says so on its first loop turn.
 Each series passes when its slowest start is within 1.5 s.
 
-**Memory.** In this process, offscreen, the real counter app (`ui.app.run`: window,
+**Memory.** In a process of its own, offscreen, the real counter app (`ui.app.run`: window,
 scanners, sync runner) on a fresh copy of the replica, driven as the UI tests drive it
 (`tests/counter_keys.py`): a card scanned (typed as fast as a wedge scanner types), three
 lines rung up, the most points redeemed on every other bill, F12, the receipt closed.
@@ -57,6 +57,7 @@ from ui.app import READY_FILE  # noqa: E402
 
 TARGET_S = 1.5
 QUIT_AFTER_S = "1"  # the app closes itself this long after it started its event loop
+START_TIMEOUT_S = 20  # a program that has not said it is ready by then is stopped (a box waiting for a click)
 SOURCES = ("cli", "ui", "pos_loyalty", "devices", "sync", "central")
 BARE_QT = f"""
 import os, time
@@ -98,7 +99,7 @@ def start_once(command: list[str], env: dict[str, str], ready_file: Path) -> Sta
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     words: list[str] | None = None
     rss = None
-    while words is None and child.poll() is None and time.monotonic_ns() - started < 60e9:
+    while words is None and child.poll() is None and time.monotonic_ns() - started < START_TIMEOUT_S * 1e9:
         said = ready_file.read_text() if ready_file.exists() else ""
         if said.endswith("\n"):
             words = said.split()
@@ -140,15 +141,18 @@ def summary(name: str, starts: list[Start], baseline: float | None, judged: bool
     rss = [start.rss_mb for start in starts if start.rss_mb is not None]
     focus = "" if all(start.focused for start in starts) else "  (card field NOT focused)"
     verdict = ("PASS" if max(times) <= TARGET_S and not focus else "FAIL") if judged else "    "
-    return (f"  {name:<28} {min(times):6.3f} {median:6.3f} {max(times):6.3f} s  {ratio}"
+    return (f"  {name:<34} {min(times):6.3f} {median:6.3f} {max(times):6.3f} s  {ratio}"
             f"  {statistics.median(rss) if rss else 0:5.0f} MB  {verdict}{focus}")
 
 
 def evict(paths: list[Path]) -> None:
-    """Drop these files (and every file under these folders) from the page cache."""
+    """Drop these files (and every file under these folders) from the page cache; a file
+    named here (the replica, just written) is flushed first, as dirty pages stay."""
     def files() -> Iterator[Path]:
         for path in paths:
             if path.is_file():
+                with open(path, "rb+") as written:
+                    os.fsync(written.fileno())
                 yield path
             for folder, _dirs, names in os.walk(path):
                 for name in names:
@@ -162,7 +166,6 @@ def evict(paths: list[Path]) -> None:
         except OSError:
             continue
         try:
-            os.fsync(descriptor)  # dirty pages are not dropped
             os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
         except OSError:
             pass
@@ -241,7 +244,7 @@ def starts(out: Path, cards: int, runs: int, bundle: Path | None) -> bool:
                     if done:
                         rows.append(summary(f"{screen}: {name}{cold}", done, baseline))
                         passed = passed and rows[-1].endswith("PASS")
-    print(f"\n  {'':<28} {'min':>6} {'median':>6} {'max':>6}    ratio  RSS at ready  (target <= {TARGET_S} s, every run)")
+    print(f"\n  {'':<34} {'min':>6} {'median':>6} {'max':>6}    ratio  RSS at ready  (target <= {TARGET_S} s, every run)")
     print("\n".join(rows))
     shutil.rmtree(ready_file.parent, ignore_errors=True)
     return passed
@@ -309,7 +312,7 @@ def one_bill(keys: _Keys, window, number: str, redeem: bool) -> None:  # type: i
     wait_until(lambda: not screen.busy and not screen.draft.lines and screen.card is None, "the bill finalized")
 
 
-def drive(bills: int, numbers: list[str], marks: dict[int, str], seen: list[tuple[str, float, float]],
+def drive(bills: int, numbers: list[str], marks: dict[int, str], seen: list[tuple[str, float, float, int]],
           errors: list[BaseException]) -> None:
     """Ring up `bills` bills in the open counter app, then close it."""
     from PySide6.QtWidgets import QApplication
@@ -319,12 +322,12 @@ def drive(bills: int, numbers: list[str], marks: dict[int, str], seen: list[tupl
     window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
     try:
         keys = _Keys()
-        seen.append(("window shown, no bill yet", *memory()))
+        seen.append(("window shown, no bill yet", *memory(), sys.getallocatedblocks()))
         started = time.monotonic()
         for index in range(bills):
             one_bill(keys, window, numbers[index], redeem=index % 2 == 1)
             if index + 1 in marks:
-                seen.append((marks[index + 1], *memory()))
+                seen.append((marks[index + 1], *memory(), sys.getallocatedblocks()))
         print(f"  {bills:,} bills in {time.monotonic() - started:.1f} s")
     except BaseException as error:  # said after the app closes (a box would wait for a click offscreen)
         errors.append(error)
@@ -332,37 +335,57 @@ def drive(bills: int, numbers: list[str], marks: dict[int, str], seen: list[tupl
         window.close()
 
 
-def memory_run(out: Path, cards: int, bills: int) -> bool:
+def _quiet_offscreen(_kind, _context, message: str) -> None:  # type: ignore[no-untyped-def]
+    """Qt's messages, but not the offscreen platform's "does not support raise()" and the like."""
+    if not message.startswith("This plugin does not support"):
+        print(f"  Qt: {message}", file=sys.stderr)
+
+
+def memory_marks(bills: int) -> dict[int, str]:
+    """After which bills memory is read: 100, 250, 500, 1,000, then every 1,000, and the last."""
+    counts = [n for n in (100, 250, 500) if n < bills] + list(range(1000, bills, 1000)) + [bills]
+    return {count: f"after {count:,} bills" for count in counts}
+
+
+def memory_run(data: Path, cards: int, bills: int) -> bool:
+    """The counter app in this process (run by `memory_child`, so VmHWM is the app's own)."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QTimer, qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
 
     from ui import app
 
-    data = working_copy(out, cards)
     chance = random.Random(16)
     numbers = [card_number(index) for index in chance.sample(range(cards), bills)]
-    marks = {min(100, bills): f"after {min(100, bills):,} bills", bills: f"after {bills:,} bills"}
-    seen: list[tuple[str, float, float]] = []
+    seen: list[tuple[str, float, float, int]] = []
     errors: list[BaseException] = []
     QApplication.instance() or QApplication(sys.argv[:1])
-    QTimer.singleShot(0, lambda: drive(bills, numbers, marks, seen, errors))
+    qInstallMessageHandler(_quiet_offscreen)
+    QTimer.singleShot(0, lambda: drive(bills, numbers, memory_marks(bills), seen, errors))
     code = app.run(data, "bench")
     if errors:
         raise errors[0]
     with sqlite3.connect(data / FILE_NAME) as db:
         written = db.execute("SELECT count(*) FROM bills").fetchone()[0]
     print(f"  the app closed with {code}; the replica holds {written:,} bills")
-    print(f"  {'':<28} {'VmRSS':>8} {'VmHWM':>8}")
-    for label, rss, hwm in seen:
-        print(f"  {label:<28} {rss:6.1f} MB {hwm:6.1f} MB")
-    (_, first_rss, _), (_, hundred_rss, _), (_, last_rss, _) = seen[0], seen[1], seen[-1]
-    later = bills - min(100, bills)
-    if later:
-        per_bill = (last_rss - hundred_rss) * 1024 / later
-        print(f"  from bill 100 to bill {bills:,}: {last_rss - hundred_rss:+.1f} MB ({per_bill:+.1f} KB a bill);"
-              f" from start: {last_rss - first_rss:+.1f} MB")
+    print(f"  {'':<28} {'VmRSS':>8} {'VmHWM':>8}  Python heap blocks")
+    for label, rss, hwm, blocks in seen:
+        print(f"  {label:<28} {rss:6.1f} MB {hwm:6.1f} MB  {blocks:,}")
+    if len(seen) > 2:
+        (_, first, _, _), (_, hundred, _, hundred_blocks), (_, last, _, last_blocks) = seen[0], seen[1], seen[-1]
+        later = bills - 100
+        print(f"  from bill 100 to bill {bills:,}: {last - hundred:+.1f} MB ({(last - hundred) * 1024 / later:+.1f} KB"
+              f" a bill), {last_blocks - hundred_blocks:+,} Python blocks; from the start: {last - first:+.1f} MB")
     return written == bills and code == 0
+
+
+def memory_child(data: Path, cards: int, bills: int) -> bool:
+    """`memory_run` in a process of its own: this one built and copied the replica."""
+    sys.stdout.flush()
+    done = subprocess.run(
+        [sys.executable, __file__, "--memory-in", str(data), "--cards", str(cards), "--bills", str(bills)]
+    )
+    return done.returncode == 0
 
 
 def main() -> int:
@@ -374,19 +397,22 @@ def main() -> int:
     parser.add_argument("--bundle", type=Path, default=ROOT / "dist" / "pos-loyalty", help="the one-folder bundle")
     parser.add_argument("--build-bundle", type=Path, metavar="DIR", help="build the bundle into DIR first")
     parser.add_argument("--only", choices=("start", "memory"))
+    parser.add_argument("--memory-in", type=Path, help=argparse.SUPPRESS)  # memory_child's process
     args = parser.parse_args()
     out = args.out.resolve()
-    print(machine())
-    print(f"load average before: {os.getloadavg()[0]:.2f} (other work on these cores makes every figure slower)")
     passed = True
     try:
+        if args.memory_in:
+            return 0 if memory_run(args.memory_in, args.cards, args.bills) else 1
+        print(machine())
+        print(f"load average before: {os.getloadavg()[0]:.2f} (other work on these cores makes every figure slower)")
         if args.only != "memory":
             bundle = build_bundle(args.build_bundle.resolve()) if args.build_bundle else args.bundle.resolve()
             print(f"\nStart on {args.cards:,} cards, {args.runs} runs each:")
             passed = starts(out, args.cards, args.runs, bundle)
         if args.only != "start":
-            print(f"\nMemory of the counter app over {args.bills:,} bills (offscreen, in this process):")
-            passed = memory_run(out, args.cards, args.bills) and passed
+            print(f"\nMemory of the counter app over {args.bills:,} bills (offscreen, a process of its own):")
+            passed = memory_child(working_copy(out, args.cards), args.cards, args.bills) and passed
     except Failed as problem:
         print(f"FAILED: {problem}")
         return 1
