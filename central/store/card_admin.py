@@ -21,10 +21,9 @@ from central.store.cards import CardRow
 from central.store.db import Unit, advisory_lock
 from central.store.models import Card, PointTransaction
 from pos_loyalty import cardnumber, customer, errors
-from pos_loyalty.amounts import MAX_FIGURE, POINTS_PLACES, parse_points, points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.phone import normalize_phone
-from pos_loyalty.rules.postings import adjustment_posting
+from pos_loyalty.rules.postings import adjustment_asked, adjustment_posting, refuse_overdraw
 
 #: What `POST /cards` takes (central-api.md); anything else is refused, not ignored.
 ISSUE_FIELDS = ("customerName", "customerPhone", "customerEmail", "customerId", "cardNumber", "referrerCardNumber")
@@ -288,20 +287,12 @@ def _write(unit: Unit, card_id: int, **columns: Any) -> None:
 
 
 def adjust(unit: Unit, postings: ledger.Postings, card: CardRow, amount: object, reason: object, *, performed_by: str) -> CardRow:
-    """A manager's correction of `card` (locked): one ADJUSTED row with the reason, checked
-    as the till checks its own (`pos_loyalty/services/cards.adjust_in`): not zero, a
+    """A manager's correction of `card` (locked): one ADJUSTED row with the reason, by the
+    till's own rules (`rules.postings.adjustment_asked`, `refuse_overdraw`): not zero, a
     reason, the card in use, and never below zero."""
-    delta = parse_points(amount, "points", minimum=-MAX_FIGURE * 10**POINTS_PLACES)
-    if delta == 0:
-        raise InvalidInput("points", "An adjustment of zero points changes nothing")
-    why = customer.text(reason, "reason", required=True, limit=500)
+    delta, why = adjustment_asked(amount, reason)
     cards.refuse_replaced(card)
     _refuse_inactive(card, "id", "Card")
-    if card.points_balance + delta < 0:
-        raise LoyaltyError(
-            errors.INSUFFICIENT_POINTS,
-            f"The card has only {points(card.points_balance)} points; it cannot lose {points(-delta)}",
-            availablePoints=points(max(card.points_balance, 0)),
-        )
+    refuse_overdraw(card.points_balance, delta)
     postings.post(adjustment_posting(card, delta, why), performed_by=performed_by, device_id=None)
     return card

@@ -32,15 +32,13 @@ from central.store.ledger import Postings
 from central.store.models import Bill, Card, PointTransaction
 from pos_loyalty import cardnumber, customer, errors, jsonio
 from pos_loyalty.opening_balances import OPENING_BALANCE
-from pos_loyalty.amounts import MAX_FIGURE, POINTS_PLACES, parse_points, points
+from pos_loyalty.amounts import parse_points, points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.phone import normalize_phone
 from pos_loyalty.rules import config_from_json, config_to_json
 from pos_loyalty.rules.config_fields import merge
-from pos_loyalty.rules.postings import adjustment_posting
+from pos_loyalty.rules.postings import adjustment_asked, adjustment_posting
 
-#: The most points a row may take off (a signed figure).
-SIGNED_LIMIT = -MAX_FIGURE * 10**POINTS_PLACES
 
 class Batch:
     def __init__(self, unit: Unit) -> None:
@@ -145,10 +143,7 @@ class Batch:
     def card_adjusted(self, mutation: Any) -> None:
         payload = mutation.payload
         card = self.card(payload.get("cardNumber"))
-        amount = parse_points(payload.get("points"), "points", minimum=SIGNED_LIMIT)
-        if amount == 0:
-            raise InvalidInput("points", "An adjustment of zero points changes nothing")
-        reason = customer.text(payload.get("reason"), "reason", required=True, limit=500)
+        amount, reason = adjustment_asked(payload.get("points"), payload.get("reason"))
         performed_by = customer.text(payload.get("performedBy"), "performedBy", required=False)
         self.postings.post(
             adjustment_posting(card, amount, reason),

@@ -24,8 +24,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
-from pos_loyalty.amounts import money, parse_money, parse_percent, parse_points, parse_scaled
-from pos_loyalty.errors import InvalidInput
+from pos_loyalty import customer, errors
+from pos_loyalty.amounts import (
+    MAX_FIGURE, POINTS_PLACES, money, parse_money, parse_percent, parse_points, parse_scaled, points as said_points,
+)
+from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.rules.ledger import (
     ADJUSTED,
     BILL,
@@ -317,6 +320,27 @@ def taking_back(row: Posted[C], points: int, bill_id: str, description: str) -> 
 def adjustment_posting(card: C, points: int, reason: str) -> Posting[C]:
     """A manager's correction: `points` (signed) with the reason as its description."""
     return Posting(card, ADJUSTED, points, MANUAL, description=reason)
+
+
+def adjustment_asked(amount: object, reason: object) -> tuple[int, str]:
+    """What a manager's correction asks for, as typed or sent: signed points that are not
+    zero, and a reason (the till's adjust, the central's applier of `card.adjusted` and the
+    head office console all read it here)."""
+    delta = parse_points(amount, "points", minimum=-MAX_FIGURE * 10**POINTS_PLACES)
+    if delta == 0:
+        raise InvalidInput("points", "An adjustment of zero points changes nothing")
+    return delta, customer.text(reason, "reason", required=True, limit=500)
+
+
+def refuse_overdraw(balance: int, delta: int) -> None:
+    """A manager's correction never takes a card below zero where it is made (a till's
+    adjustment that lands on an overdrawn card at the central is applied and flagged)."""
+    if balance + delta < 0:
+        raise LoyaltyError(
+            errors.INSUFFICIENT_POINTS,
+            f"The card has only {said_points(balance)} points; it cannot lose {said_points(-delta)}",
+            availablePoints=said_points(max(balance, 0)),
+        )
 
 
 def transfer_postings(

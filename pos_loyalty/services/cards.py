@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import select
 
 from pos_loyalty import cardnumber, customer, errors
-from pos_loyalty.amounts import MAX_FIGURE, POINTS_PLACES, parse_points, points
+from pos_loyalty.amounts import points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.phone import looks_like_phone, normalize_phone
 from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import Card, CardNumberBlock, LedgerEntry
 from pos_loyalty.rules.config import LoyaltyConfig
 from pos_loyalty.rules.holds import available_balance
-from pos_loyalty.rules.postings import adjustment_posting
+from pos_loyalty.rules.postings import adjustment_asked, adjustment_posting, refuse_overdraw
 from pos_loyalty.services import bill_names, card_records, configuration, expiry, ledger, outbox
 from pos_loyalty.services.card_records import CardRecord, load
 
@@ -306,20 +306,12 @@ def adjust_in(
     uow: UnitOfWork, number: object, amount: object, *, reason: object, performed_by: str | None
 ) -> CardView:
     """`adjust`, inside the caller's writing unit of work (it commits)."""
-    delta = parse_points(amount, "points", minimum=-MAX_FIGURE * 10**POINTS_PLACES)
-    if delta == 0:
-        raise InvalidInput("points", "An adjustment of zero points changes nothing")
-    why = customer.text(reason, "reason", required=True, limit=500)
+    delta, why = adjustment_asked(amount, reason)
     card = load(uow, number)
     card_records.refuse_replaced(card)
     if not card.is_active:
         raise LoyaltyError(errors.CARD_INACTIVE, f"Card {card.card_number} is not active")
-    if card.points_balance + delta < 0:
-        raise LoyaltyError(
-            errors.INSUFFICIENT_POINTS,
-            f"The card has only {points(card.points_balance)} points; it cannot lose {points(-delta)}",
-            availablePoints=points(max(card.points_balance, 0)),
-        )
+    refuse_overdraw(card.points_balance, delta)
     config = configuration.current(uow)
     seq = outbox.reserve(uow)
     (entry,) = ledger.store(uow, [adjustment_posting(card, delta, why)], performed_by=performed_by, device_seq=seq)
