@@ -3,15 +3,14 @@
 `Figures` is one cashier's day (or the whole till's), ints of hundredths; `FIELDS` names each
 figure once (its JSON key, its words on a page and on a receipt), so the CLI, the PDF, the
 receipt printer and the counter's screen say the same. `table` gives the rows a screen or a
-page shows; `receipt_lines` lays the report out for a receipt printer. The figures are read
-from the replica by `pos_loyalty/services/day_report.py`.
+page shows; `pos_loyalty/day_report_lines.py` lays the report out for a receipt printer. The
+figures are read from the replica by `pos_loyalty/services/day_report.py`.
 """
 
 from __future__ import annotations
 
 import re
-import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -237,47 +236,3 @@ def table(report: DayReport) -> Table:
 def plain_figure(value: Decimal) -> str:
     """12345.5 -> '12,345.50'."""
     return f"{value:,.2f}"
-
-
-def receipt_lines(
-    report: DayReport, width: int = 42, figure: Callable[[Decimal], str] = plain_figure
-) -> list[str]:
-    """The report as lines of at most `width` characters (42 for an 80 mm receipt printer, 32
-    for 58 mm): the day, each cashier's figures that are not zero, then every figure of the
-    till. `figure` writes money and points (the printer's own grouping of digits)."""
-    if width < 24:
-        raise ValueError("a receipt line needs at least 24 characters")
-    rule = "-" * width
-    lines = [report.pharmacy[:width].center(width).rstrip(), "END OF DAY REPORT".center(width).rstrip()]
-    lines.append(_pair("Day", report.day.isoformat(), width))
-    lines.append(_pair("Time zone", report.time_zone, width))
-    lines.append(_pair("Made", report.generated_local, width))
-    if not report.complete:
-        lines += textwrap.wrap("The day is not over: these are its figures so far.", width)
-    for cashier in report.cashiers:
-        lines += [rule, f"Cashier: {cashier.name}"[:width]]
-        shown = [f for f in FIELDS if getattr(cashier.figures, f.name)]
-        lines += [_figure_line(f, cashier.figures, width, figure) for f in shown] or ["Nothing recorded."]
-    lines += ["=" * width, ALL_CASHIERS.upper()]
-    section = None
-    for field in FIELDS:
-        if field.section != section:
-            section = field.section
-            lines.append(f"{section}:")
-        lines.append(_figure_line(field, report.total, width, figure))
-    lines.append(rule)
-    for note in NOTES:
-        lines += textwrap.wrap(note, width)
-    return lines
-
-
-def _figure_line(field: Field, figures: Figures, width: int, figure: Callable[[Decimal], str]) -> str:
-    value = figures.value(field)
-    return _pair(field.short, str(value) if field.kind == COUNT else figure(value), width)
-
-
-def _pair(label: str, value: str, width: int) -> str:
-    """`label` on the left and `value` on the right of a line `width` long (the label cut to fit)."""
-    value = value[:width]
-    label = label[: max(width - len(value) - 1, 0)]
-    return label + " " * (width - len(label) - len(value)) + value

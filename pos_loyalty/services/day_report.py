@@ -18,7 +18,8 @@ it reconciles with the ledger and the bills by construction:
   change sent again after a rejection counts once).
 
 Money and points are ints of hundredths; `to_json` gives Decimals. What the report holds and
-how it is laid out (`table`, `receipt_lines`) is `pos_loyalty/day_figures.py`, its names here too.
+how it is laid out (`table`) is `pos_loyalty/day_figures.py`, its names here too; the receipt
+printer's slip is `pos_loyalty/day_report_lines.py`.
 """
 
 from __future__ import annotations
@@ -49,7 +50,6 @@ from pos_loyalty.day_figures import (  # noqa: F401  (the report's names, with t
     day_in_words,
     parse_day,
     plain_figure,
-    receipt_lines,
     table,
 )
 from pos_loyalty.errors import InvalidInput

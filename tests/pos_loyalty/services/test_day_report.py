@@ -12,7 +12,9 @@ from decimal import Decimal
 
 import pytest
 
+from pos_loyalty.day_report_lines import day_report_slip
 from pos_loyalty.errors import InvalidInput
+from pos_loyalty.receipt_lines import PlainFormats
 from pos_loyalty.replica.db import Replica
 from pos_loyalty.rules import bill_from_json
 from pos_loyalty.rules.programme import local_date
@@ -250,12 +252,17 @@ def test_the_json_has_decimals_and_the_receipt_lines_fit_the_printer(till):
     assert isinstance(doc["total"]["payable"], Decimal) and isinstance(doc["total"]["bills"], int)
     assert doc["total"]["payable"] == sum(c["payable"] for c in doc["cashiers"])
     for width in (32, 42):
-        lines = day_report.receipt_lines(report, width=width)
+        lines = day_report_slip(report, width=width).lines
         assert all(len(line) <= width for line in lines)
         assert f"{doc['total']['payable']:,.2f}" in "\n".join(lines)
         assert "Cashier: manager" in lines
-    lines = day_report.receipt_lines(report, 42, figure=lambda value: f"Rs {value}")
-    assert any(line.endswith(f"Rs {doc['total']['payable']}") and line.startswith("Money paid") for line in lines)
+
+    class Rupees(PlainFormats):
+        def number(self, value: object) -> str:
+            return f"Rs {value}"
+
+    lines = day_report_slip(report, 42, Rupees()).lines
+    assert any(line.endswith(f"Rs {doc['total']['payable']}") and line.lstrip().startswith("Money paid") for line in lines)
 
 
 def test_an_empty_day_is_all_zeros(till):
