@@ -114,6 +114,8 @@ def test_the_totals_panel_keeps_its_place_as_lines_are_added(qtbot, replica, dat
     qtbot.wait(20)
     assert at(totals, window) == panel and totals.payable.text().startswith("₹")
     assert len(window.checkout.draft.lines) == 5
+    # Max (F5) keeps its whole text beside the redemption's figure (it was squeezed to "Max (F5").
+    assert totals.max_button.width() >= totals.max_button.sizeHint().width()
 
 
 def test_to_pay_always_has_the_currency_sign_in_the_pharmacys_locale(qtbot, replica, data_dir):

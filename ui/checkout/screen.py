@@ -98,12 +98,12 @@ class CheckoutScreen(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         for widget in (self.scan, self.card_panel, self.entry, self.lines, self.notice):
             column.addWidget(widget)
-        # Both sides take their share of the width (3:2), never what their contents ask: the
+        # Both sides take their share of the width (4:3), never what their contents ask: the
         # totals stay put while lines, wrapped notes and long amounts come and go.
         left.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QHBoxLayout(self)
-        layout.addWidget(left, 3)
-        layout.addWidget(self.totals, 2)
+        layout.addWidget(left, 4)
+        layout.addWidget(self.totals, 3)
 
         self.scan.submitted.connect(self.find_card)
         self.card_panel.issue_requested.connect(self.issue_card_requested)
