@@ -41,13 +41,23 @@ def serve(database: str | None, host: str, port: int, workers: int = 1) -> None:
     # (not by every worker).
     DailyExpiry(Store(url)).start()
     Deliverer(Store(url)).start()
+    serve_app(APP, host, port, workers)
+
+
+#: The service's app factory, as uvicorn imports it in each worker.
+APP = "central.serve:app_from_environment"
+
+
+def serve_app(app: str, host: str, port: int, workers: int = 1) -> None:
+    """Run the app factory `app` ("module:function") under uvicorn with `workers` processes
+    (a benchmark's bare baseline runs the same way as the service)."""
     if workers > 1 and hasattr(socket, "SO_REUSEPORT"):
-        _serve_reuseport(host, port, workers)
+        _serve_reuseport(app, host, port, workers)
         return
     import uvicorn
 
     uvicorn.run(
-        "central.serve:app_from_environment",
+        app,
         factory=True,
         host=host,
         port=port,
@@ -57,7 +67,7 @@ def serve(database: str | None, host: str, port: int, workers: int = 1) -> None:
     )
 
 
-def _worker(host: str, port: int) -> None:
+def _worker(app: str, host: str, port: int) -> None:
     import uvicorn
 
     listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -65,15 +75,13 @@ def _worker(host: str, port: int) -> None:
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     listener.bind((host, port))
     listener.listen(2048)
-    config = uvicorn.Config(
-        "central.serve:app_from_environment", factory=True, log_level="warning", access_log=False
-    )
+    config = uvicorn.Config(app, factory=True, log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[listener])
 
 
-def _serve_reuseport(host: str, port: int, workers: int) -> None:
+def _serve_reuseport(app: str, host: str, port: int, workers: int) -> None:
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_worker, args=(host, port), daemon=True) for _ in range(workers)]
+    processes = [context.Process(target=_worker, args=(app, host, port), daemon=True) for _ in range(workers)]
     for process in processes:
         process.start()
     stopping = False
@@ -89,7 +97,7 @@ def _serve_reuseport(host: str, port: int, workers: int) -> None:
         for index, process in enumerate(processes):
             if not process.is_alive() and not stopping:
                 log.warning("worker %s exited (%s); starting another", process.pid, process.exitcode)
-                processes[index] = context.Process(target=_worker, args=(host, port), daemon=True)
+                processes[index] = context.Process(target=_worker, args=(app, host, port), daemon=True)
                 processes[index].start()
     for process in processes:
         process.terminate()
