@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from central.store import cards, expiry
@@ -95,12 +95,14 @@ def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
     found = active_card(cards.by_number(unit, request.card_number))
     bill = lock_bill(unit, request.bill_id)
     card, referrer = _lock_card_and_referrer(unit, found)
-    open_bill(unit, bill, request.bill_id, active_card(card).id, by, config, payable=request.bill_amount)
-    not_posted_elsewhere(unit, request.bill_id, EARNED)
+    active_card(card)
     paid_by_category: dict[int, int] = {}
     for category_id, amount in request.items:
         paid_by_category[category_id] = paid_by_category.get(category_id, 0) + amount
     earned = earning(config, card.state(), paid_by_category, request.bill_amount, local_date(unit.now, config.time_zone))
+    record = earn_record(request.items, {line.category_id: line.multiplier for line in earned.breakdown}, earned.referral_percent)
+    open_bill(unit, bill, request.bill_id, card.id, by, config, payable=request.bill_amount, bill_json=record)
+    not_posted_elsewhere(unit, request.bill_id, EARNED)
     figures = BillFigures(
         payable=request.bill_amount, earned=earned.breakdown, referrer_points=earned.referrer_points_earned
     )
@@ -109,10 +111,6 @@ def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
         bill_postings(figures, request.bill_id, card, card.card_number, referrer), **written_by(by)
     )
     postings.flush()
-    record = earn_record(request.items, {line.category_id: line.multiplier for line in earned.breakdown}, earned.referral_percent)
-    unit.connection.execute(
-        update(Bill).where(Bill.tenant_id == unit.tenant, Bill.bill_id == request.bill_id).values(bill_json=record)
-    )
     return {
         "billId": request.bill_id,
         "cardNumber": card.card_number,
@@ -129,7 +127,7 @@ def redeem(unit: Unit, request: RedeemRequest, by: Principal) -> dict[str, Any]:
     config = configs.current(unit)
     found = active_card(_card_of(unit, request))
     bill = lock_bill(unit, request.bill_id)
-    card = active_card(cards.lock(unit, [found.id])[found.id])
+    card = active_card(cards.relock(unit, found))
     open_bill(unit, bill, request.bill_id, card.id, by, config)
     not_posted_elsewhere(unit, request.bill_id, REDEEMED)
     result = redemption(config, expiry.known_state(unit, card, config.points_expiry_days), request.points, request.bill_amount)
@@ -189,27 +187,32 @@ def open_bill(
     config: LoyaltyConfig,
     *,
     payable: int | None = None,
+    bill_json: Any = None,
 ) -> None:
-    """Make the bill's row unless `bill` (locked) is it; a bill has one card and is never reopened."""
+    """Make the bill's row unless `bill` (locked) is it; a bill has one card and is never
+    reopened. With `payable` (and `bill_json`, what an earn keeps of it), the row says so."""
     if bill is None:
-        unit.connection.execute(
-            _INSERT[unit.connection.dialect.name](Bill)
-            .values(
-                tenant_id=unit.tenant,
-                bill_id=bill_id,
-                card_id=card_id,
-                device_id=by.device_id,
-                status=FINALIZED,
-                config_version=config.version,
-                created_at=unit.now,
-            )
-            .on_conflict_do_nothing(index_elements=["tenant_id", "bill_id"])  # or made just now
-        )
-        bill = lock_bill(unit, bill_id)
+        made = unit.connection.execute(
+            _NEW_BILL[unit.connection.dialect.name],
+            {
+                "tenant": unit.tenant,
+                "bill": bill_id,
+                "card": card_id,
+                "device": by.device_id,
+                "version": config.version,
+                "at": unit.now,
+                "payable": payable,
+                "bill_json": bill_json,
+            },
+        ).first()
+        if made is not None:  # the common case: one statement
+            return
+        bill = lock_bill(unit, bill_id)  # made just now by another request, which has committed
         assert bill is not None
     refuse_closed(bill, bill_id, card_id)
     if payable is not None:
-        unit.connection.execute(update(Bill).where(Bill.id == bill.id).values(payable=payable))
+        values = {"payable": payable} if bill_json is None else {"payable": payable, "bill_json": bill_json}
+        unit.connection.execute(update(Bill).where(Bill.id == bill.id).values(**values))
 
 
 def refuse_closed(bill: Row[Any], bill_id: str, card_id: int) -> None:
@@ -226,25 +229,14 @@ def refuse_closed(bill: Row[Any], bill_id: str, card_id: int) -> None:
 
 
 def lock_bill(unit: Unit, bill_id: str) -> Row[Any] | None:
-    return unit.connection.execute(
-        select(Bill.id, Bill.status, Bill.card_id)
-        .where(Bill.tenant_id == unit.tenant, Bill.bill_id == bill_id)
-        .with_for_update()
-    ).first()
+    return unit.connection.execute(_LOCK_BILL, {"tenant": unit.tenant, "bill": bill_id}).first()
 
 
 def not_posted_elsewhere(unit: Unit, bill_id: str, transaction_type: str) -> None:
     """Points of this type already on the bill came another way (a till's finalized bill):
     earning or redeeming them again here would count them twice."""
     posted = unit.connection.execute(
-        select(PointTransaction.id)
-        .where(
-            PointTransaction.tenant_id == unit.tenant,
-            PointTransaction.reference_id == bill_id,
-            PointTransaction.reference_type == BILL,
-            PointTransaction.transaction_type == transaction_type,
-        )
-        .limit(1)
+        _POSTED, {"tenant": unit.tenant, "bill": bill_id, "type": transaction_type}
     ).first()
     if posted is not None:
         raise LoyaltyError(
@@ -252,6 +244,48 @@ def not_posted_elsewhere(unit: Unit, bill_id: str, transaction_type: str) -> Non
             f"Bill {bill_id} already has {transaction_type} points, recorded another way (at a till)",
             billId=bill_id,
         )
+
+
+# Built once, their values given as parameters (building and keying a statement costs far
+# more than running it: issue 18).
+_LOCK_BILL = (
+    select(Bill.id, Bill.status, Bill.card_id)
+    .where(Bill.tenant_id == bindparam("tenant"), Bill.bill_id == bindparam("bill"))
+    .with_for_update()
+)
+_POSTED = (
+    select(PointTransaction.id)
+    .where(
+        PointTransaction.tenant_id == bindparam("tenant"),
+        PointTransaction.reference_id == bindparam("bill"),
+        PointTransaction.reference_type == BILL,
+        PointTransaction.transaction_type == bindparam("type"),
+    )
+    .limit(1)
+)
+
+
+def _new_bill(insert: Any) -> Any:
+    """The bill's row, unless another request made it just now (then no row comes back)."""
+    return (
+        insert(Bill)
+        .values(
+            tenant_id=bindparam("tenant"),
+            bill_id=bindparam("bill"),
+            card_id=bindparam("card"),
+            device_id=bindparam("device"),
+            status=FINALIZED,
+            config_version=bindparam("version"),
+            created_at=bindparam("at"),
+            payable=bindparam("payable"),
+            bill_json=bindparam("bill_json", type_=Bill.__table__.c.bill_json.type),
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "bill_id"])
+        .returning(Bill.id)
+    )
+
+
+_NEW_BILL = {dialect: _new_bill(insert) for dialect, insert in _INSERT.items()}
 
 
 def _reversed(bill_id: str) -> LoyaltyError:
@@ -281,14 +315,22 @@ def active_card(card: CardRow) -> CardRow:
 
 def _lock_card_and_referrer(unit: Unit, found: CardRow) -> tuple[CardRow, CardRow | None]:
     """A card that earns and its referrer, both locked (in id order); the referrer only
-    if active. Relinked to another referrer before the lock was taken: start again."""
-    while True:
+    if active. Relinked to another referrer before the lock was taken: start again.
+
+    On SQLite the write transaction is exclusive from its start, so the card as read is
+    the card as locked; only its referrer is read."""
+    if unit.connection.dialect.name == "sqlite":
         referrer_id = found.referrer_card_id
-        locked = cards.lock(unit, [found.id] + ([referrer_id] if referrer_id is not None else []))
-        card = locked[found.id]
-        if card.referrer_card_id == referrer_id:
-            break
-        found = card
+        locked = cards.lock(unit, [referrer_id]) if referrer_id is not None else {}
+        card = found
+    else:
+        while True:
+            referrer_id = found.referrer_card_id
+            locked = cards.lock(unit, [found.id] + ([referrer_id] if referrer_id is not None else []))
+            card = locked[found.id]
+            if card.referrer_card_id == referrer_id:
+                break
+            found = card
     referrer = locked.get(referrer_id) if referrer_id is not None else None
     card.referrer_active = referrer is not None and referrer.is_active  # as locked, not as first read
     return card, referrer if card.referrer_active else None

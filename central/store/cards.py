@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -130,26 +130,38 @@ _COLUMNS = (
 
 def query(unit: Unit) -> Select:
     """Cards of the unit's tenant, with their referrer's number and state."""
-    return (
-        select(*_COLUMNS)
-        .outerjoin(_referrer, Card.referrer_card_id == _referrer.id)
-        .outerjoin(_successor, Card.replaced_by_card_id == _successor.id)
-        .where(Card.tenant_id == unit.tenant)
-    )
+    return _ALL.where(Card.tenant_id == unit.tenant)
+
+
+_ALL = (
+    select(*_COLUMNS)
+    .outerjoin(_referrer, Card.referrer_card_id == _referrer.id)
+    .outerjoin(_successor, Card.replaced_by_card_id == _successor.id)
+)
+# The lookups of every billing call, built once with their values as parameters: building
+# and keying this select of three tables took 0.25 ms a call, running it 20 µs.
+_TENANTS = _ALL.where(Card.tenant_id == bindparam("tenant"))
+_BY_NUMBER = _TENANTS.where(Card.card_number == bindparam("number"))
+_BY_ID = _TENANTS.where(Card.id == bindparam("card"))
+# FOR UPDATE OF cards: the referrer row joined alongside is read, not locked.
+_LOCKED_BY_NUMBER = _BY_NUMBER.with_for_update(of=Card)
+_LOCKED_BY_ID = _BY_ID.with_for_update(of=Card)
+_LOCKED_BY_IDS = _TENANTS.where(Card.id.in_(bindparam("cards", expanding=True))).order_by(Card.id).with_for_update(of=Card)
 
 
 if [column.key for column in _COLUMNS] != [field.name for field in fields(CardRow)]:
     raise AssertionError("_COLUMNS must list CardRow's fields in order: rows() reads them by position")
 
 
-def rows(unit: Unit, statement: Select, extra: tuple[str, ...] = ()) -> list:
-    """The cards a statement selects; with `extra` column names, (card, (extras...)) pairs.
+def rows(unit: Unit, statement: Select, extra: tuple[str, ...] = (), params: dict[str, Any] | None = None) -> list:
+    """The cards a statement selects (with `params`, the values of its parameters); with
+    `extra` column names, (card, (extras...)) pairs.
 
     A card is made from its row by position (a pull reads a million of them; going
     through each row's mapping of names took a quarter of the time).
     """
     width = len(_COLUMNS)
-    result = unit.connection.execute(statement)
+    result = unit.connection.execute(statement, params)
     if not extra:
         return [CardRow(*row[:width]) for row in result]
     return [(CardRow(*row[:width]), tuple(getattr(row, name) for name in extra)) for row in result]
@@ -157,14 +169,14 @@ def rows(unit: Unit, statement: Select, extra: tuple[str, ...] = ()) -> list:
 
 def by_number(unit: Unit, number: object, *, lock: bool = False, field: str = "cardNumber") -> CardRow:
     normalized = cardnumber.validate(number, field)
-    found = rows(unit, _locked(query(unit).where(Card.card_number == normalized), lock))
+    found = rows(unit, _LOCKED_BY_NUMBER if lock else _BY_NUMBER, params={"tenant": unit.tenant, "number": normalized})
     if not found:
         raise LoyaltyError(errors.CARD_NOT_FOUND, f"No card {normalized}", cardNumber=normalized)
     return found[0]
 
 
 def by_id(unit: Unit, card_id: int, *, lock: bool = False) -> CardRow:
-    found = rows(unit, _locked(query(unit).where(Card.id == card_id), lock))
+    found = rows(unit, _LOCKED_BY_ID if lock else _BY_ID, params={"tenant": unit.tenant, "card": card_id})
     if not found:
         raise not_found(card_id)
     return found[0]
@@ -179,8 +191,16 @@ def lock(unit: Unit, card_ids: Iterable[int]) -> dict[int, CardRow]:
     ids = sorted(set(card_ids))
     if not ids:
         return {}
-    found = rows(unit, _locked(query(unit).where(Card.id.in_(ids)).order_by(Card.id), True))
+    found = rows(unit, _LOCKED_BY_IDS, params={"tenant": unit.tenant, "cards": ids})
     return {card.id: card for card in found}
+
+
+def relock(unit: Unit, card: CardRow) -> CardRow:
+    """A card this unit of work read and now means to change, locked: read again FOR UPDATE
+    on PostgreSQL; on SQLite the card as read, the write transaction being exclusive."""
+    if unit.connection.dialect.name == "sqlite":
+        return card
+    return lock(unit, [card.id])[card.id]
 
 
 def refuse_replaced(card: CardRow) -> CardRow:
@@ -208,11 +228,6 @@ def ids_of_numbers(unit: Unit, numbers: Iterable[str]) -> dict[str, tuple[int, i
         )
     )
     return {number: (card_id, referrer) for number, card_id, referrer in result}
-
-
-def _locked(statement: Select, lock: bool) -> Select:
-    # FOR UPDATE OF cards: the referrer row joined alongside is read, not locked.
-    return statement.with_for_update(of=Card) if lock else statement
 
 
 # --- issuing --------------------------------------------------------------------------

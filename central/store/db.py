@@ -1,6 +1,7 @@
 """The central database: SQLite by default, PostgreSQL for a chain; one unit of work per request.
 
-- SQLite: one writer at a time (`BEGIN IMMEDIATE`), WAL, `synchronous=FULL`, foreign keys.
+- SQLite: one writer at a time (`BEGIN IMMEDIATE`), WAL, `synchronous=FULL`, foreign keys;
+  writers wait for their turn in a queue (`sqlite_writer.py`), not in SQLite's busy handler.
 - PostgreSQL: READ COMMITTED writes that lock the rows they change (`FOR UPDATE`, in id
   order), REPEATABLE READ read-only snapshots for pulls; a deadlock or serialization
   failure reruns the whole unit of work (`Store.run`).
@@ -21,11 +22,25 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Connection, Engine, Table, Text, cast, create_engine, event, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from central.store.models import Card, ConfigVersion, Tenant
+from central.store.sqlite_writer import WriterTurn
 from pos_loyalty.sqlite_wal import use_wal
 
 log = logging.getLogger(__name__)
@@ -142,12 +157,15 @@ def change_number(unit: Unit) -> Any:
     """
     if unit.connection.dialect.name == "postgresql":
         return cast(cast(func.pg_current_xact_id(), Text), BigInteger)
-    return unit.connection.execute(
-        update(Tenant)
-        .where(Tenant.id == unit.tenant)
-        .values(change_seq=Tenant.change_seq + 1)
-        .returning(Tenant.change_seq)
-    ).scalar_one()
+    return unit.connection.execute(_NEXT_CHANGE, {"tenant": unit.tenant}).scalar_one()
+
+
+_NEXT_CHANGE = (
+    update(Tenant)
+    .where(Tenant.id == bindparam("tenant"))
+    .values(change_seq=Tenant.change_seq + 1)
+    .returning(Tenant.change_seq)
+)
 
 
 def advisory_lock(unit: Unit, key: str) -> None:
@@ -187,6 +205,8 @@ class Store:
         self.engine = make_engine(self.url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._config_cache: dict = {}
+        #: SQLite: write units of work take turns here rather than in SQLite's busy handler.
+        self.writer = WriterTurn(_sqlite_file(self.url)) if self.is_sqlite else None
 
     def run(
         self,
@@ -212,6 +232,12 @@ class Store:
         raise AssertionError("unreachable")
 
     def _once(self, work: Callable[[Unit], T], *, write: bool, tenant_id: int | None, snapshot: bool) -> T:
+        if write and self.writer is not None:
+            with self.writer:
+                return self._transaction(work, write=write, tenant_id=tenant_id, snapshot=snapshot)
+        return self._transaction(work, write=write, tenant_id=tenant_id, snapshot=snapshot)
+
+    def _transaction(self, work: Callable[[Unit], T], *, write: bool, tenant_id: int | None, snapshot: bool) -> T:
         with self.engine.connect() as connection:
             if self.is_sqlite:
                 # pysqlite leaves transactions to us (see make_engine); the driver call
@@ -232,8 +258,16 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.writer is not None:
+            self.writer.close()
 
 
 def _is_retryable(error: DBAPIError) -> bool:
     code = getattr(getattr(error, "orig", None), "sqlstate", None)
     return code in {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The SQLite URL's file, or None for a database in memory."""
+    database = make_url(url).database
+    return None if not database or database == ":memory:" or database.startswith("file:") else database
