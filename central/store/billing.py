@@ -92,10 +92,7 @@ def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
     and the referrer's REFERRAL_EARNED row on `billAmount`."""
     config = configs.current(unit)
     _known_categories(config, request.items)
-    found = active_card(cards.by_number(unit, request.card_number))
-    bill = lock_bill(unit, request.bill_id)
-    card, referrer = _lock_card_and_referrer(unit, found)
-    active_card(card)
+    bill, card, referrer = _bill_card_and_referrer(unit, request.bill_id, request.card_number)
     paid_by_category: dict[int, int] = {}
     for category_id, amount in request.items:
         paid_by_category[category_id] = paid_by_category.get(category_id, 0) + amount
@@ -313,27 +310,33 @@ def active_card(card: CardRow) -> CardRow:
     return card
 
 
-def _lock_card_and_referrer(unit: Unit, found: CardRow) -> tuple[CardRow, CardRow | None]:
-    """A card that earns and its referrer, both locked (in id order); the referrer only
-    if active. Relinked to another referrer before the lock was taken: start again.
-
-    On SQLite the write transaction is exclusive from its start, so the card as read is
-    the card as locked; only its referrer is read."""
+def _bill_card_and_referrer(unit: Unit, bill_id: str, number: str) -> tuple[Row[Any] | None, CardRow, CardRow | None]:
+    """The bill's row (if it exists), the active card that earns on it and that card's
+    referrer (only if active), all locked, in that order (the cards in id order)."""
     if unit.connection.dialect.name == "sqlite":
-        referrer_id = found.referrer_card_id
+        # The write transaction is exclusive from its start: the card as read is the card as
+        # locked; only its referrer is still to read.
+        card = active_card(cards.by_number(unit, number))
+        bill = lock_bill(unit, bill_id)
+        referrer_id = card.referrer_card_id
         locked = cards.lock(unit, [referrer_id]) if referrer_id is not None else {}
-        card = found
     else:
-        while True:
-            referrer_id = found.referrer_card_id
-            locked = cards.lock(unit, [found.id] + ([referrer_id] if referrer_id is not None else []))
-            card = locked[found.id]
+        bill = lock_bill(unit, bill_id)
+        locked = cards.lock_with_referrer(unit, number)  # one round trip for the usual case
+        named = [card for card in locked.values() if card.card_number == number]
+        if not named:
+            raise LoyaltyError(errors.CARD_NOT_FOUND, f"No card {number}", cardNumber=number)
+        card = active_card(named[0])
+        referrer_id = card.referrer_card_id
+        while referrer_id is not None and referrer_id not in locked:  # relinked before the lock
+            locked = cards.lock(unit, [card.id, referrer_id])
+            card = locked[card.id]
             if card.referrer_card_id == referrer_id:
                 break
-            found = card
+            referrer_id = card.referrer_card_id
     referrer = locked.get(referrer_id) if referrer_id is not None else None
     card.referrer_active = referrer is not None and referrer.is_active  # as locked, not as first read
-    return card, referrer if card.referrer_active else None
+    return bill, card, referrer if card.referrer_active else None
 
 
 def _known_categories(config: LoyaltyConfig, items: tuple[tuple[int, int], ...]) -> None:
