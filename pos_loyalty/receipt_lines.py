@@ -163,7 +163,7 @@ def receipt_slip(
     if Decimal(str(result["categoryDiscount"])):
         out.row("Member discount", "-" + figure(result["categoryDiscount"]))
     if Decimal(str(result["flatDiscount"])):
-        out.row("Discount", "-" + figure(result["flatDiscount"]))
+        out.row("Flat discount", "-" + figure(result["flatDiscount"]))
     if Decimal(str(result["pointsRedeemed"])):
         out.row(f"Points redeemed {figure(result['pointsRedeemed'])}", "-" + figure(result["amountDeducted"]))
     out.row("TO PAY", _money(formats, result["payable"], currency), bold=True)
@@ -226,7 +226,7 @@ def return_slip(
     if answer.get("newBalance") is not None:
         out.row("Points balance now", figure(answer["newBalance"]), bold=True)
     out.rule()
-    out.centred(f"Return {answer['returnId'][:30]}")
+    out.centred(f"Return ref. {answer['returnId'][:8]}")
     return out.slip(card_number or None)
 
 

@@ -58,7 +58,7 @@ class BillSaid:
 
 _DEDUCTIONS = (
     ("Member discount", "categoryDiscount"),
-    ("Discount", "flatDiscount"),
+    ("Flat discount", "flatDiscount"),
     ("Paid with points", "amountDeducted"),
 )
 

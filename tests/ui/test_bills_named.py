@@ -102,6 +102,19 @@ def test_the_return_screen_names_the_bill_in_its_title_confirmation_and_slip(qtb
     qtbot.addWidget(dialog.slip)
     assert dialog.slip.windowTitle() == "Return slip: bill T1-000001"
     assert "Bill T1-000001" in dialog.slip.text and UUID[:8] not in dialog.slip.text
+    cash_back = next(line for line in dialog.slip.text.splitlines() if line.startswith("CASH BACK"))
+    assert cash_back.endswith("₹1,372.77")  # in the pharmacy's currency, as on the receipt
+    assert dialog.slip.path.name.startswith("return-T1-000001-")
+
+
+def test_the_receipt_is_named_by_the_bill_number_on_screen_and_as_a_pdf(qtbot, replica, sold, tmp_path: Path):
+    from ui.dialogs.receipt import ReceiptDialog
+
+    result = bills.show(replica, "T1-000001")  # the result the customer saw, with its number
+    dialog = shown(qtbot, ReceiptDialog(result, "Asha Rao", "Test Pharmacy", "₹", tmp_path))
+    assert dialog.windowTitle() == "Receipt: bill T1-000001"
+    assert dialog.path == tmp_path / "T1-000001.pdf"
+    assert "Bill T1-000001" in dialog.text and UUID[:8] not in dialog.text
 
 
 def test_history_names_bills_by_number_and_keeps_its_columns_in_view(qtbot, replica, sold):

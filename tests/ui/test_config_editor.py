@@ -338,7 +338,7 @@ def test_removing_categories_asks_first_naming_them_and_no_saves_nothing(qtbot, 
     asked = answer_next_box(lambda box: box.button(QMessageBox.StandardButton.No).click())
     save_with_keys(qtbot, editor)
     qtbot.waitUntil(lambda: bool(asked))
-    assert "Points by category: General (2)" in asked[0] and "Category discounts: Baby Care (3)" in asked[0]
+    assert "Points by category: General (2)" in asked[0] and "Member discounts: Baby Care (3)" in asked[0]
     assert "No longer sold at all (in neither list): General (2)" in asked[0]
     assert "Nothing saved" in editor.summary.text() and editor.result() != QDialog.DialogCode.Accepted
     assert configuration.export(replica)["version"] == 1 and config_changes(replica) == []

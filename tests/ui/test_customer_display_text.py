@@ -40,7 +40,7 @@ def test_the_most_the_bill_may_take_in_points_is_offered(replica):
     assert said.redemption == "You may use up to 1,000.00 points"
     said = bill_said(shown(replica, number, [{"categoryId": 2, "amount": "200.00"}], redeemPoints="100", flatDiscount="5"))
     assert said.redemption == "Paying 100.00 points = ₹10.00"
-    assert said.totals == [("Bill amount", "200.00"), ("Discount", "-5.00"), ("Paid with points", "-10.00")]
+    assert said.totals == [("Bill amount", "200.00"), ("Flat discount", "-5.00"), ("Paid with points", "-10.00")]
     assert said.payable == "₹185.00"
 
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 
 from ui.style import figure
 
-COLUMNS = ("Category", "Qty × price", "Amount", "Discount", "Pay", "Points")
+COLUMNS = ("Category", "Qty × price", "Amount", "Member discount", "Pay", "Points")
 NOT_REDEEMABLE = QColor("#fff3e0")  # a line points cannot pay for
 REWARD = QColor("#e8f5e9")
 

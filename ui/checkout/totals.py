@@ -77,7 +77,7 @@ class TotalsPanel(QFrame):
         form = QFormLayout()
         form.addRow("Bill amount", self.gross)
         form.addRow("Member discount", self.member_discount)
-        form.addRow("Discount (F6)", flat_row)
+        form.addRow("Flat discount (F6)", flat_row)
         form.addRow("", self.flat_problem)
         form.addRow("Redeem (F4)", redeem_row)
         form.addRow("", self.redeem_problem)

@@ -129,7 +129,7 @@ class ConfigEditor(QDialog):
             "promotions": EntryTable(PROMOTION_COLUMNS, {"multiplier": "2.00", "isActive": True}, PROMOTION_NOTE, stretch="name"),
             "rewards": EntryTable(REWARD_COLUMNS, {"isActive": True}, REWARD_NOTE, stretch="name"),
         }
-        self.tab_titles = ["Programme", "Points by category", "Category discounts", "Tiers", "Promotions", "Rewards"]
+        self.tab_titles = ["Programme", "Points by category", "Member discounts", "Tiers", "Promotions", "Rewards"]
         for title, table in zip(self.tab_titles[1:], self.tables.values()):
             self.tabs.addTab(table, title)
         self.summary = QLabel(objectName="hint")
@@ -316,7 +316,7 @@ class ConfigEditor(QDialog):
         """Ask before a save takes categories away, naming each (No is the default)."""
         draft = config_from_json(self.document()[0])
         lines = []
-        for list_name, title in (("categoryPointConfigs", "Points by category"), ("categoryDiscounts", "Category discounts")):
+        for list_name, title in (("categoryPointConfigs", "Points by category"), ("categoryDiscounts", "Member discounts")):
             named = [f"{entry.category_name} ({entry.category_id})" for entry in gone if entry.list_name == list_name]
             if named:
                 lines.append(f"• {title}: {', '.join(named)}")

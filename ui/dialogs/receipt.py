@@ -11,12 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from pos_loyalty.receipt_lines import Slip, receipt_slip
+from pos_loyalty.receipt_lines import Slip, bill_said, receipt_slip
 from ui import style
 from ui.receipt_printer import ReceiptPrinter
 from ui.receipt_text import receipt_text
@@ -128,17 +130,21 @@ class SlipDialog(QDialog):
         self.print_button.setEnabled(False)
         self.note.setText("Printing on the receipt printer...")
 
+        text, path = self.text, self.path  # the slip is saved even if this dialog was closed meanwhile
+
         def printed() -> None:
-            self.print_button.setEnabled(True)
-            self.note.setText("Printed on the receipt printer.")
+            if shiboken6.isValid(self):
+                self.print_button.setEnabled(True)
+                self.note.setText("Printed on the receipt printer.")
 
         def failed(error: Exception) -> None:
-            self.print_button.setEnabled(True)
-            saved = save_pdf(self.text, self.path)  # the slip is not lost
-            why = getattr(error, "message", "The receipt printer could not print it.")
-            self.note.setText(f"{why} Saved as {saved} instead.")
+            saved = save_pdf(text, path)  # the slip is not lost
+            if shiboken6.isValid(self):
+                self.print_button.setEnabled(True)
+                why = getattr(error, "message", "The receipt printer could not print it.")
+                self.note.setText(f"{why} Saved as {saved} instead.")
 
-        printer.print_slip(slip, printed, failed, owner=self)
+        printer.print_slip(slip, printed, failed)
 
 
 class ReceiptDialog(SlipDialog):
@@ -155,9 +161,9 @@ class ReceiptDialog(SlipDialog):
         printer: ReceiptPrinter | None = None,
     ) -> None:
         super().__init__(
-            f"Receipt: bill {result['billId'][:8]}",
+            f"Receipt: bill {bill_said(result)}",
             receipt_text(result, customer, pharmacy, currency, promotions),
-            receipts / f"{result['billId']}.pdf",
+            receipts / f"{result.get('billNumber') or result['billId']}.pdf",
             parent,
             printer=printer,
             slip=lambda width: receipt_slip(

@@ -64,7 +64,8 @@ class ReturnDialog(QDialog):
         self.printer = printer
         self.found = returns.returnable(replica, bill_id)
         self.named = bill_names.named(replica, [bill_id]).get(bill_id)
-        self.said = self.named.said(style.local(), settings.read(replica)[settings.CURRENCY]) if self.named else bill_id
+        self.currency = settings.read(replica)[settings.CURRENCY]
+        self.said = self.named.said(style.local(), self.currency) if self.named else bill_id
         self.setWindowTitle(f"Return part of bill {self.said}")
         self.resize(760, 520)
         self.lines = len(self.found.sold.lines)  # then one row per reward product of the bill
@@ -215,17 +216,17 @@ class ReturnDialog(QDialog):
             for ask in asked_lines
         ] + [(f"Reward {ask.reward_id}", str(ask.quantity)) for ask in asked_rewards]
         number = self.named.number if self.named else None
-        answer = {**self.answer, "billNumber": number} if number else self.answer
-        text = return_slip_text(answer, returned, self.found.card_number, self.pharmacy)
+        answer = self.answer
+        text = return_slip_text(answer, returned, self.found.card_number, self.pharmacy, self.currency, bill_number=number)
         self.slip = SlipDialog(
             f"Return slip: bill {number or self.bill_id[:8]}",
             text,
-            self.receipts / f"return-{self.answer['returnId']}.pdf",
+            self.receipts / f"return-{number or self.bill_id}-{self.answer['returnId'][:8]}.pdf",
             self.parentWidget(),
             printer=self.printer,
             slip=lambda width: return_slip(
-                answer, returned, self.found.card_number, self.pharmacy, width=width, formats=style.local(),
-                bill_number=number,
+                answer, returned, self.found.card_number, self.pharmacy, width=width, currency=self.currency,
+                formats=style.local(), bill_number=number,
             ),
         )
         self.accept()
