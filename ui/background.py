@@ -25,16 +25,21 @@ class _Relay(QObject):
 class _Job(QRunnable):
     def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
         super().__init__()
-        self.work = work
-        self.relay = relay
+        self.work: Callable[[], Any] | None = work
+        self.relay: _Relay | None = relay
 
     def run(self) -> None:
+        work, relay = self.work, self.relay
+        # PySide keeps a finished job's Python object; it must not keep the work (a bill,
+        # a quote, the widgets its lambda names) for the rest of the day.
+        self.work = self.relay = None
+        assert work is not None and relay is not None, "a job runs once"
         try:
-            result = self.work()
+            result = work()
         except Exception as error:  # delivered to the UI thread; nothing escapes the pool
-            self._deliver(self.relay.failed, error)
+            self._deliver(relay.failed, error)
         else:
-            self._deliver(self.relay.done, result)
+            self._deliver(relay.done, result)
 
     @staticmethod
     def _deliver(signal: Signal, value: Any) -> None:
@@ -61,6 +66,7 @@ def run(
 
     def finish(callback: Callable[[Any], None], value: Any) -> None:
         _alive.discard(relay)
+        relay.deleteLater()  # and with it the connections holding the callbacks
         if owner is not None and not shiboken6.isValid(owner):
             return
         callback(value)
