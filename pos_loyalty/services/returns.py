@@ -46,6 +46,7 @@ class Returnable:
     kept: Kept
     returns: list[dict[str, Any]]  # the earlier returns' answers, oldest first
     names: tuple[str, ...]  # each line's category, as the receipt named it
+    number: str = ""  # the bill's short number at this till ("T1-000123"), as on its receipt
 
 
 def returnable(replica: Replica, bill_id: object) -> Returnable:
@@ -64,7 +65,10 @@ def asks_from_text(
     for line, text in wanted:
         where = f"line {line + first}"
         if not 0 <= line < len(found.sold.lines):
-            raise InvalidInput("line", f"Bill {found.bill_id} has no line {line} (its lines are 0 to {len(found.sold.lines) - 1})")
+            said = found.number or found.bill_id
+            raise InvalidInput(
+                "line", f"Bill {said} has no {where} (its lines are {first} to {len(found.sold.lines) - 1 + first})"
+            )
         text = (text or "").strip()
         if not text:
             asks.append(ReturnLineAsk(line))
@@ -178,7 +182,8 @@ def _returnable(uow: UnitOfWork, bill_key: str) -> Returnable:
     names = tuple(
         line.get("categoryName") or f"Category {line.get('categoryId')}" for line in result.get("lines") or []
     )
-    return Returnable(bill_key, result.get("cardNumber"), sold, kept, answers, names)
+    number = bill_numbers.name(bill.number_prefix, bill.number)
+    return Returnable(bill_key, result.get("cardNumber"), sold, kept, answers, names, number)
 
 
 def _as_rung_up(bill: Bill, result: dict[str, Any]) -> BillRequest:

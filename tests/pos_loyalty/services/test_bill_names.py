@@ -131,3 +131,18 @@ def test_bill_show_has_the_result_its_customer_state_and_returns(replica, asha):
     shown = bills.show(replica, "T1-000001")
     assert (shown["billNumber"], shown["customerName"], shown["status"]) == ("T1-000001", "Asha Rao", bills.FINALIZED)
     assert shown["payable"] == sold.result["payable"] and len(shown["returns"]) == 1
+
+
+def test_a_return_of_a_line_the_bill_has_not_names_the_bill_and_counts_as_its_reader_does(replica, asha):
+    from pos_loyalty.errors import InvalidInput
+    from pos_loyalty.services import returns
+
+    sold = bills.finalize(replica, asha, make_bill((1, "300.00"), (2, "200.00")))
+    found = returns.returnable(replica, sold.result["billId"])
+    assert found.number == "T1-000001"
+    with pytest.raises(InvalidInput) as on_screen:  # the return screen counts lines from 1
+        returns.asks_from_text(found, [(2, "")], first=1)
+    assert on_screen.value.message.endswith("Bill T1-000001 has no line 3 (its lines are 1 to 2)")
+    with pytest.raises(InvalidInput) as by_command:  # the command line, as the API, from 0
+        returns.asks_from_text(found, [(5, "")])
+    assert by_command.value.message.endswith("Bill T1-000001 has no line 5 (its lines are 0 to 1)")
