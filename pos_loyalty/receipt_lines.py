@@ -141,12 +141,16 @@ def receipt_slip(
     currency: str = "",
     promotions: dict[int, str] | None = None,
     formats: Formats | None = None,
+    marked: str = "",
 ) -> Slip:
-    """The receipt of a finalized bill (`bills.finalize(...).result`, or a bill's stored result)."""
+    """The receipt of a finalized bill (`bills.finalize(...).result`, or a bill's stored result).
+    `marked`: a word under the pharmacy's name ("COPY" on a receipt printed again)."""
     formats = formats or PlainFormats()
     figure = _figure(formats)
     out = _Lines(width)
     out.centred(pharmacy.upper(), bold=True)
+    if marked:
+        out.centred(marked, bold=True)
     out.centred(f"Bill {bill_said(result)}")
     if result.get("finalizedAt") is not None:
         out.centred(formats.when(result["finalizedAt"]))

@@ -75,6 +75,7 @@ def main() -> int:
     receipt.show()
     save(app, receipt, folder, "receipt")
     receipt.close()
+    _return(app, window, folder, done.result["billId"])
 
     dialogs: list[tuple[str, Callable[[], QWidget]]] = [
         ("recent-bills", lambda: _recent(window)),
@@ -185,6 +186,21 @@ def _day_report(app: QApplication, window: MainWindow, folder: Path) -> None:
         settle(app, 50)
     save(app, dialog, folder, "day-report")
     dialog.close()
+
+
+def _return(app: QApplication, window: MainWindow, folder: Path, bill_id: str) -> None:
+    """Part of the receipt's bill coming back (200.00 of its medicines), then its slip."""
+    from ui.dialogs.return_bill import RETURN, ReturnDialog
+
+    dialog = ReturnDialog(window.replica, bill_id, window.changes, "asha", lambda: True, window.pharmacy,
+                          window.data_dir / "receipts", window)
+    dialog.show()
+    dialog.table.item(0, RETURN).setText("200.00")
+    save(app, dialog, folder, "return")
+    dialog.confirm(ask=False)
+    dialog.slip.show()
+    save(app, dialog.slip, folder, "return-slip")
+    dialog.slip.close()
 
 
 def _bill_for_the_receipt():  # type: ignore[no-untyped-def]

@@ -26,20 +26,16 @@ class _Job(QRunnable):
     def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
         super().__init__()
         self.work: Callable[[], Any] | None = work
-        self.relay: _Relay | None = relay
+        self.relay = relay
 
     def run(self) -> None:
-        work, relay = self.work, self.relay
-        # PySide keeps a finished job's Python object; it must not keep the work (a bill,
-        # a quote, the widgets its lambda names) for the rest of the day.
-        self.work = self.relay = None
-        assert work is not None and relay is not None, "a job runs once"
+        assert self.work is not None, "a job runs once"
         try:
-            result = work()
+            result = self.work()
         except Exception as error:  # delivered to the UI thread; nothing escapes the pool
-            self._deliver(relay.failed, error)
+            self._deliver(self.relay.failed, error)
         else:
-            self._deliver(relay.done, result)
+            self._deliver(self.relay.done, result)
 
     @staticmethod
     def _deliver(signal: Signal, value: Any) -> None:
@@ -64,8 +60,14 @@ def run(
     relay = _Relay()  # made here, so it lives on the UI thread and its signals queue to it
     _alive.add(relay)
 
+    job = _Job(work, relay)
+
     def finish(callback: Callable[[Any], None], value: Any) -> None:
         _alive.discard(relay)
+        # PySide keeps a finished job's Python object: it must not keep the work (a bill, a
+        # quote, the widgets its lambda names) for the rest of the day. Let go of it here,
+        # on the UI thread, where whatever it held may be destroyed.
+        job.work = None
         relay.deleteLater()  # and with it the connections holding the callbacks
         if owner is not None and not shiboken6.isValid(owner):
             return
@@ -73,4 +75,4 @@ def run(
 
     relay.done.connect(lambda value: finish(on_done, value))
     relay.failed.connect(lambda error: finish(on_failed, error))
-    QThreadPool.globalInstance().start(_Job(work, relay))
+    QThreadPool.globalInstance().start(job)

@@ -29,9 +29,11 @@ def receipt_text(
     promotions: dict[int, str] | None = None,
     *,
     local: Local | None = None,
+    marked: str = "",
 ) -> str:
     slip = receipt_lines.receipt_slip(
-        result, customer, pharmacy, width=WIDTH, currency=currency, promotions=promotions, formats=local or style.local()
+        result, customer, pharmacy, width=WIDTH, currency=currency, promotions=promotions,
+        formats=local or style.local(), marked=marked,
     )
     return "\n".join(slip.lines)
 

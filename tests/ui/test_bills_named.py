@@ -164,3 +164,23 @@ def test_sync_problems_name_the_refused_bill_by_its_number(qtbot, sqlite_central
     assert_all_in_view(dialog.rejected, wrapped=(2, 3))
     assert_all_in_view(dialog.flags, wrapped=(3,))
     replica.close()
+
+
+def test_a_bills_receipt_again_from_recent_bills_is_marked_a_copy(qtbot, replica, sold, tmp_path: Path):
+    dialog = shown(qtbot, RecentBillsDialog(replica, Changes(), "cashier-1", lambda: True, pharmacy="Test Pharmacy",
+                                            receipts=tmp_path))
+    dialog.table.selectRow(1)
+    again = dialog.receipt_again()
+    qtbot.addWidget(again)
+    assert again.windowTitle() == "Receipt: bill T1-000001 (copy)"
+    lines = again.text.splitlines()
+    assert lines[0].strip() == "TEST PHARMACY" and lines[1].strip() == "COPY" and lines[2].strip() == "Bill T1-000001"
+    assert next(line for line in lines if line.startswith("TO PAY")).endswith("1,372.77")  # as the customer paid
+    assert again.path == tmp_path / "T1-000001-copy.pdf"
+    again.accept()
+
+    dialog.reverse_selected(confirm=False)
+    dialog.table.selectRow(1)
+    reversed_copy = dialog.receipt_again()
+    qtbot.addWidget(reversed_copy)
+    assert reversed_copy.text.splitlines()[1].strip() == "COPY: BILL REVERSED"

@@ -249,3 +249,23 @@ def test_f10_a_return_and_its_slip_printed_from_the_counter(qtbot, replica, data
     cash = bills.recent(replica, limit=1)[0]["payable"]
     assert "RETURN" in back.bold[1] and any(line.startswith("CASH BACK") and line.endswith(f"{cash:,.2f}") for line in back.lines)
     assert back.barcodes == [("EAN13", customer)] and back.cuts == [0]
+
+
+def test_a_receipt_printed_again_from_recent_bills_says_copy_on_paper(qtbot, replica, customer, tmp_path: Path,
+                                                                      tcp_printer):
+    from ui.dialogs.recent_bills import RecentBillsDialog
+
+    printer = printer_on(tcp_printer.address)
+    done = bills.finalize(replica, customer, make_bill((1, "500.00")))
+    recent = RecentBillsDialog(replica, Changes(), "cashier-1", lambda: True, pharmacy="Test Pharmacy",
+                               receipts=tmp_path, printer=printer)
+    qtbot.addWidget(recent)
+    again = recent.receipt_again()
+    notes: list[str] = []
+    print_then_close(notes)(again)
+    qtbot.waitUntil(lambda: bool(notes), timeout=10_000)
+    assert notes == ["Printed on the receipt printer."]
+    [job] = printed_jobs(tcp_printer)
+    out = decode(job)
+    assert out.bold[:2] == [out.lines[0], out.lines[1]] and out.lines[1].strip() == "COPY"
+    assert f"Bill {done.result['billNumber']}" in out.text and out.barcodes == [("EAN13", customer)]

@@ -48,7 +48,7 @@ def test_the_screen_shows_the_figures_before_anything_is_written(qtbot, replica,
     assert not dialog.confirm_button.isEnabled()
     type_into(qtbot, dialog, 1, "1")
     expected = returns.preview(replica, "UI-RET-1", dialog.asks()).to_json()
-    assert dialog.cash.text() == f"{expected['cashRefund']:,.2f}" and expected["cashRefund"] > 0
+    assert dialog.cash.text() == f"₹{expected['cashRefund']:,.2f}" and expected["cashRefund"] > 0  # money, with its sign
     assert dialog.points_back.text() == f"{expected['pointsRefunded']:,.2f}"
     assert cards.find(replica, sold).points_balance == 1000_00 - 200_00 + bills.recent(replica)[0]["pointsEarned"] * 100
     type_into(qtbot, dialog, 1, "4")  # more than is left: said, and cannot be confirmed
@@ -111,7 +111,7 @@ def test_a_reward_product_comes_back_on_the_same_screen(qtbot, replica, tmp_path
     dialog.show()
     assert dialog.table.rowCount() == 2 and dialog.table.item(1, 1).text().startswith("Reward TOTE-BAG")
     type_into(qtbot, dialog, 1, "1")
-    assert (dialog.cash.text(), dialog.points_back.text()) == ("0.00", "150.00")
+    assert (dialog.cash.text(), dialog.points_back.text()) == ("₹0.00", "150.00")
     type_into(qtbot, dialog, 1, "3")
     assert "cannot come back that much" in dialog.note.text()
     type_into(qtbot, dialog, 1, "2")

@@ -159,14 +159,18 @@ class ReceiptDialog(SlipDialog):
         *,
         promotions: dict[int, str] | None = None,
         printer: ReceiptPrinter | None = None,
+        marked: str = "",
     ) -> None:
+        """`marked`: "COPY" (or "COPY: BILL REVERSED") on a receipt shown again later."""
+        name = result.get("billNumber") or result["billId"]
         super().__init__(
-            f"Receipt: bill {bill_said(result)}",
-            receipt_text(result, customer, pharmacy, currency, promotions),
-            receipts / f"{result.get('billNumber') or result['billId']}.pdf",
+            f"Receipt: bill {bill_said(result)}" + (f" ({marked.lower()})" if marked else ""),
+            receipt_text(result, customer, pharmacy, currency, promotions, marked=marked),
+            receipts / (f"{name}-copy.pdf" if marked else f"{name}.pdf"),
             parent,
             printer=printer,
             slip=lambda width: receipt_slip(
-                result, customer, pharmacy, width=width, currency=currency, promotions=promotions, formats=style.local()
+                result, customer, pharmacy, width=width, currency=currency, promotions=promotions,
+                formats=style.local(), marked=marked,
             ),
         )

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import Replica
-from pos_loyalty.services import bill_names, bills, settings
+from pos_loyalty.services import bill_names, bills, configuration, settings
 from ui import messages
 from ui.changes import BILL, Changes
 from ui.dialogs.return_bill import ReturnDialog
@@ -69,6 +69,7 @@ class RecentBillsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.reverse_button = keyed_button(buttons, "Reverse bill", "Ctrl+Z", self.reverse_selected)
         self.return_button = keyed_button(buttons, "Return part", "Ctrl+R", self.return_selected)
+        self.receipt_button = keyed_button(buttons, "Receipt again", "Ctrl+P", self.receipt_again)
         buttons.rejected.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
@@ -122,6 +123,24 @@ class RecentBillsDialog(QDialog):
             self.note.setText(error.message)
             return None
         dialog.finished.connect(lambda _result: self.load())
+        dialog.open()
+        return dialog
+
+    def receipt_again(self) -> QDialog | None:
+        """The chosen bill's receipt as the customer had it (its figures when it was
+        finalized), to show, print or save again; a reversed bill's says so on top."""
+        from ui.checkout import bill_notes
+        from ui.dialogs.receipt import ReceiptDialog
+
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.rows):
+            return None
+        shown = bills.show(self.replica, self.rows[row]["billId"])
+        dialog = ReceiptDialog(
+            shown, shown["customerName"], self.pharmacy, self.currency, self.receipts, self,
+            promotions=bill_notes.promotion_names(configuration.in_use(self.replica)), printer=self.printer,
+            marked="COPY: BILL REVERSED" if shown["status"] == bills.REVERSED else "COPY",
+        )
         dialog.open()
         return dialog
 

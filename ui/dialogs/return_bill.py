@@ -90,7 +90,7 @@ class ReturnDialog(QDialog):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
         self.table.itemChanged.connect(lambda _item: self.refresh())
-        self.cash = QLabel("0.00", objectName="cashBack")
+        self.cash = QLabel(style.money(0, self.currency), objectName="cashBack")
         self.points_back = QLabel("0.00", objectName="pointsBack")
         self.points_off = QLabel("0.00", objectName="pointsOff")
         self.referrer_off = QLabel("0.00", objectName="referrerOff")
@@ -163,7 +163,7 @@ class ReturnDialog(QDialog):
         self.note.setText("" if asked or rewards else "Nothing chosen yet.")
         self.confirm_button.setEnabled(figures is not None)
         shown = figures.to_json() if figures is not None else None
-        self.cash.setText(figure(shown["cashRefund"]) if shown else "0.00")
+        self.cash.setText(style.money(shown["cashRefund"] if shown else 0, self.currency))
         self.points_back.setText(figure(shown["pointsRefunded"]) if shown else "0.00")
         self.points_off.setText(figure(shown["pointsReversed"]) if shown else "0.00")
         self.referrer_off.setText(figure(shown["referrerPointsReversed"]) if shown else "0.00")
