@@ -19,6 +19,7 @@ from sqlalchemy import Connection, DateTime, Engine, create_engine, event
 from sqlalchemy.orm import Session
 
 from pos_loyalty.replica import data_dir as folders, migrate
+from pos_loyalty.replica.prepared import Statements
 from pos_loyalty.sqlite_wal import use_wal
 
 FILE_NAME = "replica.sqlite3"
@@ -68,6 +69,24 @@ def make_engine(path: Path, *, foreign_keys: bool = True, begin_event: bool = Tr
     return engine
 
 
+class UnitConnection(Connection):
+    """A unit of work's connection: a prebuilt Core statement it runs a second time runs
+    prepared (`replica/prepared.py`) on the driver's connection, in the same transaction;
+    everything else (the ORM session's statements among them) goes to SQLAlchemy."""
+
+    def __init__(self, engine: Engine, statements: Statements) -> None:
+        super().__init__(engine)
+        self._statements = statements
+        self._driver = self.connection.driver_connection
+
+    def execute(self, statement, parameters=None, *, execution_options=None):  # type: ignore[no-untyped-def, override]
+        if execution_options is None and (parameters is None or type(parameters) is dict):
+            prepared = self._statements.get(statement, parameters)
+            if prepared is not None:
+                return prepared.run(self._driver, parameters)
+        return super().execute(statement, parameters, execution_options=execution_options)
+
+
 class UnitOfWork:
     """One cashier or manager action, in one transaction: commits only when `commit()` is called.
 
@@ -79,8 +98,8 @@ class UnitOfWork:
     ends the transaction; nothing more is read or written in the unit of work after it.
     """
 
-    def __init__(self, engine: Engine, *, write: bool, now: datetime, config_cache: dict) -> None:
-        self._engine = engine
+    def __init__(self, replica: Replica, *, write: bool, now: datetime, config_cache: dict) -> None:
+        self._replica = replica
         self._write = write
         self.now = now
         #: The replica's loaded configurations by row id (see services.configuration).
@@ -90,7 +109,7 @@ class UnitOfWork:
         self._time_to_text: Callable[[datetime | None], object] | None = None
 
     def __enter__(self) -> UnitOfWork:
-        connection = self._engine.connect()
+        connection = self._replica._take_connection()
         try:
             if self._write:
                 # Waits up to the busy timeout for the write lock; failing, it raises
@@ -100,9 +119,9 @@ class UnitOfWork:
                 # A plain BEGIN takes no lock and cannot wait, so it goes straight to the
                 # driver: cheaper, on the path of every card lookup.
                 connection.begin()  # SQLAlchemy's bookkeeping; pysqlite sends nothing
-                connection.connection.dbapi_connection.execute("BEGIN")
+                connection._driver.execute("BEGIN")
         except BaseException:
-            connection.close()
+            self._replica._give_back(connection)
             raise
         self.connection = connection
         return self
@@ -110,9 +129,7 @@ class UnitOfWork:
     @property
     def session(self) -> Session:
         if self._session is None:
-            self._session = Session(
-                self.connection, expire_on_commit=False, join_transaction_mode="control_fully"
-            )
+            self._session = Session(self.connection, expire_on_commit=False, join_transaction_mode="control_fully")
         return self._session
 
     def __exit__(
@@ -123,7 +140,7 @@ class UnitOfWork:
     ) -> None:
         if self._session is not None:
             self._session.close()
-        self.connection.close()  # rolls back whatever was not committed
+        self._replica._give_back(self.connection)  # rolls back whatever was not committed
 
     def stored_time(self, moment: datetime | None) -> object:
         """A time as SQLAlchemy writes it to the file, for rows sent to the driver itself
@@ -145,6 +162,8 @@ class Replica:
 
     `engine` is for tools and tests (its `begin()` issues SQLite's BEGIN); the units of work
     run on a second engine of their own, without connection events (see `make_engine`).
+    A unit of work's connection is kept for the next one when it ends (taking one from
+    SQLAlchemy's pool and giving it back cost more than a card lookup's SQL).
     """
 
     def __init__(self, path: Path, *, clock: Callable[[], datetime] = utc_now) -> None:
@@ -152,6 +171,11 @@ class Replica:
         self.clock = clock
         self.engine = make_engine(self.path)
         self._units = make_engine(self.path, begin_event=False)
+        self._statements = Statements(self._units.dialect)
+        #: Connections of units of work that ended, for the next ones (list.pop and
+        #: list.append are atomic: units of work on other threads take their own).
+        self._idle: list[UnitConnection] = []
+        self._closed = False
         #: Loaded configurations by row id; a saved configuration never changes.
         self._config_cache: dict[int, object] = {}
 
@@ -164,15 +188,11 @@ class Replica:
 
     def reading(self) -> UnitOfWork:
         """A read-only unit of work: a consistent snapshot, no lock held against writers."""
-        return UnitOfWork(
-            self._units, write=False, now=self.clock(), config_cache=self._config_cache
-        )
+        return UnitOfWork(self, write=False, now=self.clock(), config_cache=self._config_cache)
 
     def writing(self) -> UnitOfWork:
         """A unit of work that holds the write lock from its start to its commit."""
-        return UnitOfWork(
-            self._units, write=True, now=self.clock(), config_cache=self._config_cache
-        )
+        return UnitOfWork(self, write=True, now=self.clock(), config_cache=self._config_cache)
 
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the file; call it when the till is idle.
@@ -183,6 +203,31 @@ class Replica:
         with self._units.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
+    def _take_connection(self) -> UnitConnection:
+        try:
+            return self._idle.pop()
+        except IndexError:
+            return UnitConnection(self._units, self._statements)
+
+    def _give_back(self, connection: UnitConnection) -> None:
+        """End what the unit of work left open and keep its connection for the next one."""
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+            if connection._driver.in_transaction:  # begun without SQLAlchemy seeing it
+                connection._driver.rollback()
+        except BaseException:
+            connection.invalidate()  # no longer known to be clean: never used again
+            connection.close()
+            raise
+        if self._closed or connection.invalidated or connection.closed:
+            connection.close()
+        else:
+            self._idle.append(connection)
+
     def close(self) -> None:
+        self._closed = True
+        while self._idle:
+            self._idle.pop().close()
         self._units.dispose()
         self.engine.dispose()

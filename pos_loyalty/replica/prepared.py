@@ -1,0 +1,241 @@
+"""Statements a unit of work runs again and again, compiled once and run on the driver.
+
+SQLAlchemy's `Connection.execute` of a prebuilt Core statement costs about 30 µs before
+SQLite sees it (its cache key, an execution context, the result's metadata): several
+times what SQLite takes to find a card. A `Prepared` statement keeps what SQLAlchemy
+works out on every call: the SQL text, the order of its parameters with their
+conversions (a time to text, a boolean to an integer), and its result columns with
+theirs (text to a time, an integer to a boolean). `Statements.get` prepares a statement
+the second time it is run (a module's prebuilt statement, not one built for one call);
+`replica.db.UnitConnection` runs it on the driver's connection and hands back SQLAlchemy
+`Row`s. What it cannot keep (a list of parameters, an `IN` list expanded per call, values
+worked out in Python, a table with a composite key) goes to SQLAlchemy as before.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import weakref
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import Delete, Dialect, Insert, Select, TextClause, Update, exc
+from sqlalchemy.engine import IteratorResult
+from sqlalchemy.engine.result import SimpleResultMetaData
+from sqlalchemy.engine.row import Row
+
+_REQUIRED = object()  # a parameter the caller must give
+_FIRST_SEEN = object()  # run once so far: not prepared yet
+_KINDS = (Select, TextClause, Insert, Update, Delete)
+
+
+class Statements:
+    """The prepared statements of one engine, by statement (forgotten with the statement)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+        self._known: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+    def get(self, statement: object, parameters: Mapping[str, Any] | None) -> Prepared | None:
+        """The statement prepared for these parameter names, or None: SQLAlchemy runs it."""
+        try:
+            known = self._known.get(statement, _FIRST_SEEN)
+        except TypeError:  # not a statement a weak reference can follow
+            return None
+        if known is _FIRST_SEEN:
+            self._known[statement] = None if not isinstance(statement, _KINDS) else {}
+            return None
+        if known is None:
+            return None
+        # What an INSERT or UPDATE sets depends on the names given; a SELECT's does not.
+        names = tuple(parameters) if parameters and isinstance(statement, (Insert, Update)) else ()
+        prepared = known.get(names, _FIRST_SEEN)
+        if prepared is _FIRST_SEEN:
+            prepared = known[names] = _prepare(statement, names, self._dialect)
+        return prepared
+
+
+class Prepared:
+    """One statement's SQL, parameters and result columns, as SQLAlchemy would run it."""
+
+    __slots__ = ("sql", "parameters", "metadata", "processors", "primary_key", "_dialect")
+
+    def __init__(
+        self,
+        sql: str,
+        parameters: tuple[tuple[str, Any, Any], ...],
+        metadata: SimpleResultMetaData | None,
+        processors: list[Any] | None,
+        primary_key: str | None,
+        dialect: Dialect,
+    ) -> None:
+        self.sql = sql
+        self.parameters = parameters  # (name, value when not given, conversion) in SQL order
+        self.metadata = metadata  # None: named from the cursor (a text() statement)
+        self.processors = processors
+        self.primary_key = primary_key  # an INSERT's key column, for `inserted_primary_key`
+        self._dialect = dialect
+
+    def run(self, driver: sqlite3.Connection, given: Mapping[str, Any] | None) -> PreparedResult:
+        given = given or {}
+        values = []
+        for name, fixed, convert in self.parameters:
+            value = given[name] if name in given else fixed
+            if value is _REQUIRED:
+                raise exc.InvalidRequestError(f"A value is required for bind parameter {name!r}")
+            values.append(value if convert is None else convert(value))
+        try:
+            cursor = driver.execute(self.sql, values)
+            rows = cursor.fetchall() if cursor.description is not None else None
+        except sqlite3.Error as error:
+            raise exc.DBAPIError.instance(self.sql, values, error, sqlite3.Error, dialect=self._dialect) from error
+        metadata = self.metadata
+        if rows is not None and metadata is None:
+            metadata = SimpleResultMetaData([column[0] for column in cursor.description])
+        inserted = None
+        if self.primary_key is not None:
+            inserted = (given[self.primary_key] if self.primary_key in given else cursor.lastrowid,)
+        return PreparedResult(metadata, self.processors, rows, cursor.rowcount, inserted)
+
+
+class PreparedResult:
+    """The result of a prepared statement: what the till's code asks of a `CursorResult`.
+
+    The rows are SQLAlchemy `Row`s, fetched whole; other `Result` methods (`scalars`,
+    `mappings`, ...) are those of an `IteratorResult` over the rows not yet taken.
+    """
+
+    __slots__ = ("_metadata", "_rows", "rowcount", "_inserted")
+
+    def __init__(
+        self,
+        metadata: SimpleResultMetaData | None,
+        processors: list[Any] | None,
+        rows: list[tuple[Any, ...]] | None,
+        rowcount: int,
+        inserted: tuple[Any, ...] | None,
+    ) -> None:
+        self._metadata = metadata
+        self.rowcount = rowcount
+        self._inserted = inserted
+        if rows is None:
+            self._rows: list[Row[Any]] | None = None
+        else:
+            assert metadata is not None
+            index = metadata._key_to_index
+            self._rows = [Row(metadata, processors, index, data) for data in rows]
+
+    @property
+    def returns_rows(self) -> bool:
+        return self._rows is not None
+
+    @property
+    def inserted_primary_key(self) -> tuple[Any, ...]:
+        if self._inserted is None:
+            raise exc.InvalidRequestError("Statement is not a compiled expression construct.")
+        return self._inserted
+
+    def _taken(self) -> list[Row[Any]]:
+        if self._rows is None:
+            raise exc.ResourceClosedError("This result object does not return rows. It has been closed automatically.")
+        rows, self._rows = self._rows, []
+        return rows
+
+    def keys(self) -> Any:
+        return self._result().keys()
+
+    def __iter__(self) -> Iterator[Row[Any]]:
+        return iter(self._taken())
+
+    def all(self) -> list[Row[Any]]:
+        return self._taken()
+
+    fetchall = all
+
+    def fetchone(self) -> Row[Any] | None:
+        rows = self._rows if self._rows is not None else self._taken()
+        return rows.pop(0) if rows else None
+
+    def first(self) -> Row[Any] | None:
+        rows = self._taken()
+        return rows[0] if rows else None
+
+    def one_or_none(self) -> Row[Any] | None:
+        rows = self._taken()
+        if len(rows) > 1:
+            raise exc.MultipleResultsFound("Multiple rows were found when one or none was required")
+        return rows[0] if rows else None
+
+    def one(self) -> Row[Any]:
+        row = self.one_or_none()
+        if row is None:
+            raise exc.NoResultFound("No row was found when one was required")
+        return row
+
+    def scalar(self) -> Any:
+        row = self.first()
+        return None if row is None else row[0]
+
+    def scalar_one_or_none(self) -> Any:
+        row = self.one_or_none()
+        return None if row is None else row[0]
+
+    def scalar_one(self) -> Any:
+        return self.one()[0]
+
+    def close(self) -> None:
+        if self._rows is not None:
+            self._rows = []
+
+    def _result(self) -> IteratorResult[Any]:
+        rows = self._taken()
+        assert self._metadata is not None
+        plain = SimpleResultMetaData(self._metadata.keys)  # the values are converted already
+        return IteratorResult(plain, iter([tuple(row) for row in rows]))
+
+    def __getattr__(self, name: str) -> Any:  # scalars, mappings, tuples, partitions...
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._result(), name)
+
+
+def _prepare(statement: Any, names: tuple[str, ...], dialect: Dialect) -> Prepared | None:
+    """What SQLAlchemy would do to run `statement` with parameters named `names`, or None
+    when a call must work something out that a prepared statement cannot keep."""
+    if isinstance(statement, (Insert, Update, Delete)) and statement._return_defaults:
+        return None
+    try:
+        compiled: Any = statement.compile(dialect=dialect, column_keys=list(names))
+    except exc.SQLAlchemyError:
+        return None  # SQLAlchemy says what is wrong with it, on its own path
+    if (
+        not compiled.positional
+        or compiled.insert_prefetch
+        or compiled.update_prefetch
+        or compiled.literal_execute_params
+        or compiled.post_compile_params
+        or compiled.escaped_bind_names
+    ):
+        return None
+    parameters = []
+    for name in compiled.positiontup:
+        bind = compiled.binds[name]
+        if bind.callable is not None:
+            return None
+        fixed = _REQUIRED if bind.required else bind.value
+        parameters.append((name, fixed, compiled._bind_processors.get(name)))
+    metadata = processors = None
+    if compiled._result_columns:
+        keys = [column.keyname for column in compiled._result_columns]
+        if len(set(keys)) != len(keys):
+            return None  # two columns of one name: SQLAlchemy's metadata tells them apart
+        metadata = SimpleResultMetaData(keys)
+        found = [column.type._cached_result_processor(dialect, None) for column in compiled._result_columns]
+        processors = found if any(found) else None
+    primary_key = None
+    if isinstance(statement, Insert):
+        keys = [column.key for column in statement.table.primary_key.columns]
+        if len(keys) != 1:
+            return None
+        primary_key = keys[0]
+    return Prepared(compiled.string, tuple(parameters), metadata, processors, primary_key, dialect)
