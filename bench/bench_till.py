@@ -14,7 +14,9 @@ a fresh working file, then times each operation through the core's own services:
 Each core operation alternates with its bare-`sqlite3` baseline on the same file (same
 pragmas, same durability, other random cards), so both see the same caches and the
 same machine. Prints p50/p99, the ratios and PASS/FAIL against the targets of issue 2
-(docs/performance.md); exits 1 if any target is missed.
+(p99 ≤ 1 ms for lookups and quotes, ≤ 5 ms for a finalize; ≤ 10× and ≤ 5× bare) and of
+issue 18 (p50 ≤ 3× bare for lookups, ≤ 2× bare for a finalize; docs/performance.md);
+exits 1 if any target is missed.
 """
 
 from __future__ import annotations
@@ -146,61 +148,84 @@ def quotes(replica: Replica, redeeming: list[str], iterations: int) -> Timings:
 class BareFinalize:
     """What one finalize writes, by hand in one BEGIN IMMEDIATE ... COMMIT.
 
-    The same tables, the same number of rows, JSON texts as long as the core's: the
-    sync_state counter, the ledger rows, both cards, the bill and its outbox row.
+    The rows are those of a finalize the core wrote (`bill_id`), column for column, moved
+    to another card, bill id and deviceSeq: both sync_state counters (the deviceSeq and
+    the bill's short number, in one UPDATE), each ledger row, both cards' figures, the
+    bill (its result, its request and its number) and its outbox row. Same connection
+    settings as the replica's (`bare_connection`): WAL, `synchronous=FULL`, foreign keys.
+    It reads nothing the core reads (the idempotency check, the cards, the configuration):
+    the baseline is only the durable writes.
     """
 
     def __init__(self, db: sqlite3.Connection, bill_id: str) -> None:
         self.db = db
-        self.result_json, card_id = db.execute(
-            "SELECT result_json, card_id FROM bills WHERE bill_id = ?", (bill_id,)
+        bill = db.execute(
+            "SELECT card_id, config_version, request_hash, result_json, bill_amount, payable,"
+            " points_earned, points_redeemed, performed_by, finalized_at, bill_json, number_prefix"
+            " FROM bills WHERE bill_id = ?",
+            (bill_id,),
         ).fetchone()
-        (self.payload,) = db.execute(
-            "SELECT payload FROM outbox ORDER BY device_seq DESC LIMIT 1"
+        card_id = bill[0]
+        self.bill = bill[1:]
+        self.outbox = db.execute(
+            "SELECT kind, payload, config_version, created_at, status FROM outbox"
+            " WHERE device_seq = (SELECT device_seq FROM ledger WHERE reference_id = ? LIMIT 1)",
+            (bill_id,),
         ).fetchone()
         self.ledger_rows = db.execute(
-            "SELECT transaction_type, points, reference_type, card_id != ? FROM ledger"
-            " WHERE reference_id = ? ORDER BY id",
+            "SELECT card_id != ?, transaction_type, points, balance_after, reference_type,"
+            " bill_amount, category_id, category_name, point_percentage, description,"
+            " performed_by, created_at FROM ledger WHERE reference_id = ? ORDER BY id",
             (card_id, bill_id),
         ).fetchall()
+        self.figures = {
+            on_referrer: db.execute(
+                "SELECT points_balance, total_points_earned, total_points_redeemed,"
+                " total_referral_points_earned, last_transaction_at, updated_at FROM cards WHERE id = ?",
+                (target,),
+            ).fetchone()
+            for on_referrer, target in ((False, card_id), (True, self._referrer(card_id)))
+        }
+
+    def _referrer(self, card_id: int) -> int:
+        return self.db.execute("SELECT referrer_id FROM cards WHERE id = ?", (card_id,)).fetchone()[0]
 
     def __call__(self, card_id: int, referrer_id: int, bill_id: str) -> None:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
-        (seq,) = db.execute(
-            "UPDATE sync_state SET next_device_seq = next_device_seq + 1 WHERE id = 1"
-            " RETURNING next_device_seq - 1"
+        seq, number = db.execute(
+            "UPDATE sync_state SET next_device_seq = next_device_seq + 1,"
+            " next_bill_number = next_bill_number + 1 WHERE id = 1"
+            " RETURNING next_device_seq - 1, next_bill_number - 1"
         ).fetchone()
-        for kind, points, reference_type, on_referrer in self.ledger_rows:
+        for on_referrer, *columns in self.ledger_rows:
+            kind, points, balance_after, reference_type, *rest = columns
             db.execute(
                 "INSERT INTO ledger (card_id, transaction_type, points, balance_after,"
                 " reference_type, reference_id, bill_amount, category_id, category_name,"
-                " point_percentage, referred_card_id, referred_bill_id, description,"
-                " performed_by, created_at, device_seq)"
-                " VALUES (?, ?, ?, 0, ?, ?, 100000, 1, 'Medicines', 100, ?, ?, ?, 'bench', ?, ?)",
-                (referrer_id if on_referrer else card_id, kind, points, reference_type, bill_id,
-                 card_id if on_referrer else None, bill_id if on_referrer else None,
-                 f"Bench row of bill {bill_id}", NOW, seq),
+                " point_percentage, description, performed_by, created_at, referred_card_id,"
+                " referred_bill_id, device_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (referrer_id if on_referrer else card_id, kind, points, balance_after, reference_type,
+                 bill_id, *rest, card_id if on_referrer else None, bill_id if on_referrer else None, seq),
             )  # fmt: skip
-        for target in (card_id, referrer_id):
+        for on_referrer, target in ((False, card_id), (True, referrer_id)):
             db.execute(
-                "UPDATE cards SET points_balance = points_balance + 0,"
-                " total_points_earned = total_points_earned + 0,"
-                " total_points_redeemed = total_points_redeemed + 0,"
-                " total_referral_points_earned = total_referral_points_earned + 0,"
+                "UPDATE cards SET points_balance = ?, total_points_earned = ?,"
+                " total_points_redeemed = ?, total_referral_points_earned = ?,"
                 " last_transaction_at = ?, updated_at = ? WHERE id = ?",
-                (NOW, NOW, target),
+                (*self.figures[on_referrer], target),
             )
         db.execute(
-            "INSERT INTO bills (bill_id, card_id, status, config_version, request_hash,"
-            " result_json, bill_amount, payable, points_earned, points_redeemed, performed_by,"
-            " finalized_at) VALUES (?, ?, 'FINALIZED', 1, ?, ?, 1, 1, 1, 1, 'bench', ?)",
-            (bill_id, card_id, "0" * 64, self.result_json, NOW),
+            "INSERT INTO bills (bill_id, card_id, status, config_version, request_hash, result_json,"
+            " bill_amount, payable, points_earned, points_redeemed, performed_by, finalized_at,"
+            " bill_json, number_prefix, number)"
+            " VALUES (?, ?, 'FINALIZED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (bill_id, card_id, *self.bill, number),
         )
         db.execute(
             "INSERT INTO outbox (device_seq, mutation_id, kind, payload, config_version,"
-            " created_at, status) VALUES (?, ?, 'bill.finalized', ?, 1, ?, 'PENDING')",
-            (seq, str(uuid.uuid4()), self.payload, NOW),
+            " created_at, status) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (seq, str(uuid.uuid4()), *self.outbox),
         )
         db.execute("COMMIT")
 
@@ -213,9 +238,7 @@ def finalizes(
     requests = [make_bill(10, chance) for _ in range(50)]
     picks = [chance.choice(redeeming) for _ in range(2 * iterations)]
     ids = {
-        number: db.execute(
-            "SELECT id, referrer_id FROM cards WHERE card_number = ?", (number,)
-        ).fetchone()
+        number: db.execute("SELECT id, referrer_id FROM cards WHERE card_number = ?", (number,)).fetchone()
         for number in set(picks)
     }
     sample = bills.finalize(replica, picks[-1], requests[0], bill_id="sample", performed_by="bench")
@@ -239,10 +262,14 @@ def finalizes(
 
 @dataclass
 class Row:
+    """One operation's figures and its targets: issue 2's (p99 under a time, both ratios to
+    bare `sqlite3` within a limit) and issue 18's (the p50 ratio within a tighter one)."""
+
     core: Timings
     bare: Timings | None
-    target_p99_us: float
-    max_ratio: float | None = None
+    target_p99_us: float  # issue 2
+    max_ratio: float | None = None  # issue 2: core / bare at p50 and at p99
+    max_ratio_p50: float | None = None  # issue 18: core / bare at p50
 
     @property
     def ratios(self) -> tuple[float, float] | None:
@@ -250,31 +277,48 @@ class Row:
             return None
         return self.core.p50 / self.bare.p50, self.core.p99 / self.bare.p99
 
+    def targets(self) -> list[tuple[str, str, bool]]:
+        """(target, the figure it is judged on, met) for each of the row's targets."""
+        found = [(f"p99 ≤ {us(self.target_p99_us)} (issue 2)", us(self.core.p99), self.core.p99 <= self.target_p99_us)]
+        if self.ratios is not None and self.max_ratio is not None:
+            worst = max(self.ratios)
+            found.append(
+                (f"p50 and p99 ≤ {self.max_ratio:g}× bare (issue 2)", f"{worst:.1f}×", worst <= self.max_ratio)
+            )
+        if self.ratios is not None and self.max_ratio_p50 is not None:
+            ratio = self.ratios[0]
+            found.append(
+                (f"p50 ≤ {self.max_ratio_p50:g}× bare (issue 18)", f"{ratio:.2f}×", ratio <= self.max_ratio_p50)
+            )
+        return found
+
     @property
     def passed(self) -> bool:
-        ratios_ok = self.ratios is None or max(self.ratios) <= (self.max_ratio or 0)
-        return self.core.p99 <= self.target_p99_us and ratios_ok
+        return all(met for _, _, met in self.targets())
+
+
+def us(value: float) -> str:
+    return f"{value:,.0f} µs" if value >= 100 else f"{value:.1f} µs"
 
 
 def table(rows: list[Row]) -> str:
-    def us(value: float) -> str:
-        return f"{value:,.0f} µs" if value >= 100 else f"{value:.1f} µs"
-
     lines = [
         "| operation | core p50 | core p99 | bare sqlite3 p50 | bare sqlite3 p99 "
-        "| ratio p50 / p99 | target | result |",
+        "| ratio p50 / p99 | targets | result |",
         "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for row in rows:
         bare = ("—", "—") if row.bare is None else (us(row.bare.p50), us(row.bare.p99))
-        ratio = "—" if row.ratios is None else f"{row.ratios[0]:.1f}× / {row.ratios[1]:.1f}×"
-        target = f"p99 ≤ {us(row.target_p99_us)}"
-        if row.max_ratio is not None:
-            target += f", ≤ {row.max_ratio:.0f}× bare"
+        ratio = "—" if row.ratios is None else f"{row.ratios[0]:.2f}× / {row.ratios[1]:.2f}×"
+        targets = "; ".join(target for target, _, _ in row.targets())
         lines.append(
             f"| {row.core.name} | {us(row.core.p50)} | {us(row.core.p99)} | {bare[0]} | {bare[1]} "
-            f"| {ratio} | {target} | {'PASS' if row.passed else 'FAIL'} |"
+            f"| {ratio} | {targets} | {'PASS' if row.passed else 'FAIL'} |"
         )
+    lines += ["", "| operation | target | figure | result |", "|---|---|---:|---|"]
+    for row in rows:
+        for target, figure, met in row.targets():
+            lines.append(f"| {row.core.name} | {target} | {figure} | {'PASS' if met else 'FAIL'} |")
     return "\n".join(lines)
 
 
@@ -307,10 +351,10 @@ def main() -> int:
     redeeming = redeeming_cards(db)
     print(machine())
     print(f"{args.cards:,} cards, {len(redeeming):,} of them referred and holding 1,000+ points")
-    rows = [Row(core, bare, 1000, 10) for core, bare in lookups(replica, db, args.cards, args.lookups)]
+    rows = [Row(core, bare, 1000, 10, 3) for core, bare in lookups(replica, db, args.cards, args.lookups)]
     rows.append(Row(quotes(replica, redeeming, args.quotes), None, 1000))
     core, bare, written = finalizes(replica, db, redeeming, args.finalizes)
-    rows.append(Row(core, bare, 5000, 5))
+    rows.append(Row(core, bare, 5000, 5, 2))
     db.close()
     replica.close()
 
@@ -318,8 +362,8 @@ def main() -> int:
     print()
     print(table(rows))
     print()
-    print("ratio = core / bare at the same percentile; a row passes when its p99 meets the")
-    print("target and both ratios are within the limit.")
+    print("ratio = core / bare at the same percentile; a row passes when it meets each of its")
+    print("targets: issue 2's (p99, and both ratios) and issue 18's (the p50 ratio).")
     print("finalize tails (the WAL is checkpointed between customers, untimed, as the till does):")
     for label, timings in (("core", core), ("bare", bare)):
         tail = ", ".join(f"p{share:g} {timings.percentile(share / 100) / 1000:.2f} ms" for share in (90, 95, 98, 99))
