@@ -184,3 +184,16 @@ def test_a_bills_receipt_again_from_recent_bills_is_marked_a_copy(qtbot, replica
     reversed_copy = dialog.receipt_again()
     qtbot.addWidget(reversed_copy)
     assert reversed_copy.text.splitlines()[1].strip() == "COPY: BILL REVERSED"
+
+
+def test_enter_on_a_recent_bill_shows_its_receipt_and_never_reverses_it(qtbot, replica, sold, tmp_path: Path):
+    from PySide6.QtCore import Qt
+
+    dialog = shown(qtbot, RecentBillsDialog(replica, Changes(), "manager-1", lambda: True, pharmacy="Test Pharmacy",
+                                            receipts=tmp_path))
+    dialog.table.setFocus()
+    opened: list[str] = []
+    dialog.receipt_button.clicked.connect(lambda: opened.append("receipt"))
+    dialog.reverse_button.clicked.connect(lambda: opened.append("reverse"))
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    assert opened == ["receipt"] and bills.recent(replica)[1]["status"] == bills.FINALIZED

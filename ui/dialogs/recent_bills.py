@@ -70,6 +70,9 @@ class RecentBillsDialog(QDialog):
         self.reverse_button = keyed_button(buttons, "Reverse bill", "Ctrl+Z", self.reverse_selected)
         self.return_button = keyed_button(buttons, "Return part", "Ctrl+R", self.return_selected)
         self.receipt_button = keyed_button(buttons, "Receipt again", "Ctrl+P", self.receipt_again)
+        for button in buttons.buttons():  # Enter on a bill shows its receipt; it never reverses it
+            button.setAutoDefault(False)
+        self.receipt_button.setDefault(True)
         buttons.rejected.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
