@@ -52,6 +52,9 @@ def bill_show(args: argparse.Namespace, ctx: Context) -> Output:
     if doc["status"] == bills.REVERSED:
         lines.append(f"  REVERSED {render.when(doc['reversedAt'])} by {doc['reversedBy'] or '-'}: its points were put back")
     lines.append(render.quote(doc))
+    if doc["status"] != bills.REVERSED:
+        which = ", ".join(f"{index} for {line['categoryName']}" for index, line in enumerate(doc["lines"]))
+        lines.append(f"  To return a line: pos-loyalty bill return {named.number} --line N  (N: {which})")
     for answer in doc["returns"]:
         lines.append(
             f"  Returned {render.when(answer['returnedAt'])}: cash back {render.figure(answer['cashRefund'])}, "

@@ -131,3 +131,12 @@ def test_the_installed_command_takes_a_short_number(shop):
     done = run(shop.till, "bill", "show", "T1-000002")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Bill T1-000002, ₹10.00\n")
+
+
+def test_bill_show_says_how_to_return_each_line_and_that_command_works(capsys, shop):
+    ok_text(capsys, shop.till, "bill", "finalize", "--card", shop.card, "--item", "1:300", "--item", "2:200")
+    out = ok_text(capsys, shop.till, "bill", "show", "T1-000001")
+    hint = next(line for line in out.splitlines() if "To return a line" in line)
+    assert hint.strip() == "To return a line: pos-loyalty bill return T1-000001 --line N  (N: 0 for Medicines, 1 for General)"
+    returned = ok_json(capsys, shop.till, "bill", "return", "T1-000001", "--line", "1")
+    assert returned["cashRefund"] == ok_json(capsys, shop.till, "bill", "show", "T1-000001")["lines"][1]["paid"]
