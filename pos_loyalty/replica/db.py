@@ -16,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import Connection, DateTime, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pos_loyalty.replica import data_dir as folders, migrate
@@ -86,6 +87,13 @@ class UnitConnection(Connection):
                 return prepared.run(self._driver, parameters)
         return super().execute(statement, parameters, execution_options=execution_options)
 
+    def begin_on_driver(self, sql: str) -> None:
+        """Send SQLite's BEGIN (`sql`) to the driver, its errors as SQLAlchemy's."""
+        try:
+            self._driver.execute(sql)
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(sql, (), error, sqlite3.Error, dialect=self.dialect) from error
+
 
 class UnitOfWork:
     """One cashier or manager action, in one transaction: commits only when `commit()` is called.
@@ -111,15 +119,12 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         connection = self._replica._take_connection()
         try:
-            if self._write:
-                # Waits up to the busy timeout for the write lock; failing, it raises
-                # SQLAlchemy's OperationalError like every other statement.
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            else:
-                # A plain BEGIN takes no lock and cannot wait, so it goes straight to the
-                # driver: cheaper, on the path of every card lookup.
-                connection.begin()  # SQLAlchemy's bookkeeping; pysqlite sends nothing
-                connection._driver.execute("BEGIN")
+            # SQLAlchemy's bookkeeping (pysqlite sends nothing), then the BEGIN itself
+            # straight to the driver: cheaper, on the path of every lookup and sale.
+            connection.begin()
+            # BEGIN IMMEDIATE waits up to the busy timeout for the write lock; failing, it
+            # raises SQLAlchemy's OperationalError like every other statement.
+            connection.begin_on_driver("BEGIN IMMEDIATE" if self._write else "BEGIN")
         except BaseException:
             self._replica._give_back(connection)
             raise

@@ -30,21 +30,28 @@ _KINDS = (Select, TextClause, Insert, Update, Delete)
 
 
 class Statements:
-    """The prepared statements of one engine, by statement (forgotten with the statement)."""
+    """The prepared statements of one engine, by statement.
+
+    A statement run once is only remembered weakly (forgotten with it); run a second
+    time, it is prepared and kept, looked up by identity. A program that kept building
+    statements and running each twice would grow the kept ones: past `KEEP` they are
+    all forgotten and prepared again as they come back.
+    """
+
+    KEEP = 2000
 
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
-        self._known: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self._once: weakref.WeakKeyDictionary[Any, None] = weakref.WeakKeyDictionary()
+        #: id(statement) -> (statement, prepared by parameter names; None: SQLAlchemy runs it)
+        self._kept: dict[int, tuple[Any, dict[tuple[str, ...], Prepared | None] | None]] = {}
 
     def get(self, statement: object, parameters: Mapping[str, Any] | None) -> Prepared | None:
         """The statement prepared for these parameter names, or None: SQLAlchemy runs it."""
-        try:
-            known = self._known.get(statement, _FIRST_SEEN)
-        except TypeError:  # not a statement a weak reference can follow
-            return None
-        if known is _FIRST_SEEN:
-            self._known[statement] = None if not isinstance(statement, _KINDS) else {}
-            return None
+        kept = self._kept.get(id(statement))
+        if kept is None or kept[0] is not statement:
+            return self._seen(statement)
+        known = kept[1]
         if known is None:
             return None
         # What an INSERT or UPDATE sets depends on the names given; a SELECT's does not.
@@ -53,6 +60,19 @@ class Statements:
         if prepared is _FIRST_SEEN:
             prepared = known[names] = _prepare(statement, names, self._dialect)
         return prepared
+
+    def _seen(self, statement: object) -> None:
+        """Remember a statement run for the first time; keep one run the second time."""
+        try:
+            if statement not in self._once:
+                self._once[statement] = None
+                return
+        except TypeError:  # not a statement a weak reference can follow
+            return
+        if len(self._kept) >= self.KEEP:
+            self._kept.clear()
+        self._kept[id(statement)] = (statement, {} if isinstance(statement, _KINDS) else None)
+        return
 
 
 class Prepared:
@@ -82,7 +102,8 @@ class Prepared:
         for name, fixed, convert in self.parameters:
             value = given[name] if name in given else fixed
             if value is _REQUIRED:
-                raise exc.InvalidRequestError(f"A value is required for bind parameter {name!r}")
+                missing = exc.InvalidRequestError(f"A value is required for bind parameter {name!r}")
+                raise exc.StatementError(str(missing), self.sql, [given], missing)
             values.append(value if convert is None else convert(value))
         try:
             cursor = driver.execute(self.sql, values)
@@ -208,18 +229,41 @@ def _prepare(statement: Any, names: tuple[str, ...], dialect: Dialect) -> Prepar
         compiled: Any = statement.compile(dialect=dialect, column_keys=list(names))
     except exc.SQLAlchemyError:
         return None  # SQLAlchemy says what is wrong with it, on its own path
+    if compiled.post_compile_params:
+        # An IN list fixed in the statement (`key.in_(("a", "b"))`) is written out once;
+        # one given with each call changes the SQL, so SQLAlchemy runs that.
+        if any(
+            bind.required or bind.callable is not None or not bind.unique  # a named one may be given
+            for bind in compiled.post_compile_params
+        ):
+            return None
+        try:
+            compiled = statement.compile(
+                dialect=dialect, column_keys=list(names), compile_kwargs={"render_postcompile": True}
+            )
+        except exc.SQLAlchemyError:
+            return None  # it also has parameters given with each call: SQLAlchemy runs it
     if (
         not compiled.positional
         or compiled.insert_prefetch
         or compiled.update_prefetch
         or compiled.literal_execute_params
-        or compiled.post_compile_params
         or compiled.escaped_bind_names
     ):
         return None
     parameters = []
     for name in compiled.positiontup:
-        bind = compiled.binds[name]
+        bind = compiled.binds.get(name)
+        if bind is None:  # the n-th value of a written-out IN list: "<name>_<n>"
+            listed, _, place = name.rpartition("_")
+            expanded = compiled.binds.get(listed)
+            if expanded is None or not expanded.expanding or not place.isdigit():
+                return None
+            value = expanded.value[int(place) - 1]
+            if isinstance(value, tuple):
+                return None
+            parameters.append((name, value, expanded.type._cached_bind_processor(dialect)))
+            continue
         if bind.callable is not None:
             return None
         fixed = _REQUIRED if bind.required else bind.value
