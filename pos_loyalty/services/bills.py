@@ -64,7 +64,8 @@ def finalize(
     performed_by: str | None = None,
 ) -> Finalized:
     bill_key = parse_bill_id(bill_id) if bill_id not in (None, "") else str(uuid.uuid4())
-    request_hash = _request_hash(card_number, bill)
+    bill_doc = bill.to_json()  # stored, hashed and sent: worked out once
+    request_hash = _request_hash(card_number, bill_doc)
     with replica.writing() as uow:
         earlier = uow.connection.execute(_EARLIER, {"bill": bill_key}).first()
         if earlier is not None:
@@ -98,7 +99,7 @@ def finalize(
                 "points_redeemed": result.points_redeemed,
                 "performed_by": performed_by,
                 "finalized_at": uow.now,
-                "bill_json": jsonio.dumps(bill.to_json()),
+                "bill_json": jsonio.dumps(bill_doc),
                 "number": number,
                 "number_prefix": number_prefix,
             },
@@ -112,7 +113,7 @@ def finalize(
                 "cardState": state.to_json() if state is not None else None,
                 **_unshared_config(uow),
                 "referrerCardNumber": referrer,
-                **bill.to_json(),
+                **bill_doc,
                 "performedBy": performed_by,
                 "finalizedAt": uow.now,
                 "result": record,
@@ -304,6 +305,7 @@ def _numbered(result_json: str, number_prefix: str, number: int) -> dict[str, An
     return {**jsonio.loads(result_json), "billNumber": bill_numbers.name(number_prefix, number)}
 
 
-def _request_hash(card_number: object, bill: BillRequest) -> str:
+def _request_hash(card_number: object, bill_doc: dict[str, Any]) -> str:
+    """What a repeat of the bill (`bill_doc`: `BillRequest.to_json`) must match to be a replay."""
     card = "" if card_number in (None, "") else cardnumber.normalize(str(card_number))
-    return hashlib.sha256(jsonio.dumps({"card": card, **bill.to_json()}).encode()).hexdigest()
+    return hashlib.sha256(jsonio.dumps({"card": card, **bill_doc}).encode()).hexdigest()

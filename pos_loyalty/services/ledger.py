@@ -38,15 +38,52 @@ def store(
 ) -> list[dict[str, Any]]:
     """Append each posting's row to its card and move the card's figures with it. A row on
     a card that was replaced or merged is forwarded to the card that took its place (its
-    TRANSFER pair follows it: `rules.postings.forwarded`), when that card is here."""
+    TRANSFER pair follows it: `rules.postings.forwarded`), when that card is here.
+
+    Each card's row is updated once, after its last posting (a bill's five rows on one
+    card: one UPDATE, not five), and before any card is read again."""
+    moved: dict[int, CardRecord] = {}
+    stored = _store_all(uow, postings, performed_by, device_seq, moved)
+    _set_figures(uow, moved)
+    return stored
+
+
+def _store_all(
+    uow: UnitOfWork,
+    postings: Iterable[Posting[CardRecord]],
+    performed_by: str | None,
+    device_seq: int,
+    moved: dict[int, CardRecord],
+) -> list[dict[str, Any]]:
     stored = []
     for posting in postings:
         stored.append(_store_one(uow, posting, performed_by, device_seq))
+        moved[posting.card.id] = posting.card
         successor = posting.card.replaced_by_number
-        if successor is not None and (survivor := card_records.find(uow, successor)) is not None:
-            onward = forwarded(posting, survivor, source_number=posting.card.card_number, survivor_number=successor)
-            stored += store(uow, onward, performed_by=performed_by, device_seq=device_seq)
+        if successor is not None:
+            _set_figures(uow, moved)  # the survivor is read as it stands now
+            if (survivor := card_records.find(uow, successor)) is not None:
+                onward = forwarded(posting, survivor, source_number=posting.card.card_number, survivor_number=successor)
+                stored += _store_all(uow, onward, performed_by, device_seq, moved)
     return stored
+
+
+def _set_figures(uow: UnitOfWork, moved: dict[int, CardRecord]) -> None:
+    """Write the figures of the cards rows were stored on, and forget them."""
+    for card in moved.values():
+        uow.connection.execute(
+            _SET_FIGURES,
+            {
+                "card": card.id,
+                "points_balance": card.points_balance,
+                "total_points_earned": card.total_points_earned,
+                "total_points_redeemed": card.total_points_redeemed,
+                "total_referral_points_earned": card.total_referral_points_earned,
+                "last_transaction_at": uow.now,
+                "updated_at": uow.now,
+            },
+        )
+    moved.clear()
 
 
 def _store_one(uow: UnitOfWork, posting: Posting[CardRecord], performed_by: str | None, device_seq: int) -> dict[str, Any]:
@@ -54,18 +91,6 @@ def _store_one(uow: UnitOfWork, posting: Posting[CardRecord], performed_by: str 
     balance_after = move(card, posting.transaction_type, posting.points, reversing=posting.counts_as, moved=posting.moved)
     card.last_transaction_at = uow.now
     card.updated_at = uow.now
-    uow.connection.execute(
-        _SET_FIGURES,
-        {
-            "card": card.id,
-            "points_balance": card.points_balance,
-            "total_points_earned": card.total_points_earned,
-            "total_points_redeemed": card.total_points_redeemed,
-            "total_referral_points_earned": card.total_referral_points_earned,
-            "last_transaction_at": uow.now,
-            "updated_at": uow.now,
-        },
-    )
     entry = {
         **posting.columns(balance_after),
         "performed_by": performed_by,
