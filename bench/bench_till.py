@@ -178,17 +178,18 @@ class BareFinalize:
             " performed_by, created_at FROM ledger WHERE reference_id = ? ORDER BY id",
             (card_id, bill_id),
         ).fetchall()
-        self.figures = {
-            on_referrer: db.execute(
-                "SELECT points_balance, total_points_earned, total_points_redeemed,"
-                " total_referral_points_earned, last_transaction_at, updated_at FROM cards WHERE id = ?",
-                (target,),
-            ).fetchone()
-            for on_referrer, target in ((False, card_id), (True, self._referrer(card_id)))
-        }
-
-    def _referrer(self, card_id: int) -> int:
-        return self.db.execute("SELECT referrer_id FROM cards WHERE id = ?", (card_id,)).fetchone()[0]
+        # What the rows move on each card, as the core moves it (so the cards' figures
+        # keep agreeing with their rows, and a card keeps the points it is picked for).
+        self.moves = {False: [0, 0, 0, 0], True: [0, 0, 0, 0]}
+        for on_referrer, kind, points, *_ in self.ledger_rows:
+            move = self.moves[bool(on_referrer)]
+            move[0] += points
+            if kind == "EARNED":
+                move[1] += points
+            elif kind == "REDEEMED":
+                move[2] -= points
+            elif kind == "REFERRAL_EARNED":
+                move[3] += points
 
     def __call__(self, card_id: int, referrer_id: int, bill_id: str) -> None:
         db = self.db
@@ -210,10 +211,12 @@ class BareFinalize:
             )  # fmt: skip
         for on_referrer, target in ((False, card_id), (True, referrer_id)):
             db.execute(
-                "UPDATE cards SET points_balance = ?, total_points_earned = ?,"
-                " total_points_redeemed = ?, total_referral_points_earned = ?,"
+                "UPDATE cards SET points_balance = points_balance + ?,"
+                " total_points_earned = total_points_earned + ?,"
+                " total_points_redeemed = total_points_redeemed + ?,"
+                " total_referral_points_earned = total_referral_points_earned + ?,"
                 " last_transaction_at = ?, updated_at = ? WHERE id = ?",
-                (*self.figures[on_referrer], target),
+                (*self.moves[on_referrer], NOW, NOW, target),
             )
         db.execute(
             "INSERT INTO bills (bill_id, card_id, status, config_version, request_hash, result_json,"
