@@ -63,7 +63,7 @@ FIELDS = (
     Field("adjustments", "adjustments", "Adjustments by a manager", "Adjustments", COUNT, POINTS_SECTION),
     Field("adjusted_points", "adjustedPoints", "Points adjusted (net)", "Points adjusted", POINTS, POINTS_SECTION),
     Field("opening_points", "openingPoints", "Opening balances of imported cards", "Opening points", POINTS, POINTS_SECTION),
-    Field("transfer_rows", "transferRows", "Balances moved off or onto a card (replaced, merged)", "Balances moved", COUNT, POINTS_SECTION),
+    Field("transfer_rows", "transferRows", "Balances moved (card replaced, merged)", "Balances moved", COUNT, POINTS_SECTION),
     Field("points_net", "pointsNet", "Net change of customers' points", "Net points", POINTS, POINTS_SECTION),
     Field("cards_issued", "cardsIssued", "Cards issued", "Cards issued", COUNT, CARDS),
     Field("cards_replaced", "cardsReplaced", "Cards replaced", "Cards replaced", COUNT, CARDS),
