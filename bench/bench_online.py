@@ -445,7 +445,7 @@ def main() -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4], help="PostgreSQL's worker counts")
     parser.add_argument("--sqlite-workers", type=int, nargs="+", default=[1], help="SQLite's worker counts")
-    parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 16, 32])
+    parser.add_argument("--clients", type=int, nargs="+", default=None, help="default 1 8 16 32 (--quick: 1 16)")
     parser.add_argument("--routes", nargs="+", choices=ROUTES, default=list(ROUTES))
     parser.add_argument("--seconds", type=float, default=4.0, help="each figure's measured time")
     parser.add_argument("--requests", type=int, default=None, help="calls per client instead of --seconds")
@@ -459,7 +459,8 @@ def main() -> int:
         serve_app("bench_online:bare_app", "127.0.0.1", args.bare_server, args.bare_workers)
         return 0
     if args.quick:
-        args.clients, args.seconds = [1, 16], 1.0
+        args.seconds = 1.0
+    args.clients = args.clients or ([1, 16] if args.quick else [1, 8, 16, 32])
 
     from pgcluster import Cluster
 

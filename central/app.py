@@ -60,7 +60,9 @@ def create_app(database: str | os.PathLike | None = None, *, store: Store | None
         store.run(lambda unit: unit.connection.execute(text("SELECT 1")).scalar(), write=False)
         return reply({"status": "ok"})
 
-    for module in (config, card_import, cards, billing, holds, sync, flags, webhooks, reports):  # card_import first: /cards/export is no id
+    # The routes a request is matched against in order: the billing system's and the tills'
+    # first (issue 18); card_import before cards, as /cards/export is no card's id.
+    for module in (billing, card_import, cards, sync, config, holds, flags, webhooks, reports):
         app.include_router(module.router, prefix="/api/v1")
     app.include_router(console.router, include_in_schema=False)  # the head office's pages, not the API
 

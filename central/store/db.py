@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
+from central.store.group_commit import GROUP_SECONDS, GroupCommit
 from central.store.models import Card, ConfigVersion, Tenant
 from central.store.sqlite_writer import WriterTurn
 from pos_loyalty.sqlite_wal import use_wal
@@ -232,8 +233,10 @@ class Store:
         self.engine = make_engine(self.url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._config_cache: dict = {}
-        #: SQLite: write units of work take turns here rather than in SQLite's busy handler.
+        #: SQLite: write units of work take turns here rather than in SQLite's busy handler,
+        #: and those that queue up meanwhile share the next transaction (`group_commit.py`).
         self.writer = WriterTurn(_sqlite_file(self.url)) if self.is_sqlite else None
+        self._group = GroupCommit(self._group_transaction) if self.is_sqlite else None
 
     def run(
         self,
@@ -259,10 +262,38 @@ class Store:
         raise AssertionError("unreachable")
 
     def _once(self, work: Callable[[Unit], T], *, write: bool, tenant_id: int | None, snapshot: bool) -> T:
-        if write and self.writer is not None:
-            with self.writer:
-                return self._transaction(work, write=write, tenant_id=tenant_id, snapshot=snapshot)
+        if write and self._group is not None:
+            return self._group.run(work, tenant_id)
         return self._transaction(work, write=write, tenant_id=tenant_id, snapshot=snapshot)
+
+    def _group_transaction(self, units: list[tuple[Callable[[Unit], Any], int | None]]) -> list[tuple[str, Any]]:
+        """SQLite: `units` in one write transaction, each after the first in a savepoint of its
+        own (see `group_commit.py`), until the group has run GROUP_SECONDS; one commit."""
+        assert self.writer is not None
+        outcomes: list[tuple[str, Any]] = []
+        with self.writer, self.engine.connect() as connection:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            began = time.monotonic()
+            for work, tenant_id in units:
+                if outcomes and time.monotonic() - began > GROUP_SECONDS:
+                    break
+                unit = Unit(connection, self.clock(), tenant_id, self._config_cache)
+                if len(units) == 1:  # alone: its error rolls the transaction back
+                    outcomes.append(("ok", work(unit)))
+                    unit.stamp_changes()
+                    continue
+                savepoint = connection.begin_nested()
+                try:
+                    result = work(unit)
+                    unit.stamp_changes()
+                except Exception as error:
+                    savepoint.rollback()  # if even this fails, the group is run again unit by unit
+                    outcomes.append(("failed", error))
+                else:
+                    savepoint.commit()
+                    outcomes.append(("ok", result))
+            connection.commit()
+        return outcomes
 
     def _transaction(self, work: Callable[[Unit], T], *, write: bool, tenant_id: int | None, snapshot: bool) -> T:
         with self.engine.connect() as connection:
