@@ -253,8 +253,10 @@ def start_service(setup: Setup, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     command = [str(Path(sys.executable).with_name("pos-loyalty")), "central", "serve", "--db", setup.url,
                "--port", str(port), "--workers", str(workers)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "POS_LOYALTY_HOME": tempfile.mkdtemp(prefix="bench-home-")})
+    home = tempfile.mkdtemp(prefix="bench-home-")
+    log = open(Path(home) / "serve.log", "wb")  # noqa: SIM115 (the server's, for as long as it runs)
+    print(f"  the service's log: {log.name}", flush=True)
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "POS_LOYALTY_HOME": home})
     base = f"http://127.0.0.1:{port}"
     _wait_healthy(base, process)
     return process, base

@@ -43,7 +43,7 @@ def _run(request: Request, principal: Principal, work: Callable[[Unit], Any], *,
 
 
 def _show(find: Callable[[Unit], cards.CardRow]) -> Callable[[Unit], dict[str, Any]]:
-    return lambda unit: card_admin.card_json(unit, find(unit))
+    return lambda unit: cards.card_detail(unit, find(unit))  # card_admin.card_json, on prebuilt statements
 
 
 # Declared before /{id}/... so that a card number such as "balance" is never taken for an id.

@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from central.store import cards, expiry
-from central.store import config as configs
+from central.store import cards
 from central.store.cards import CardRow
 from central.store.db import Unit
 from central.store.ledger import Postings, posted, row_json, rows_of_bill
@@ -79,18 +78,18 @@ def canonical(request: EarnRequest | RedeemRequest) -> dict[str, Any]:
 
 def quote(unit: Unit, card_number: str | None, bill: BillRequest) -> dict[str, Any]:
     """The bill worked out against the card as it stands; writes nothing."""
-    config = configs.current(unit)
+    config = cards.current_config(unit)
     card = None
     if card_number is not None:
         card = active_card(cards.by_number(unit, card_number))
-    state = expiry.known_state(unit, card, config.points_expiry_days) if card else None
+    state = cards.known_state(unit, card, config.points_expiry_days) if card else None
     return quote_bill(config, state, bill, local_date(unit.now, config.time_zone)).to_json()
 
 
 def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
     """Points on money the caller says was paid: one EARNED row per category that earns,
     and the referrer's REFERRAL_EARNED row on `billAmount`."""
-    config = configs.current(unit)
+    config = cards.current_config(unit)
     _known_categories(config, request.items)
     bill, card, referrer = _bill_card_and_referrer(unit, request.bill_id, request.card_number)
     paid_by_category: dict[int, int] = {}
@@ -104,6 +103,7 @@ def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
         payable=request.bill_amount, earned=earned.breakdown, referrer_points=earned.referrer_points_earned
     )
     postings = Postings(unit)
+    cards.load_webhooks(unit)
     postings.post_all(
         bill_postings(figures, request.bill_id, card, card.card_number, referrer), **written_by(by)
     )
@@ -121,13 +121,13 @@ def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
 def redeem(unit: Unit, request: RedeemRequest, by: Principal) -> dict[str, Any]:
     """Take `points` off the card for money off the bill: minimum, balance and (with
     `billAmount`) the maximum-% rule, all from `redemption`."""
-    config = configs.current(unit)
+    config = cards.current_config(unit)
     found = active_card(_card_of(unit, request))
     bill = lock_bill(unit, request.bill_id)
     card = active_card(cards.relock(unit, found))
     open_bill(unit, bill, request.bill_id, card.id, by, config)
     not_posted_elsewhere(unit, request.bill_id, REDEEMED)
-    result = redemption(config, expiry.known_state(unit, card, config.points_expiry_days), request.points, request.bill_amount)
+    result = redemption(config, cards.known_state(unit, card, config.points_expiry_days), request.points, request.bill_amount)
     return post_redemption(unit, card, request.bill_id, request.points, result.amount_deducted, request.bill_amount, by)
 
 
@@ -138,6 +138,7 @@ def post_redemption(
     held: `store/holds.py`) on the bill's open row, and `redeem-points`' answer."""
     figures = BillFigures(points_redeemed=redeemed, amount_deducted=amount_deducted, net_amount=bill_amount)
     postings = Postings(unit)
+    cards.load_webhooks(unit)
     postings.post_all(bill_postings(figures, bill_id, card, card.card_number, None), **written_by(by))
     postings.flush()
     return {

@@ -16,15 +16,17 @@ from sqlalchemy import Select, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from central.store import config as configs
 from central.store import webhooks
 from central.store.db import Unit
-from central.store.models import Card, CardBlock
-from pos_loyalty import cardnumber, customer, errors
+from central.store.models import Card, CardBlock, ConfigVersion, PointHold, PointTransaction, Webhook
+from pos_loyalty import cardnumber, customer, errors, jsonio
 from pos_loyalty.amounts import points
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.phone import normalize_phone
 from pos_loyalty.rules.config import LoyaltyConfig
 from pos_loyalty.rules.expiry import Lots
+from pos_loyalty.rules.holds import ACTIVE, Hold, available_balance, held_points
 from pos_loyalty.rules.quote import CardState
 
 _referrer = aliased(Card, name="referrer")
@@ -367,3 +369,102 @@ def next_service_number(unit: Unit) -> str:
         ).first()
         if exists is None:
             return number
+
+
+# --- what the billing and card routes read of a card, on prebuilt statements (issue 18) ---
+#
+# The same reads as `config.current`, `expiry.known_state` / `expiry.card_expiry` and
+# `webhooks.wanted`, for one card, with statements built once: building and keying a
+# select per call cost more than SQLite's work, and on SQLite these run prepared on the
+# driver (`Store._connect`). What they work out is the shared rules' (`rules.expiry`,
+# `rules.holds`), as there.
+
+_LATEST_CONFIG = (
+    select(ConfigVersion.id)
+    .where(ConfigVersion.tenant_id == bindparam("tenant"))
+    .order_by(ConfigVersion.version.desc())
+    .limit(1)
+)
+_CARD_ROWS = (
+    select(
+        PointTransaction.card_id,
+        PointTransaction.id,
+        PointTransaction.transaction_type,
+        PointTransaction.points,
+        PointTransaction.created_at,
+        PointTransaction.reverses_id,
+    )
+    .where(PointTransaction.tenant_id == bindparam("tenant"), PointTransaction.card_id == bindparam("card"))
+    .order_by(PointTransaction.card_id, PointTransaction.id)
+)
+_CARD_HOLDS = (
+    select(PointHold.points, PointHold.expires_at)
+    .where(
+        PointHold.card_id == bindparam("card"),
+        PointHold.tenant_id == bindparam("tenant"),
+        PointHold.status == ACTIVE,
+        PointHold.expires_at > bindparam("now"),
+    )
+    .order_by(PointHold.expires_at, PointHold.id)
+)
+_WEBHOOKS = select(Webhook.id, Webhook.events_json).where(
+    Webhook.tenant_id == bindparam("tenant"), Webhook.deleted_at.is_(None)
+)
+
+
+def current_config(unit: Unit) -> LoyaltyConfig:
+    """`config.current`: the tenant's newest configuration (a saved one is loaded once)."""
+    row_id = unit.connection.execute(_LATEST_CONFIG, {"tenant": unit.tenant}).scalar()
+    return LoyaltyConfig() if row_id is None else configs._load(unit, row_id)
+
+
+def card_lots(unit: Unit, card_id: int, days: int) -> Lots:
+    """`expiry.lots_of` of one card."""
+    if days <= 0:
+        return Lots(days)
+    from central.store.expiry import _replayed
+
+    found = unit.connection.execute(_CARD_ROWS, {"tenant": unit.tenant, "card": card_id}).all()
+    for _card_id, lots, _row in _replayed(found, days):
+        return lots
+    return Lots(days)
+
+
+def card_held(unit: Unit, card_id: int) -> int:
+    """`hold_rows.held` of one card: the points its active holds keep now."""
+    found = unit.connection.execute(_CARD_HOLDS, {"card": card_id, "tenant": unit.tenant, "now": unit.now})
+    return held_points([Hold(amount, expires_at) for amount, expires_at in found], unit.now)
+
+
+def known_state(unit: Unit, card: CardRow, days: int) -> CardState:
+    """`expiry.known_state`: the card as the rules see it, expired lots and held points unavailable."""
+    held = card_held(unit, card.id)
+    if days <= 0:
+        return card.state(held=held)
+    return card.state(lots=card_lots(unit, card.id, days), now=unit.now, held=held)
+
+
+def card_detail(unit: Unit, card: CardRow) -> dict[str, Any]:
+    """`card_admin.card_json`: the card as every Cards route answers it, with what it may
+    redeem now and what expires soon."""
+    config = current_config(unit)
+    lots = card_lots(unit, card.id, config.points_expiry_days)
+    held = card_held(unit, card.id)
+    now = unit.now
+    return card.to_json(config) | {
+        "availableBalance": points(available_balance(card.points_balance, lots.expired(now), held)),
+        "heldPoints": points(held),
+        "expiringPoints": points(lots.expiring(now)),
+        "nextExpiryAt": lots.next_expiry(now),
+    }
+
+
+def load_webhooks(unit: Unit) -> None:
+    """`webhooks.wanted`, read ahead of a `Postings.flush`: the tenant's webhooks by event."""
+    if unit.webhooks is not None:
+        return
+    subscribed: dict[str, list[int]] = {}
+    for webhook_id, events in unit.connection.execute(_WEBHOOKS, {"tenant": unit.tenant}):
+        for event in jsonio.loads(events):
+            subscribed.setdefault(event, []).append(webhook_id)
+    unit.webhooks = subscribed

@@ -42,6 +42,8 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from central.store.group_commit import GROUP_SECONDS, GroupCommit
 from central.store.models import Card, ConfigVersion, Tenant
 from central.store.sqlite_writer import WriterTurn
+from pos_loyalty.replica.db import UnitConnection
+from pos_loyalty.replica.prepared import Statements
 from pos_loyalty.sqlite_wal import use_wal
 
 log = logging.getLogger(__name__)
@@ -237,6 +239,10 @@ class Store:
         #: and those that queue up meanwhile share the next transaction (`group_commit.py`).
         self.writer = WriterTurn(_sqlite_file(self.url)) if self.is_sqlite else None
         self._group = GroupCommit(self._group_transaction) if self.is_sqlite else None
+        #: SQLite: the module-level statements of the hot routes, compiled once and run on the
+        #: driver (`pos_loyalty/replica/prepared.py`, as at the till): SQLAlchemy's cache key,
+        #: execution context and result metadata cost more than SQLite's work (issue 18).
+        self._statements = Statements(self.engine.dialect) if self.is_sqlite else None
 
     def run(
         self,
@@ -271,7 +277,7 @@ class Store:
         own (see `group_commit.py`), until the group has run GROUP_SECONDS; one commit."""
         assert self.writer is not None
         outcomes: list[tuple[str, Any]] = []
-        with self.writer, self.engine.connect() as connection:
+        with self.writer, self._connect() as connection:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
             began = time.monotonic()
             for work, tenant_id in units:
@@ -295,8 +301,13 @@ class Store:
             connection.commit()
         return outcomes
 
+    def _connect(self) -> Connection:
+        if self._statements is not None:
+            return UnitConnection(self.engine, self._statements)
+        return self.engine.connect()
+
     def _transaction(self, work: Callable[[Unit], T], *, write: bool, tenant_id: int | None, snapshot: bool) -> T:
-        with self.engine.connect() as connection:
+        with self._connect() as connection:
             if self.is_sqlite:
                 # pysqlite leaves transactions to us (see make_engine); the driver call
                 # also starts SQLAlchemy's own bookkeeping of the transaction.
