@@ -17,9 +17,12 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from sqlalchemy import func, select
+
 from pos_loyalty.errors import InvalidInput
 from pos_loyalty.replica.db import Replica
-from pos_loyalty.services import replication
+from pos_loyalty.replica.models import OutboxMutation
+from pos_loyalty.services import outbox, replication
 from sync.protocol import (
     PULL_PAGE,
     PUSH_BATCH,
@@ -86,6 +89,15 @@ class Syncer:
         self.push_bytes = push_bytes
         self.page = page
         self.rng = rng or random.Random()
+        if getattr(central, "pending", None) is None:  # each push and pull tells the service how many wait
+            central.pending = self.pending_count
+
+    def pending_count(self) -> int:
+        """The outbox's mutations not yet accepted by the service (what `status` calls pending)."""
+        with self.replica.reading() as uow:
+            return uow.connection.execute(
+                select(func.count()).select_from(OutboxMutation).where(OutboxMutation.status == outbox.PENDING)
+            ).scalar_one()
 
     # --- one round ----------------------------------------------------------------------
 

@@ -6,12 +6,16 @@ It only carries bytes and reports what came back (status, parsed JSON, Retry-Aft
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
-from pos_loyalty import jsonio
+from pos_loyalty import __version__, jsonio
+
+#: Who is calling, on every request: the central service shows it on its tills page.
+USER_AGENT = f"pos-loyalty/{__version__}"
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 60.0
@@ -35,17 +39,35 @@ class Answer:
 
 
 class CentralService:
-    def __init__(self, url: str, token: str, *, verify: bool | str = True) -> None:
+    """`pending`: how many of the till's mutations are not yet accepted, counted as each push
+    or pull is sent (`X-Pending-Mutations`); the `Syncer` sets it to its outbox's count."""
+
+    def __init__(
+        self, url: str, token: str, *, verify: bool | str = True, pending: Callable[[], int | None] | None = None
+    ) -> None:
         self.base = url.rstrip("/")
         self.session = requests.Session()
-        self.session.headers.update({"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        self.session.headers.update(
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "User-Agent": USER_AGENT}
+        )
         self.session.verify = verify
+        self.pending = pending
 
     def push(self, mutations: list[dict[str, Any]]) -> Answer:
-        return self._send("POST", "/api/v1/sync/push", data=jsonio.dumps({"mutations": mutations}).encode())
+        return self._send(
+            "POST", "/api/v1/sync/push", data=jsonio.dumps({"mutations": mutations}).encode(), headers=self._queue()
+        )
 
     def pull(self, cursor: str, limit: int) -> Answer:
-        return self._send("GET", "/api/v1/sync/pull", params={"cursor": cursor, "limit": limit})
+        return self._send("GET", "/api/v1/sync/pull", params={"cursor": cursor, "limit": limit}, headers=self._queue())
+
+    def _queue(self) -> dict[str, str]:
+        """The header saying how many mutations wait, if they can be counted now."""
+        try:
+            count = self.pending() if self.pending is not None else None
+        except Exception:  # noqa: BLE001  (a count is worth no failed sync)
+            return {}
+        return {} if count is None else {"X-Pending-Mutations": str(count)}
 
     def flags(self) -> Answer:
         """The flags the central service raised about this till's mutations."""

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from pos_loyalty import errors
 from pos_loyalty.errors import LoyaltyError
 
-HEAD = "0005"
+HEAD = "0006"
 MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK_KEY = 7_031_120_260  # any fixed number, used only by this migration lock
 

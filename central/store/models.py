@@ -60,6 +60,11 @@ class Device(Base):
     created_at: Mapped[datetime]
     last_push_at: Mapped[datetime | None]
     last_pull_at: Mapped[datetime | None]
+    #: What the till says of itself on every push and pull (migration 0006; `routes/sync.py`,
+    #: `till_report`): its app's version (`User-Agent: pos-loyalty/VERSION`), and how many of
+    #: its mutations it still had queued (`X-Pending-Mutations`). NULL until it first says.
+    app_version: Mapped[str | None] = mapped_column(String(32))
+    pending_mutations: Mapped[int | None] = mapped_column(Integer)
 
 
 class ApiToken(Base):

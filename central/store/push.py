@@ -118,12 +118,22 @@ def split(last_applied: int, batch: list[Incoming]) -> tuple[list[Incoming], lis
 
 
 @dataclass(frozen=True)
+class TillReport:
+    """What a till says of itself with a request (`routes/sync.py`): its app's version and how
+    many of its mutations were not yet accepted when it sent it; None where it said nothing usable."""
+
+    app_version: str | None = None
+    pending: int | None = None
+
+
+@dataclass(frozen=True)
 class Push:
     """One till's request: its device and its consecutive batch."""
 
     device_id: int
     device_name: str
     batch: list[Incoming]
+    report: TillReport | None = None
 
 
 def push(unit: Unit, device_id: int, device_name: str, batch: list[Incoming]) -> dict[str, Any]:
@@ -143,14 +153,15 @@ def push_group(unit: Unit, pushes: list[Push], *, isolate: bool = False) -> list
     `isolate`: each mutation in a savepoint of its own (see the module's notes).
     """
     device_ids = sorted({p.device_id for p in pushes})
-    last_applied = dict(
-        unit.connection.execute(
-            select(Device.id, Device.last_applied_seq)
-            .where(Device.tenant_id == unit.tenant, Device.id.in_(device_ids))
-            .order_by(Device.id)
-            .with_for_update()
-        ).all()
-    )
+    devices = unit.connection.execute(
+        select(Device.id, Device.last_applied_seq, Device.app_version, Device.pending_mutations)
+        .where(Device.tenant_id == unit.tenant, Device.id.in_(device_ids))
+        .order_by(Device.id)
+        .with_for_update()
+    ).all()
+    last_applied = {row.id: row.last_applied_seq for row in devices}
+    known = {row.id: (row.app_version, row.pending_mutations) for row in devices}
+    reported = dict(known)
     answers: list[dict[str, Any] | LoyaltyError] = []
     plans: list[tuple[int, Push, list[Incoming]]] = []
     for index, request in enumerate(pushes):
@@ -160,6 +171,7 @@ def push_group(unit: Unit, pushes: list[Push], *, isolate: bool = False) -> list
             answers.append(gap)
             continue
         answers.append({"results": _answers_for_duplicates(unit, request.device_id, duplicates)})
+        reported[request.device_id] = _reported(reported[request.device_id], request)
         if new:
             last_applied[request.device_id] = new[-1].device_seq
             plans.append((index, request, new))
@@ -204,7 +216,15 @@ def push_group(unit: Unit, pushes: list[Push], *, isolate: bool = False) -> list
     if moved:
         unit.connection.execute(
             _MOVE_DEVICE,
-            [{"device": d, "seq": last_applied[d], "at": unit.now} for d in moved],
+            [
+                {"device": d, "seq": last_applied[d], "at": unit.now, "version": reported[d][0], "pending": reported[d][1]}
+                for d in moved
+            ],
+        )
+    told = [d for d in device_ids if d not in moved and reported[d] != known[d]]
+    if told:  # a push of duplicates only: what the till said, if it changed
+        unit.connection.execute(
+            _REPORT_DEVICE, [{"device": d, "version": reported[d][0], "pending": reported[d][1]} for d in told]
         )
     for index, request in enumerate(pushes):
         answer = answers[index]
@@ -293,8 +313,32 @@ def _apply(batch: Batch, mutation: Incoming) -> None:
 _MOVE_DEVICE = (
     update(Device)
     .where(Device.id == bindparam("device"))
-    .values(last_applied_seq=bindparam("seq"), last_push_at=bindparam("at"))
+    .values(
+        last_applied_seq=bindparam("seq"),
+        last_push_at=bindparam("at"),
+        app_version=bindparam("version"),
+        pending_mutations=bindparam("pending"),
+    )
 )
+_REPORT_DEVICE = (
+    update(Device)
+    .where(Device.id == bindparam("device"))
+    .values(app_version=bindparam("version"), pending_mutations=bindparam("pending"))
+)
+
+
+def _reported(was: tuple[str | None, int | None], request: Push) -> tuple[str | None, int | None]:
+    """(app version, pending) of a till after this push: what it said, else what was known.
+
+    The till counts the mutations of this push among those not yet accepted; every one of
+    them is answered (applied, rejected or a duplicate) and leaves its queue with this
+    answer, so what it still holds after it is that count less the batch."""
+    report = request.report
+    if report is None:
+        return was
+    version = report.app_version if report.app_version is not None else was[0]
+    pending = max(0, report.pending - len(request.batch)) if report.pending is not None else was[1]
+    return version, pending
 
 
 def _answers_for_duplicates(unit: Unit, device_id: int, duplicates: list[Incoming]) -> list[dict[str, Any]]:
