@@ -97,11 +97,14 @@ class GroupCommit:
     def _lead(self) -> None:
         with self._mutex:
             group = [self._waiting.popleft() for _ in range(min(MAX_GROUP, len(self._waiting)))]
+        requeued: list[_Waiting] = []
         try:
-            self._apply(group)
+            requeued = self._apply(group)
         finally:
             for item in group:  # a BaseException (interrupt) in the middle: none left waiting
-                if not item.done:
+                # (those put back for the next group are not done yet, and must not be
+                # answered: they will run, and be answered, there)
+                if not item.done and not any(item is back for back in requeued):
                     item.finish(error=RuntimeError("the group commit was interrupted"))
             with self._mutex:
                 if self._waiting:
@@ -111,7 +114,8 @@ class GroupCommit:
                 else:
                     self._leading = False
 
-    def _apply(self, group: list[_Waiting]) -> None:
+    def _apply(self, group: list[_Waiting]) -> list[_Waiting]:
+        """Run `group`; the units it put back for the next group (GROUP_SECONDS)."""
         self._local.in_group = True
         try:
             try:
@@ -122,13 +126,14 @@ class GroupCommit:
                 else:  # the group could not commit: each on its own
                     for item in group:
                         self._alone(item)
-                return
+                return []
             for item, (status, value) in zip(group, outcomes):
                 item.finish(result=value) if status == "ok" else item.finish(error=value)
             rest = group[len(outcomes):]  # the transaction stopped taking units (GROUP_SECONDS)
             if rest:
                 with self._mutex:
                     self._waiting.extendleft(reversed(rest))
+            return rest
         finally:
             self._local.in_group = False
 

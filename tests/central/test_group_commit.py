@@ -112,3 +112,40 @@ def test_refused_calls_in_a_group_get_their_own_errors_and_the_others_apply_once
     assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
     assert card(tenant, CARDS[0]).points_balance == opening[CARDS[0]] + gained[CARDS[0]]
     assert Decimal(str(body(again)["pointsEarned"])) > 0
+
+
+def test_units_a_long_group_leaves_for_the_next_run_there_and_are_answered_once():
+    """A group that stops taking units (it ran GROUP_SECONDS) puts the rest back: they run in
+    the next group and get their own answers, never 'interrupted' while still to run."""
+    from central.store.group_commit import GroupCommit
+
+    ran: list[int] = []
+    entered = threading.Event()
+    release = threading.Event()
+
+    def transaction(units):
+        outcomes = []
+        for work, _tenant in units[:1]:  # as if the first unit took the whole GROUP_SECONDS
+            outcomes.append(("ok", work(None)))
+        return outcomes
+
+    group = GroupCommit(transaction)
+
+    def unit(number: int):
+        def work(_unit):
+            if number == 0:
+                entered.set()
+                release.wait(5)  # the others queue up meanwhile
+            ran.append(number)
+            return number * 10
+
+        return work
+
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(group.run, unit(0), None)
+        entered.wait(5)
+        others = [pool.submit(group.run, unit(n), None) for n in range(1, 8)]
+        release.set()
+        answers = [first.result(10)] + [future.result(10) for future in others]
+    assert answers == [n * 10 for n in range(8)]
+    assert sorted(ran) == list(range(8))  # each ran once
