@@ -1,8 +1,9 @@
-"""The sync benchmark's central side: SQLite databases, the real server process, a bulk load.
+"""The sync benchmark's central side: the databases, the real server process, a bulk load.
 
-- `new_tenant` makes a central SQLite file with one tenant (seed 002's sample
-  configuration) and one till, through the service's own code (`central.store.tenants`).
-- `start_server` runs `pos-loyalty central serve --db FILE` on a free loopback port.
+- `new_tenant` makes a central SQLite file (or, given a PostgreSQL URL, fills that
+  database) with one tenant (seed 002's sample configuration) and one till, through the
+  service's own code (`central.store.tenants`).
+- `start_server` runs `pos-loyalty central serve --db URL [--workers N]` on a free loopback port.
 - `big_tenant` is a tenant of N cards loaded straight into the database with `sqlite3`
   executemany in one transaction, built once and cached (keyed by the card count, the
   fill format below and the text of the central migrations); every run gets a fresh copy.
@@ -15,9 +16,11 @@ import (the tenant's counter + 1, and the counter moved to it: `central/store/db
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import shutil
 import sqlite3
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +29,7 @@ from pathlib import Path
 from central.store.db import Store
 from central.store.migrate import upgrade
 from central.store.tenants import add_device, create_tenant
-from central_harness import Server
+from central_harness import SCRIPT, Server
 from pos_loyalty import cardnumber
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,22 +47,29 @@ SQLITE_PRAGMAS = ("busy_timeout = 30000", "journal_mode = WAL", "synchronous = F
 
 @dataclass(frozen=True)
 class Tenant:
-    database: Path
+    database: Path  # SQLite: the file; PostgreSQL: the folder of the server's log
     tenant_id: int
     device_id: int
     token: str
+    url: str = ""  # PostgreSQL: the database's URL ("": the SQLite file)
+
+    @property
+    def db(self) -> str:
+        """What `central serve --db` is given."""
+        return self.url or f"sqlite:///{self.database}"
 
 
-def new_tenant(folder: Path, name: str) -> Tenant:
-    """A central SQLite file in `folder` with one tenant and one till, made by the service's code."""
+def new_tenant(folder: Path, name: str, url: str = "") -> Tenant:
+    """One tenant and one till, made by the service's code: in a central SQLite file in
+    `folder`, or in the (empty) PostgreSQL database at `url`."""
     folder.mkdir(parents=True, exist_ok=True)
     database = folder / FILE_NAME
-    store = Store(database)
+    store = Store(url or database)
     upgrade(store.engine)
     tenant = create_tenant(store, name, sample_config=True)
     till = add_device(store, tenant.tenant_id, "Till 1")
     store.dispose()
-    return Tenant(database, tenant.tenant_id, till.device_id, till.token)
+    return Tenant(database, tenant.tenant_id, till.device_id, till.token, url)
 
 
 def connect(database: Path) -> sqlite3.Connection:
@@ -73,10 +83,44 @@ def connect(database: Path) -> sqlite3.Connection:
 # --- the server process -------------------------------------------------------------------
 
 
-def start_server(database: Path) -> Server:
-    """`pos-loyalty central serve --db FILE` on a free loopback port, one worker (a
-    pharmacy's server): the tests' own harness (`tests/central_harness.py`)."""
-    server = Server(f"sqlite:///{database}", database.parent / "serve.log")
+class Service(Server):
+    """The tests' own harness (`tests/central_harness.py`), with `--workers`."""
+
+    def __init__(self, url: str, log: Path, workers: int | None) -> None:
+        super().__init__(url, log)
+        self.workers = workers
+
+    def start(self) -> None:
+        if self.workers is None:
+            super().start()
+            return
+        self.process = subprocess.Popen(
+            [str(SCRIPT), "central", "serve", "--db", self.database, "--port", str(self.port),
+             "--workers", str(self.workers)],
+            stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            env={**os.environ, "POS_LOYALTY_HOME": str(self.log.parent / "home")},
+        )  # fmt: skip
+        self._wait()
+
+    def _wait(self) -> None:
+        import requests
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"central serve exited: {self.log.read_text()[-2000:]}")
+            try:
+                if requests.get(self.base + "/health", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError("central serve did not answer /health within 60 s")
+
+
+def start_server(tenant: Tenant, workers: int | None = None) -> Server:
+    """`pos-loyalty central serve --db URL` on a free loopback port: one worker (a
+    pharmacy's server) unless `workers` says otherwise."""
+    server = Service(tenant.db, tenant.database.parent / "serve.log", workers)
     server.start()
     return server
 
