@@ -120,8 +120,11 @@ class UnitOfWork:
         connection = self._replica._take_connection()
         try:
             # SQLAlchemy's bookkeeping (pysqlite sends nothing), then the BEGIN itself
-            # straight to the driver: cheaper, on the path of every lookup and sale.
-            connection.begin()
+            # straight to the driver: cheaper, on the path of every lookup and sale. A
+            # read needs no bookkeeping until SQLAlchemy itself runs a statement (it then
+            # begins its own, on the driver's open transaction); `_give_back` ends both.
+            if self._write:
+                connection.begin()
             # BEGIN IMMEDIATE waits up to the busy timeout for the write lock; failing, it
             # raises SQLAlchemy's OperationalError like every other statement.
             connection.begin_on_driver("BEGIN IMMEDIATE" if self._write else "BEGIN")

@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 
 from pos_loyalty.replica.db import UnitOfWork
-from pos_loyalty.replica.models import CardHold, CardLot, LedgerEntry, ParkedBill
+from pos_loyalty.replica.models import CardHold, CardLot, LedgerEntry
 from pos_loyalty.rules.config import LoyaltyConfig
 from pos_loyalty.rules.expiry import Entry, Lot, Lots
 from pos_loyalty.rules.holds import Hold, held_points
@@ -39,9 +39,6 @@ _ALL = (
 
 
 _PULLED_HOLDS = select(CardHold.points, CardHold.expires_at).where(CardHold.card_id == bindparam("card"))
-_PARKED_HOLDS = select(func.coalesce(func.sum(ParkedBill.held_points), 0)).where(
-    ParkedBill.card_number == bindparam("number")
-)
 
 
 @dataclass(frozen=True)
@@ -64,11 +61,13 @@ def of_card(uow: UnitOfWork, card: CardRecord, config: LoyaltyConfig) -> CardExp
 
 
 def held_of(uow: UnitOfWork, card: CardRecord) -> int:
-    """The card's points held now: its pulled holds not yet lapsed, and its parked bills'."""
-    rows = uow.connection.execute(_PULLED_HOLDS, {"card": card.id})
-    pulled = [Hold(points, expires_at) for points, expires_at in rows]
-    parked = uow.connection.execute(_PARKED_HOLDS, {"number": card.card_number}).scalar_one()
-    return held_points(pulled, uow.now) + parked
+    """The card's points held now: its pulled holds not yet lapsed, and its parked bills'
+    (as read with the card, in this unit of work: `card_records`)."""
+    pulled = []
+    if card.has_pulled_holds:
+        rows = uow.connection.execute(_PULLED_HOLDS, {"card": card.id})
+        pulled = [Hold(points, expires_at) for points, expires_at in rows]
+    return held_points(pulled, uow.now) + card.parked_held
 
 
 def lots_of(uow: UnitOfWork, card: CardRecord, days: int) -> Lots:
