@@ -80,12 +80,10 @@ def make_engine(url: str) -> Engine:
         # (anyio's 40): with SQLAlchemy's default of 5, every read past the fifth opened a
         # new connection (its pragmas, its WAL check, its prepared statements) and closed
         # it again: by-number with 16 clients spent a third of its time there (issue 18).
-        engine = create_engine(
-            url,
-            connect_args={"timeout": 30, "check_same_thread": False},
-            pool_size=SQLITE_POOL_SIZE,
-            max_overflow=10,
-        )
+        # (An in-memory database keeps SQLAlchemy's one connection per thread.)
+        in_memory = parsed.database in (None, "", ":memory:") or "mode=memory" in (parsed.database or "")
+        pool = {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 10}
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
