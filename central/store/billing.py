@@ -89,7 +89,7 @@ def quote(unit: Unit, card_number: str | None, bill: BillRequest) -> dict[str, A
 def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
     """Points on money the caller says was paid: one EARNED row per category that earns,
     and the referrer's REFERRAL_EARNED row on `billAmount`."""
-    config = cards.current_config(unit)
+    config = _config_checking_bill(unit, request.bill_id, EARNED)
     _known_categories(config, request.items)
     bill, card, referrer = _bill_card_and_referrer(unit, request.bill_id, request.card_number)
     paid_by_category: dict[int, int] = {}
@@ -97,13 +97,13 @@ def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
         paid_by_category[category_id] = paid_by_category.get(category_id, 0) + amount
     earned = earning(config, card.state(), paid_by_category, request.bill_amount, local_date(unit.now, config.time_zone))
     record = earn_record(request.items, {line.category_id: line.multiplier for line in earned.breakdown}, earned.referral_percent)
-    open_bill(unit, bill, request.bill_id, card.id, by, config, payable=request.bill_amount, bill_json=record)
-    not_posted_elsewhere(unit, request.bill_id, EARNED)
+    if not open_bill(unit, bill, request.bill_id, card.id, by, config, payable=request.bill_amount, bill_json=record):
+        # The bill was there (or made meanwhile by another request): checked again under its lock.
+        not_posted_elsewhere(unit, request.bill_id, EARNED)
     figures = BillFigures(
         payable=request.bill_amount, earned=earned.breakdown, referrer_points=earned.referrer_points_earned
     )
     postings = Postings(unit)
-    cards.load_webhooks(unit)
     postings.post_all(
         bill_postings(figures, request.bill_id, card, card.card_number, referrer), **written_by(by)
     )
@@ -121,12 +121,12 @@ def earn(unit: Unit, request: EarnRequest, by: Principal) -> dict[str, Any]:
 def redeem(unit: Unit, request: RedeemRequest, by: Principal) -> dict[str, Any]:
     """Take `points` off the card for money off the bill: minimum, balance and (with
     `billAmount`) the maximum-% rule, all from `redemption`."""
-    config = cards.current_config(unit)
+    config = _config_checking_bill(unit, request.bill_id, REDEEMED)
     found = active_card(_card_of(unit, request))
     bill = lock_bill(unit, request.bill_id)
     card = active_card(cards.relock(unit, found))
-    open_bill(unit, bill, request.bill_id, card.id, by, config)
-    not_posted_elsewhere(unit, request.bill_id, REDEEMED)
+    if not open_bill(unit, bill, request.bill_id, card.id, by, config):
+        not_posted_elsewhere(unit, request.bill_id, REDEEMED)  # as in `earn`
     result = redemption(config, cards.known_state(unit, card, config.points_expiry_days), request.points, request.bill_amount)
     return post_redemption(unit, card, request.bill_id, request.points, result.amount_deducted, request.bill_amount, by)
 
@@ -186,9 +186,10 @@ def open_bill(
     *,
     payable: int | None = None,
     bill_json: Any = None,
-) -> None:
+) -> bool:
     """Make the bill's row unless `bill` (locked) is it; a bill has one card and is never
-    reopened. With `payable` (and `bill_json`, what an earn keeps of it), the row says so."""
+    reopened. With `payable` (and `bill_json`, what an earn keeps of it), the row says so.
+    True when this request made the row (no other can have put points on the bill since)."""
     if bill is None:
         made = unit.connection.execute(
             _NEW_BILL[unit.connection.dialect.name],
@@ -204,13 +205,14 @@ def open_bill(
             },
         ).first()
         if made is not None:  # the common case: one statement
-            return
+            return True
         bill = lock_bill(unit, bill_id)  # made just now by another request, which has committed
         assert bill is not None
     refuse_closed(bill, bill_id, card_id)
     if payable is not None:
         values = {"payable": payable} if bill_json is None else {"payable": payable, "bill_json": bill_json}
         unit.connection.execute(update(Bill).where(Bill.id == bill.id).values(**values))
+    return False
 
 
 def refuse_closed(bill: Row[Any], bill_id: str, card_id: int) -> None:
@@ -230,6 +232,17 @@ def lock_bill(unit: Unit, bill_id: str) -> Row[Any] | None:
     return unit.connection.execute(_LOCK_BILL, {"tenant": unit.tenant, "bill": bill_id}).first()
 
 
+def _config_checking_bill(unit: Unit, bill_id: str, transaction_type: str) -> LoyaltyConfig:
+    """The configuration and the webhooks (`cards.config_and_webhooks`), having made sure in
+    the same statement that the bill has no points of this type yet (`not_posted_elsewhere`).
+    This is before the bill is locked: points posted another way meanwhile come with the
+    bill's row, so a request that then finds the row made checks again (`open_bill`)."""
+    config, posted = cards.config_and_webhooks(unit, _POSTED, bill=bill_id, type=transaction_type)
+    if posted:
+        raise _posted_elsewhere(bill_id, transaction_type)
+    return config
+
+
 def not_posted_elsewhere(unit: Unit, bill_id: str, transaction_type: str) -> None:
     """Points of this type already on the bill came another way (a till's finalized bill):
     earning or redeeming them again here would count them twice."""
@@ -237,11 +250,15 @@ def not_posted_elsewhere(unit: Unit, bill_id: str, transaction_type: str) -> Non
         _POSTED, {"tenant": unit.tenant, "bill": bill_id, "type": transaction_type}
     ).first()
     if posted is not None:
-        raise LoyaltyError(
-            errors.IDEMPOTENCY_CONFLICT,
-            f"Bill {bill_id} already has {transaction_type} points, recorded another way (at a till)",
-            billId=bill_id,
-        )
+        raise _posted_elsewhere(bill_id, transaction_type)
+
+
+def _posted_elsewhere(bill_id: str, transaction_type: str) -> LoyaltyError:
+    return LoyaltyError(
+        errors.IDEMPOTENCY_CONFLICT,
+        f"Bill {bill_id} already has {transaction_type} points, recorded another way (at a till)",
+        billId=bill_id,
+    )
 
 
 # Built once, their values given as parameters (building and keying a statement costs far
