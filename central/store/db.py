@@ -197,8 +197,13 @@ def change_number(unit: Unit) -> Any:
     commit order.
     """
     if unit.connection.dialect.name == "postgresql":
-        return cast(cast(func.pg_current_xact_id(), Text), BigInteger)
+        return PG_CHANGE_NUMBER
     return unit.connection.execute(_NEXT_CHANGE, {"tenant": unit.tenant}).scalar_one()
+
+
+#: PostgreSQL's change number, one expression for every statement (built once, so that the
+#: statements it goes into are built once too: `ledger.Postings.flush`).
+PG_CHANGE_NUMBER = cast(cast(func.pg_current_xact_id(), Text), BigInteger)
 
 
 _NEXT_CHANGE = (

@@ -82,9 +82,13 @@ def claim(unit: Unit, asked: Claim) -> None:
 
 def record(unit: Unit, asked: Claim, document: Any, status: int = 200) -> None:
     """Store the answer to a claimed request; call last, in the same unit of work."""
+    answer = jsonio.dumps(document)
+    if len(asked.scopes) == 1:  # the usual request, without an Idempotency-Key
+        parameters = {"tenant": unit.tenant, "one_scope": asked.scopes[0], "status": status, "answer": answer}
+        unit.connection.execute(_RECORD_ONE, parameters)
+        return
     unit.connection.execute(
-        _RECORD,
-        {"tenant": unit.tenant, "scopes": list(asked.scopes), "status": status, "answer": jsonio.dumps(document)},
+        _RECORD, {"tenant": unit.tenant, "scopes": list(asked.scopes), "status": status, "answer": answer}
     )
 
 
@@ -110,6 +114,11 @@ _RECORD = (
         IdempotencyRecord.tenant_id == bindparam("tenant"),
         IdempotencyRecord.scope.in_(bindparam("scopes", expanding=True)),
     )
+    .values(status_code=bindparam("status"), response_json=bindparam("answer"))
+)
+_RECORD_ONE = (  # an IN list is written out on every call; one scope needs none
+    update(IdempotencyRecord)
+    .where(IdempotencyRecord.tenant_id == bindparam("tenant"), IdempotencyRecord.scope == bindparam("one_scope"))
     .values(status_code=bindparam("status"), response_json=bindparam("answer"))
 )
 

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, insert, select, update
 from central.store import cards as card_store
 from central.store import webhooks
 from central.store.cards import CardRow
-from central.store.db import Unit, bulk_insert
+from central.store.db import PG_CHANGE_NUMBER, Unit, bulk_insert
 from central.store.models import Card, PointTransaction
 from pos_loyalty.amounts import money, percent, points
 from pos_loyalty.rules.ledger import BILL, REFERRAL, REWARD, move, moved_json
@@ -35,7 +35,12 @@ _SET_FIGURES = (
         last_transaction_at=bindparam("last_at"),
         updated_at=bindparam("at"),
     )
-)  # .values(change_seq=...) is added per unit of work: see Unit.change_number
+)
+# With the unit of work's change number (`Unit.change_number`): SQLite's counter as a
+# value, or PostgreSQL's expression; each statement built once (issue 18).
+_SET_FIGURES_NUMBERED = _SET_FIGURES.values(change_seq=bindparam("change_seq"))
+_SET_FIGURES_PG = _SET_FIGURES.values(change_seq=PG_CHANGE_NUMBER)
+_INSERT_RETURNING_IDS = insert(PointTransaction).returning(PointTransaction.id, sort_by_parameter_order=True)
 
 
 class Postings:
@@ -99,19 +104,19 @@ class Postings:
         ... RETURNING of many rows.
         """
         if self.rows and with_ids:
-            ids = self.unit.connection.execute(
-                insert(PointTransaction).returning(PointTransaction.id, sort_by_parameter_order=True),
-                self.rows,
-            ).scalars().all()
+            ids = self.unit.connection.execute(_INSERT_RETURNING_IDS, self.rows).scalars().all()
             for row, row_id in zip(self.rows, ids):
                 row["id"] = row_id
         elif self.rows:
             bulk_insert(self.unit, PointTransaction.__table__, self.rows)
         if self.cards:
+            number = self.unit.change_number()
+            numbered = {} if number is PG_CHANGE_NUMBER else {"change_seq": number}
             self.unit.connection.execute(
-                _SET_FIGURES.values(change_seq=self.unit.change_number()),
+                _SET_FIGURES_PG if number is PG_CHANGE_NUMBER else _SET_FIGURES_NUMBERED,
                 [
                     {
+                        **numbered,
                         "card": card.id,
                         "balance": card.points_balance,
                         "earned": card.total_points_earned,
