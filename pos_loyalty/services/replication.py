@@ -213,8 +213,10 @@ def _store_config(uow: UnitOfWork, change: dict[str, Any]) -> int | None:
         {k: v for k, v in (change.get("config") or {}).items() if k != "tenantId"}, version=version
     )
     current = configuration.current(uow)
-    if pulled == current and current.version == version:
+    if pulled == current and current.version == version and configuration.unshared(uow) is None:
         return None
+    # The same as this till's own (its default, say, equal to a tenant's sample) is stored
+    # as the server's all the same: else every bill would carry it (`bills._unshared_config`).
     uow.session.add(configuration.row_for(pulled, version, configuration.SERVER, uow, "central"))
     uow.session.flush()
     return version
