@@ -85,6 +85,11 @@ class Input:
         self.document = document
         self.suspect = suspect
 
+    def clean(self) -> bool:
+        """Whether no part of the document breaks the input rules (then `problem` finds
+        nothing in any of it); cheap unless the document is suspect."""
+        return not self.suspect and _depth(self.document) <= MAX_DEPTH
+
     def problem(self, value: Any = None, field: str = "", *, skip: Callable[[str], bool] | None = None) -> tuple[str, str] | None:
         """The first (field, what is wrong) in `value` (a part of the document; all of it by
         default), or None. Cheap unless the document is suspect or deeply nested."""
@@ -199,6 +204,13 @@ def input_problem(
     return None
 
 
+class Raw(str):
+    """JSON text written as it stands, unparsed: a document this project wrote itself (an
+    outbox payload) going on the wire inside another, without a round trip through Python."""
+
+    __slots__ = ()
+
+
 def dumps(value: Any, *, indent: int | None = None) -> str:
     """Serialise dicts, lists, strings, ints, bools, None, Decimals and datetimes."""
     if indent is None:
@@ -232,6 +244,8 @@ def _compact(value: Any) -> str:
         return "false"
     if kind is datetime:
         return _string(iso(value))
+    if kind is Raw:
+        return value
     parts: list[str] = []
     _write(value, parts, None, 0)  # subclasses and the errors for what JSON cannot hold
     return "".join(parts)
@@ -256,6 +270,11 @@ def _write(value: Any, parts: list[str], indent: int | None, depth: int) -> None
         parts.append("true")
     elif value is False:
         parts.append("false")
+    elif isinstance(value, Raw):
+        if indent is None:
+            parts.append(value)
+        else:  # laid out like the rest
+            _write(loads(value), parts, indent, depth)
     elif isinstance(value, str):
         parts.append(_string(value))
     elif isinstance(value, int):

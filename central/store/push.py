@@ -75,7 +75,10 @@ def parse_batch(body: jsonio.Input | object) -> list[Incoming]:
     them is noted on its mutation, which is then rejected on its own."""
     body = body if isinstance(body, jsonio.Input) else jsonio.Input(body, suspect=True)
     document = body.document
-    envelope = body.problem(skip=_PAYLOAD.fullmatch)
+    # A document that breaks no input rule anywhere needs no look at each payload (one walk
+    # over the whole instead of one per payload: `Input.problem` is cheap, not free).
+    clean = body.clean()
+    envelope = None if clean else body.problem(skip=_PAYLOAD.fullmatch)
     if envelope is not None:
         raise InvalidInput(*envelope)
     if not isinstance(document, dict) or not isinstance(document.get("mutations"), list):
@@ -104,7 +107,7 @@ def parse_batch(body: jsonio.Input | object) -> list[Incoming]:
             raise InvalidInput(f"{where}.configVersion", f"{where}.configVersion must be a whole number")
         if batch and seq != batch[-1].device_seq + 1:
             raise InvalidInput(f"{where}.deviceSeq", "deviceSeqs in a push must follow one another (n, n+1, ...)")
-        problem = body.problem(item["payload"], "payload")
+        problem = None if clean else body.problem(item["payload"], "payload")
         batch.append(Incoming(mutation_id, seq, kind, item["payload"], version, problem))
     return batch
 

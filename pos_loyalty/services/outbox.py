@@ -105,13 +105,16 @@ def _take_seqs(count: int):  # type: ignore[no-untyped-def]
     )
 
 
-def to_json(mutation: Any) -> dict[str, Any]:
-    """The mutation (a row of `outbox`) as `sync-protocol.md` puts it on the wire."""
+def to_json(mutation: Any, *, parsed: bool = True) -> dict[str, Any]:
+    """The mutation (a row of `outbox`) as `sync-protocol.md` puts it on the wire.
+
+    `parsed=False`: the payload stays the JSON text stored (`jsonio.Raw`), written out as it
+    stands: a push sends it without reading it back into Python and writing it again."""
     return {
         "mutationId": mutation.mutation_id,
         "deviceSeq": mutation.device_seq,
         "kind": mutation.kind,
-        "payload": jsonio.loads(mutation.payload),
+        "payload": jsonio.loads(mutation.payload) if parsed else jsonio.Raw(mutation.payload),
         "createdAt": mutation.created_at,
         "configVersion": mutation.config_version,
     }
@@ -122,12 +125,14 @@ def to_json(mutation: Any) -> dict[str, Any]:
 WIRE_OVERHEAD = 256
 
 
-def batch(uow: UnitOfWork, *, from_seq: int, limit: int, max_bytes: int | None = None) -> list[dict[str, Any]]:
+def batch(
+    uow: UnitOfWork, *, from_seq: int, limit: int, max_bytes: int | None = None, parsed: bool = True
+) -> list[dict[str, Any]]:
     """Up to `limit` mutations from `from_seq` on, in deviceSeq order, as they go on the wire.
 
     `max_bytes`: stop before the mutation that would take the batch past this many bytes
     (payload + `WIRE_OVERHEAD` each); the first is always taken, however large, so a big
-    mutation is sent alone rather than never.
+    mutation is sent alone rather than never. `parsed`: see `to_json`.
     """
     rows = uow.connection.execute(
         select(OutboxMutation)
@@ -142,7 +147,7 @@ def batch(uow: UnitOfWork, *, from_seq: int, limit: int, max_bytes: int | None =
             size += len(row.payload.encode("utf-8")) + WIRE_OVERHEAD
             if taken and size > max_bytes:
                 break
-        taken.append(to_json(row))
+        taken.append(to_json(row, parsed=parsed))
     rows.close()
     return taken
 

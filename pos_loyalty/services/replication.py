@@ -45,9 +45,10 @@ def first_unsent(replica: Replica) -> int | None:
 def batch_from(replica: Replica, device_seq: int, limit: int, max_bytes: int | None = None) -> list[dict[str, Any]]:
     """Mutations from `device_seq` on, as they go on the wire (acknowledged ones too: after
     a 409 the server may ask again for what it had lost): at most `limit` of them and, past
-    the first, `max_bytes` in all (`outbox.batch`)."""
+    the first, `max_bytes` in all (`outbox.batch`). Their payloads are the stored JSON text
+    (`jsonio.Raw`): what the push writes out as it stands."""
     with replica.reading() as uow:
-        return outbox.batch(uow, from_seq=device_seq, limit=limit, max_bytes=max_bytes)
+        return outbox.batch(uow, from_seq=device_seq, limit=limit, max_bytes=max_bytes, parsed=False)
 
 
 #: One statement for a whole answer (built once: building an UPDATE per mutation cost
