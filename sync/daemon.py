@@ -89,8 +89,10 @@ class Syncer:
         self.push_bytes = push_bytes
         self.page = page
         self.rng = rng or random.Random()
+        #: What the next push says is waiting, worked out before it went (`push_all`); None: count then.
+        self._told: int | None = None
         if getattr(central, "pending", None) is None:  # each push and pull tells the service how many wait
-            central.pending = self.pending_count
+            central.pending = self._pending_told
 
     def pending_count(self) -> int:
         """The outbox's mutations not yet accepted by the service (what `status` calls pending)."""
@@ -98,6 +100,10 @@ class Syncer:
             return uow.connection.execute(
                 select(func.count()).select_from(OutboxMutation).where(OutboxMutation.status == outbox.PENDING)
             ).scalar_one()
+
+    def _pending_told(self) -> int:
+        told, self._told = self._told, None
+        return self.pending_count() if told is None else told
 
     # --- one round ----------------------------------------------------------------------
 
@@ -117,16 +123,18 @@ class Syncer:
         return report
 
     def push_all(self, report: RoundReport) -> None:
-        """Push batches until none is left; read the next batch while this one is being applied
-        (a mutation queued after that read goes in the next round)."""
+        """Push batches until none is left, one at a time. The next batch is read while this
+        one is being applied, and sent as soon as this one is answered, before the answer is
+        recorded, unless recording it renumbers what was read (a mutation queued after that
+        read goes in the next round)."""
         position = replication.first_unsent(self.replica)
         if position is None:
             return
         batch = self._batch(position)
         resends = 0
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="push") as sender:
+            pending: Future | None = sender.submit(self.central.push, batch) if batch else None
             while batch:
-                pending: Future = sender.submit(self.central.push, batch)
                 following = self._batch(batch[-1]["deviceSeq"] + 1)
                 answer = self._wait(pending)
                 step = classify(answer.status)
@@ -134,14 +142,20 @@ class Syncer:
                     problem = push_answer_problem(answer.body, [mutation["deviceSeq"] for mutation in batch])
                     if problem is not None:
                         raise SyncFailed(problem)
+                    ahead = bool(following) and not replication.renumbers(answer.body["results"])
+                    if ahead:  # every mutation of this batch leaves the queue with its answer
+                        self._told = self.pending_count() - len(batch)
+                        pending = sender.submit(self.central.push, following)
                     counts = replication.record_push(self.replica, answer.body["results"], answer.body["lastAppliedSeq"])
                     renumbered = counts.pop("renumbered")
                     for outcome, count in counts.items():
                         report.pushed[outcome] += count
-                    if renumbered:  # what was read ahead has new numbers now
+                    if renumbered:  # what was read ahead has new numbers now (never sent ahead)
                         position = replication.first_unsent(self.replica)
                         following = [] if position is None else self._batch(position)
                     batch = following
+                    if batch and not ahead:
+                        pending = sender.submit(self.central.push, batch)
                 elif step is Next.RESEND_FROM:
                     resends += 1
                     if resends > 3:
@@ -156,6 +170,8 @@ class Syncer:
                     if not batch or batch[0]["deviceSeq"] != position:  # this till has no such change
                         replication.realign(self.replica, last)
                         batch = self._batch(position)
+                    if batch:
+                        pending = sender.submit(self.central.push, batch)
                 else:
                     self._refuse(step, answer, "push")
 

@@ -69,6 +69,11 @@ _ACKNOWLEDGE = (
 MUTATION_MISMATCH = "MUTATION_MISMATCH"
 
 
+def renumbers(results: list[dict[str, Any]]) -> bool:
+    """Whether recording this push answer renumbers the unsent mutations (`record_push`)."""
+    return any(isinstance(result.get("error"), dict) and result["error"].get("code") == MUTATION_MISMATCH for result in results)
+
+
 def record_push(replica: Replica, results: list[dict[str, Any]], last_applied: int) -> dict[str, int]:
     """Mark what the server answered for each mutation; counts by outcome.
 
