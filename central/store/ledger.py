@@ -112,21 +112,23 @@ class Postings:
         if self.cards:
             number = self.unit.change_number()
             numbered = {} if number is PG_CHANGE_NUMBER else {"change_seq": number}
+            figures = [
+                {
+                    **numbered,
+                    "card": card.id,
+                    "balance": card.points_balance,
+                    "earned": card.total_points_earned,
+                    "redeemed": card.total_points_redeemed,
+                    "referral": card.total_referral_points_earned,
+                    "last_at": card.last_transaction_at,
+                    "at": self.unit.now,
+                }
+                for card in self.cards.values()
+            ]
+            # One card (the usual bill) as one set of parameters: a prepared statement (db.py).
             self.unit.connection.execute(
                 _SET_FIGURES_PG if number is PG_CHANGE_NUMBER else _SET_FIGURES_NUMBERED,
-                [
-                    {
-                        **numbered,
-                        "card": card.id,
-                        "balance": card.points_balance,
-                        "earned": card.total_points_earned,
-                        "redeemed": card.total_points_redeemed,
-                        "referral": card.total_referral_points_earned,
-                        "last_at": card.last_transaction_at,
-                        "at": self.unit.now,
-                    }
-                    for card in self.cards.values()
-                ],
+                figures[0] if len(figures) == 1 else figures,
             )
             for card_id in self.cards:
                 self.unit.card_changed(card_id)

@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import sqlite3
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Delete, Dialect, Insert, Select, TextClause, Update, exc
+from sqlalchemy import CompoundSelect, Delete, Dialect, Insert, Select, TextClause, Update, exc
 from sqlalchemy.engine import IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
 from sqlalchemy.engine.row import Row
 
 _REQUIRED = object()  # a parameter the caller must give
 _FIRST_SEEN = object()  # run once so far: not prepared yet
-_KINDS = (Select, TextClause, Insert, Update, Delete)
+_KINDS = (Select, CompoundSelect, TextClause, Insert, Update, Delete)
 
 
 class Statements:
@@ -40,8 +40,11 @@ class Statements:
 
     KEEP = 2000
 
-    def __init__(self, dialect: Dialect) -> None:
+    def __init__(self, dialect: Dialect, prepare: Callable[[Any, tuple[str, ...], Dialect], Any] | None = None) -> None:
         self._dialect = dialect
+        #: How a statement is prepared: SQLite's `_prepare` here, or another driver's
+        #: (the central service's PostgreSQL: `central/store/pg_prepared.py`).
+        self._prepare = prepare or _prepare
         self._once: weakref.WeakKeyDictionary[Any, None] = weakref.WeakKeyDictionary()
         #: id(statement) -> (statement, prepared by parameter names; None: SQLAlchemy runs it)
         self._kept: dict[int, tuple[Any, dict[tuple[str, ...], Prepared | None] | None]] = {}
@@ -58,7 +61,7 @@ class Statements:
         names = tuple(parameters) if parameters and isinstance(statement, (Insert, Update)) else ()
         prepared = known.get(names, _FIRST_SEEN)
         if prepared is _FIRST_SEEN:
-            prepared = known[names] = _prepare(statement, names, self._dialect)
+            prepared = known[names] = self._prepare(statement, names, self._dialect)
         return prepared
 
     def _seen(self, statement: object) -> None:
