@@ -22,7 +22,7 @@ from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.replica.db import Replica, UnitOfWork
 from pos_loyalty.replica.models import Bill, BillReturn, Card, LedgerEntry
 from pos_loyalty.rules.bill import BillRequest, parse_bill_id
-from pos_loyalty.rules.config import config_to_json
+from pos_loyalty.rules.config import LoyaltyConfig, config_to_json
 from pos_loyalty.rules.ledger import BILL, REFERRAL, REWARD
 from pos_loyalty.rules.postings import BillFigures, Posting, bill_postings, reversal_postings
 from pos_loyalty.rules.programme import local_date
@@ -64,7 +64,9 @@ def finalize(
     performed_by: str | None = None,
 ) -> Finalized:
     bill_key = parse_bill_id(bill_id) if bill_id not in (None, "") else str(uuid.uuid4())
-    bill_doc = bill.to_json()  # stored, hashed and sent: worked out once
+    # The bill's document is stored, hashed and sent: each of its members is written as
+    # JSON once (`jsonio.Raw`), and so is the result (the bill's row and the mutation's).
+    bill_doc = {key: jsonio.Raw(jsonio.dumps(value)) for key, value in bill.to_json().items()}
     request_hash = _request_hash(card_number, bill_doc)
     with replica.writing() as uow:
         earlier = uow.connection.execute(_EARLIER, {"bill": bill_key}).first()
@@ -116,7 +118,7 @@ def finalize(
                 **bill_doc,
                 "performedBy": performed_by,
                 "finalizedAt": uow.now,
-                "result": record,
+                "result": jsonio.Raw(result_text),
                 "ledger": [ledger.entry_to_mutation(row, card_numbers) for row in rows],
             },
             config_version=result.config_version,
@@ -287,7 +289,19 @@ def _unshared_config(uow: UnitOfWork) -> dict[str, Any]:
     another configuration (an edit made here and not pulled back yet): it checks the bill
     with what the till really used."""
     config = configuration.unshared(uow)
-    return {} if config is None else {"config": config_to_json(config)}
+    if config is None:
+        return {}
+    # A configuration never changes once saved: its JSON is written once, not on every bill.
+    # Each entry holds its configuration, so the id it is found by is never another's.
+    known = _CONFIG_JSON.get(id(config))
+    if known is None or known[0] is not config:
+        if len(_CONFIG_JSON) >= 16:
+            _CONFIG_JSON.clear()
+        known = _CONFIG_JSON[id(config)] = (config, jsonio.Raw(jsonio.dumps(config_to_json(config))))
+    return {"config": known[1]}
+
+
+_CONFIG_JSON: dict[int, tuple[LoyaltyConfig, jsonio.Raw]] = {}
 
 
 def _replay(earlier: Row[Any], request_hash: str) -> Finalized:
