@@ -18,6 +18,7 @@ primary key SQLAlchemy fetches itself).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,7 +45,7 @@ class PgPrepared:
         dialect: Dialect,
     ) -> None:
         self.sql = sql
-        self.parameters = parameters  # (name, value when not given, conversion)
+        self.parameters = parameters  # (name, value when not given, conversion), in SQL order
         self.metadata = metadata
         self._types = types  # the result columns' SQLAlchemy types
         self._processors: list[Any] | None | bool = False  # False: not looked up yet
@@ -52,13 +53,13 @@ class PgPrepared:
 
     def run(self, driver: psycopg.Connection, given: Mapping[str, Any] | None) -> PreparedResult:
         given = given or {}
-        values = {}
+        values = []
         for name, fixed, convert in self.parameters:
             value = given[name] if name in given else fixed
             if value is _REQUIRED:
                 missing = exc.InvalidRequestError(f"A value is required for bind parameter {name!r}")
                 raise exc.StatementError(str(missing), self.sql, [given], missing)
-            values[name] = value if convert is None else convert(value)
+            values.append(value if convert is None else convert(value))
         cursor = driver.cursor()
         try:
             cursor.execute(self.sql, values)
@@ -105,9 +106,12 @@ def prepare_pg(statement: Any, names: tuple[str, ...], dialect: Dialect) -> PgPr
         or compiled.escaped_bind_names
     ):
         return None
+    # Positional (%s, in the order of the SQL) rather than named: psycopg then sends the
+    # values as they are, without matching names to places on every call.
     parameters = []
-    for name, bind in compiled.binds.items():
-        if bind.callable is not None or bind.expanding:
+    for name in _NAMED.findall(compiled.string):
+        bind = compiled.binds.get(name)
+        if bind is None or bind.callable is not None or bind.expanding:
             return None
         fixed = _REQUIRED if bind.required else bind.value
         parameters.append((name, fixed, compiled._bind_processors.get(name)))
@@ -118,4 +122,7 @@ def prepare_pg(statement: Any, names: tuple[str, ...], dialect: Dialect) -> PgPr
             return None  # two columns of one name: SQLAlchemy's metadata tells them apart
         metadata = SimpleResultMetaData(keys)
         types = [column.type for column in compiled._result_columns]
-    return PgPrepared(compiled.string, tuple(parameters), metadata, types, dialect)
+    return PgPrepared(_NAMED.sub("%s", compiled.string), tuple(parameters), metadata, types, dialect)
+
+
+_NAMED = re.compile(r"(?<!%)%\((\w+)\)s")  # psycopg's named placeholder, not an escaped %
