@@ -70,8 +70,8 @@ def database_url(value: str | os.PathLike | None) -> str:
     return f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
-#: SQLite connections kept open by the pool: the request thread pool's size (anyio's default).
-SQLITE_POOL_SIZE = 40
+#: Connections kept open by the pool: the request thread pool's size (anyio's default).
+POOL_SIZE = 40
 
 
 def make_engine(url: str) -> Engine:
@@ -83,7 +83,7 @@ def make_engine(url: str) -> Engine:
         # it again: by-number with 16 clients spent a third of its time there (issue 18).
         # (An in-memory database keeps SQLAlchemy's one connection per thread.)
         in_memory = parsed.database in (None, "", ":memory:") or "mode=memory" in (parsed.database or "")
-        pool = {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 10}
+        pool = {} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": 10}
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
 
         @event.listens_for(engine, "connect")
@@ -98,7 +98,11 @@ def make_engine(url: str) -> Engine:
                 dbapi_connection.execute(f"PRAGMA {pragma}")
 
         return engine
-    engine = create_engine(url, pool_size=20, max_overflow=20)
+    # As many kept connections as request threads (POOL_SIZE): with 20 and an
+    # overflow of 20, 32 clients had the pool open and close a connection (a PostgreSQL
+    # backend started and ended) every few requests. The same 40 at most, plus a few for
+    # the push appliers and the webhook deliverer.
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=10)
     _ping_when_idle(engine)
     return engine
 
