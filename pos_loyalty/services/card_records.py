@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from pos_loyalty import cardnumber, errors
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import UnitOfWork
-from pos_loyalty.replica.models import Card, CardHold, ParkedBill
+from pos_loyalty.replica.models import Card, CardHold, ConfigVersion, ParkedBill
 from pos_loyalty.rules.quote import CardState
 
 
@@ -56,6 +56,9 @@ class CardRecord:
     #: bills parked at this till, and whether any hold was pulled for the card at all.
     parked_held: int = 0
     has_pulled_holds: bool = True
+    #: The row id of the newest configuration, read with the card (`configuration.saved`):
+    #: a card looked up is shown with it, and a lookup is then one statement.
+    newest_config: int | None = None
 
     @property
     def lifetime_points(self) -> int:
@@ -72,10 +75,12 @@ _PARKED_HELD = (
     .scalar_subquery()
 )
 _HAS_PULLED_HOLDS = exists().where(CardHold.card_id == Card.id)
+_NEWEST_CONFIG = select(ConfigVersion.id).order_by(ConfigVersion.id.desc()).limit(1).scalar_subquery()
 _COMPUTED = {
     "referrer_active": _referrer.is_active,
     "parked_held": _PARKED_HELD,
     "has_pulled_holds": _HAS_PULLED_HOLDS,
+    "newest_config": _NEWEST_CONFIG,
 }
 # The columns in the order of CardRecord's fields, so that a row makes a record positionally
 # (by name, through the row's mapping, took a third of a lookup's Python time).

@@ -140,7 +140,8 @@ def view(card: CardRecord, config: LoyaltyConfig, uow: UnitOfWork) -> CardView:
 
 def find(replica: Replica, number: object) -> CardView:
     with replica.reading() as uow:
-        return view(load(uow, number), configuration.current(uow), uow)
+        card = load(uow, number)
+        return view(card, configuration.saved(uow, card.newest_config), uow)
 
 
 def find_by_phone(replica: Replica, phone: object) -> list[CardView]:
@@ -151,7 +152,7 @@ def find_by_phone(replica: Replica, phone: object) -> list[CardView]:
         found = [card for card in card_records.with_phone(uow, normalized) if card.replaced_by_number is None]
         if not found:
             raise LoyaltyError(errors.CARD_NOT_FOUND, f"No card for phone {normalized}")
-        config = configuration.current(uow)
+        config = configuration.saved(uow, found[0].newest_config)
         return [view(card, config, uow) for card in found]
 
 

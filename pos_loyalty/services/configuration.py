@@ -60,11 +60,21 @@ def unshared(uow: UnitOfWork) -> LoyaltyConfig | None:
     return None if origin == SERVER else config
 
 
+def saved(uow: UnitOfWork, row_id: int | None) -> LoyaltyConfig:
+    """`current`, given the newest configuration's row id as read in this unit of work
+    (with a card: `card_records.CardRecord.newest_config`), so it is not read again."""
+    return LoyaltyConfig() if row_id is None else _loaded(uow, row_id)
+
+
 def _newest(uow: UnitOfWork) -> tuple[LoyaltyConfig, str]:
     newest = uow.connection.execute(_NEWEST).first()
     if newest is None:
         return LoyaltyConfig(), DEFAULT
     row_id, origin = newest
+    return _loaded(uow, row_id), origin
+
+
+def _loaded(uow: UnitOfWork, row_id: int) -> LoyaltyConfig:
     config = uow.config_cache.get(row_id)
     if config is None:
         row = uow.session.execute(
@@ -78,7 +88,7 @@ def _newest(uow: UnitOfWork) -> tuple[LoyaltyConfig, str]:
         ).scalar_one()
         config = _from_row(row)
         uow.config_cache[row_id] = config
-    return config, origin
+    return config
 
 
 def in_use(replica: Replica) -> LoyaltyConfig:
