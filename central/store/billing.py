@@ -237,7 +237,7 @@ def _config_checking_bill(unit: Unit, bill_id: str, transaction_type: str) -> Lo
     the same statement that the bill has no points of this type yet (`not_posted_elsewhere`).
     This is before the bill is locked: points posted another way meanwhile come with the
     bill's row, so a request that then finds the row made checks again (`open_bill`)."""
-    config, posted = cards.config_and_webhooks(unit, _POSTED, bill=bill_id, type=transaction_type)
+    config, posted = cards.config_and_webhooks(unit, _CONFIG_WEBHOOKS_POSTED, bill=bill_id, type=transaction_type)
     if posted:
         raise _posted_elsewhere(bill_id, transaction_type)
     return config
@@ -278,6 +278,7 @@ _POSTED = (
     )
     .limit(1)
 )
+_CONFIG_WEBHOOKS_POSTED = cards.with_config_and_webhooks(_POSTED)  # `_config_checking_bill`
 
 
 def _new_bill(insert: Any) -> Any:

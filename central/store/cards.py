@@ -414,7 +414,10 @@ _WEBHOOKS = select(Webhook.id, Webhook.events_json).where(
 
 def current_config(unit: Unit) -> LoyaltyConfig:
     """`config.current`: the tenant's newest configuration (a saved one is loaded once)."""
-    row_id = unit.connection.execute(_LATEST_CONFIG, {"tenant": unit.tenant}).scalar()
+    return _config_of(unit, unit.connection.execute(_LATEST_CONFIG, {"tenant": unit.tenant}).scalar())
+
+
+def _config_of(unit: Unit, row_id: int | None) -> LoyaltyConfig:
     return LoyaltyConfig() if row_id is None else configs._load(unit, row_id)
 
 
@@ -478,26 +481,24 @@ def _keep_webhooks(unit: Unit, rows: Iterable[tuple[int, str]]) -> None:
 _CONFIG, _WEBHOOK, _EXTRA = "config", "webhook", "extra"
 
 
-def config_and_webhooks(
-    unit: Unit, extra: Select[Any] | None = None, **parameters: Any
-) -> tuple[LoyaltyConfig, list[int]]:
-    """`current_config` and `load_webhooks` in one statement (on PostgreSQL a round trip
-    costs the billing routes more than the statement does: issue 18), with the ids that
-    `extra` finds (a module-level SELECT of one id column; its parameters the tenant and
-    `parameters`), for a check the caller makes in the same trip."""
-    parts = [
+def with_config_and_webhooks(extra: Select[Any]) -> Any:
+    """One statement reading what `current_config` and `load_webhooks` read, and the ids
+    `extra` finds (a SELECT of one id column), for `config_and_webhooks`; build it once, at
+    module level: on PostgreSQL a round trip costs the billing routes more than the
+    statement does (issue 18)."""
+    webhooks = _WEBHOOKS.subquery()
+    return union_all(
         select(literal(_CONFIG), _LATEST_CONFIG.scalar_subquery(), null()),
-        select(literal(_WEBHOOK), Webhook.id, Webhook.events_json).where(
-            Webhook.tenant_id == bindparam("tenant"), Webhook.deleted_at.is_(None)
-        ),
-    ]
-    statement = _COMBINED.get(id(extra))
-    if statement is None or statement[0] is not extra:
-        if extra is not None:
-            parts.append(select(literal(_EXTRA), extra.subquery().c[0], null()))
-        statement = _COMBINED[id(extra)] = (extra, union_all(*parts))
+        select(literal(_WEBHOOK), webhooks.c.id, webhooks.c.events_json),
+        select(literal(_EXTRA), extra.subquery().c[0], null()),
+    )
+
+
+def config_and_webhooks(unit: Unit, statement: Any, **parameters: Any) -> tuple[LoyaltyConfig, list[int]]:
+    """`current_config` and `load_webhooks` with one `statement` of `with_config_and_webhooks`
+    (its parameters the tenant and `parameters`), and the ids its `extra` found."""
     config_id, webhooks, found = None, [], []
-    for what, row_id, events in unit.connection.execute(statement[1], {"tenant": unit.tenant, **parameters}):
+    for what, row_id, events in unit.connection.execute(statement, {"tenant": unit.tenant, **parameters}):
         if what == _CONFIG:
             config_id = row_id
         elif what == _WEBHOOK:
@@ -505,9 +506,4 @@ def config_and_webhooks(
         else:
             found.append(row_id)
     _keep_webhooks(unit, webhooks)
-    return (LoyaltyConfig() if config_id is None else configs._load(unit, config_id)), found
-
-
-#: The combined statements by the `extra` they were built with (module-level statements:
-#: built once; each entry holds its `extra`, so the id it is found by is never another's).
-_COMBINED: dict[int, tuple[Any, Any]] = {}
+    return _config_of(unit, config_id), found
