@@ -26,10 +26,7 @@ import psycopg
 from sqlalchemy import Dialect, Insert, exc
 from sqlalchemy.engine.result import SimpleResultMetaData
 
-from pos_loyalty.replica.prepared import PreparedResult
-
-_REQUIRED = object()
-
+from pos_loyalty.replica.prepared import REQUIRED, PreparedResult, bound
 
 class PgPrepared:
     """One statement's SQL, parameters and result columns, as SQLAlchemy would run it."""
@@ -52,14 +49,7 @@ class PgPrepared:
         self._dialect = dialect
 
     def run(self, driver: psycopg.Connection, given: Mapping[str, Any] | None) -> PreparedResult:
-        given = given or {}
-        values = []
-        for name, fixed, convert in self.parameters:
-            value = given[name] if name in given else fixed
-            if value is _REQUIRED:
-                missing = exc.InvalidRequestError(f"A value is required for bind parameter {name!r}")
-                raise exc.StatementError(str(missing), self.sql, [given], missing)
-            values.append(value if convert is None else convert(value))
+        values = bound(self.parameters, given or {}, self.sql)
         cursor = driver.cursor()
         try:
             cursor.execute(self.sql, values)
@@ -113,7 +103,7 @@ def prepare_pg(statement: Any, names: tuple[str, ...], dialect: Dialect) -> PgPr
         bind = compiled.binds.get(name)
         if bind is None or bind.callable is not None or bind.expanding:
             return None
-        fixed = _REQUIRED if bind.required else bind.value
+        fixed = REQUIRED if bind.required else bind.value
         parameters.append((name, fixed, compiled._bind_processors.get(name)))
     metadata = types = None
     if compiled._result_columns:

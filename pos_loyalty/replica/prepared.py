@@ -24,7 +24,7 @@ from sqlalchemy.engine import IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
 from sqlalchemy.engine.row import Row
 
-_REQUIRED = object()  # a parameter the caller must give
+REQUIRED = object()  # a parameter the caller must give
 _FIRST_SEEN = object()  # run once so far: not prepared yet
 _KINDS = (Select, CompoundSelect, TextClause, Insert, Update, Delete)
 
@@ -101,13 +101,7 @@ class Prepared:
 
     def run(self, driver: sqlite3.Connection, given: Mapping[str, Any] | None) -> PreparedResult:
         given = given or {}
-        values = []
-        for name, fixed, convert in self.parameters:
-            value = given[name] if name in given else fixed
-            if value is _REQUIRED:
-                missing = exc.InvalidRequestError(f"A value is required for bind parameter {name!r}")
-                raise exc.StatementError(str(missing), self.sql, [given], missing)
-            values.append(value if convert is None else convert(value))
+        values = bound(self.parameters, given, self.sql)
         try:
             cursor = driver.execute(self.sql, values)
             rows = cursor.fetchall() if cursor.description is not None else None
@@ -120,6 +114,20 @@ class Prepared:
         if self.primary_key is not None:
             inserted = (given[self.primary_key] if self.primary_key in given else cursor.lastrowid,)
         return PreparedResult(metadata, self.processors, rows, cursor.rowcount, inserted)
+
+
+def bound(parameters: tuple[tuple[str, Any, Any], ...], given: Mapping[str, Any], sql: str) -> list[Any]:
+    """The values of a prepared statement's `parameters` ((name, value when not given or
+    REQUIRED, conversion), in the SQL's order) for the call's `given` ones, converted as
+    SQLAlchemy would; its StatementError for a required one left out."""
+    values = []
+    for name, fixed, convert in parameters:
+        value = given[name] if name in given else fixed
+        if value is REQUIRED:
+            missing = exc.InvalidRequestError(f"A value is required for bind parameter {name!r}")
+            raise exc.StatementError(str(missing), sql, [given], missing)
+        values.append(value if convert is None else convert(value))
+    return values
 
 
 class PreparedResult:
@@ -269,7 +277,7 @@ def _prepare(statement: Any, names: tuple[str, ...], dialect: Dialect) -> Prepar
             continue
         if bind.callable is not None:
             return None
-        fixed = _REQUIRED if bind.required else bind.value
+        fixed = REQUIRED if bind.required else bind.value
         parameters.append((name, fixed, compiled._bind_processors.get(name)))
     metadata = processors = None
     if compiled._result_columns:
