@@ -17,8 +17,9 @@ from sqlalchemy.orm import aliased
 from pos_loyalty import cardnumber, errors
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.replica.db import UnitOfWork
-from pos_loyalty.replica.models import Card, CardHold, ConfigVersion, ParkedBill
+from pos_loyalty.replica.models import Card, CardHold, ParkedBill
 from pos_loyalty.rules.quote import CardState
+from pos_loyalty.services import configuration
 
 
 @dataclass(slots=True)
@@ -75,7 +76,7 @@ _PARKED_HELD = (
     .scalar_subquery()
 )
 _HAS_PULLED_HOLDS = exists().where(CardHold.card_id == Card.id)
-_NEWEST_CONFIG = select(ConfigVersion.id).order_by(ConfigVersion.id.desc()).limit(1).scalar_subquery()
+_NEWEST_CONFIG = configuration.NEWEST_ID.scalar_subquery()
 _COMPUTED = {
     "referrer_active": _referrer.is_active,
     "parked_held": _PARKED_HELD,

@@ -44,7 +44,10 @@ LOCAL = "local"
 SERVER = "server"  # pulled from the central service
 
 
-_NEWEST = select(ConfigVersion.id, ConfigVersion.origin).order_by(ConfigVersion.id.desc()).limit(1)
+#: The row id of the configuration in use: the newest saved (also read with a card:
+#: `card_records`, then given to `saved`).
+NEWEST_ID = select(ConfigVersion.id).order_by(ConfigVersion.id.desc()).limit(1)
+_NEWEST = NEWEST_ID.add_columns(ConfigVersion.origin)
 
 
 def current(uow: UnitOfWork) -> LoyaltyConfig:
