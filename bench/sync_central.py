@@ -16,11 +16,9 @@ import (the tenant's counter + 1, and the counter moved to it: `central/store/db
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import shutil
 import sqlite3
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +27,7 @@ from pathlib import Path
 from central.store.db import Store
 from central.store.migrate import upgrade
 from central.store.tenants import add_device, create_tenant
-from central_harness import SCRIPT, Server
+from central_harness import Server
 from pos_loyalty import cardnumber
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,44 +81,10 @@ def connect(database: Path) -> sqlite3.Connection:
 # --- the server process -------------------------------------------------------------------
 
 
-class Service(Server):
-    """The tests' own harness (`tests/central_harness.py`), with `--workers`."""
-
-    def __init__(self, url: str, log: Path, workers: int | None) -> None:
-        super().__init__(url, log)
-        self.workers = workers
-
-    def start(self) -> None:
-        if self.workers is None:
-            super().start()
-            return
-        self.process = subprocess.Popen(
-            [str(SCRIPT), "central", "serve", "--db", self.database, "--port", str(self.port),
-             "--workers", str(self.workers)],
-            stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
-            env={**os.environ, "POS_LOYALTY_HOME": str(self.log.parent / "home")},
-        )  # fmt: skip
-        self._wait()
-
-    def _wait(self) -> None:
-        import requests
-
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"central serve exited: {self.log.read_text()[-2000:]}")
-            try:
-                if requests.get(self.base + "/health", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError("central serve did not answer /health within 60 s")
-
-
 def start_server(tenant: Tenant, workers: int | None = None) -> Server:
     """`pos-loyalty central serve --db URL` on a free loopback port: one worker (a
     pharmacy's server) unless `workers` says otherwise."""
-    server = Service(tenant.db, tenant.database.parent / "serve.log", workers)
+    server = Server(tenant.db, tenant.database.parent / "serve.log", workers=workers)
     server.start()
     return server
 

@@ -21,17 +21,19 @@ SCRIPT = Path(sys.executable).with_name("pos-loyalty")
 
 
 class Server:
-    def __init__(self, url: str, log: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, url: str, log: Path, env: dict[str, str] | None = None, workers: int | None = None) -> None:
         self.database = url
         self.env = env or {}  # more of the environment `central serve` runs in
+        self.workers = workers  # `--workers`; None: the command's default (one)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        workers = [] if self.workers is None else ["--workers", str(self.workers)]
         self.process = subprocess.Popen(
-            [str(SCRIPT), "central", "serve", "--db", self.database, "--port", str(self.port)],
+            [str(SCRIPT), "central", "serve", "--db", self.database, "--port", str(self.port), *workers],
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
             env={**os.environ, "POS_LOYALTY_HOME": str(self.log.parent / "home"), **self.env},
