@@ -15,7 +15,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
-from sqlalchemy import Connection, DateTime, Engine, create_engine, event
+from typing import Any
+
+from sqlalchemy import Connection, DateTime, Engine, Insert, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -87,6 +89,14 @@ class UnitConnection(Connection):
                 return prepared.run(self._driver, parameters)
         return super().execute(statement, parameters, execution_options=execution_options)
 
+    def insert_rows(self, statement: Insert, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert `rows` into one table; their new keys, in order. Rows of the same columns,
+        none of them the key, are one call to the driver once the statement is prepared."""
+        prepared = self._statements.get(statement, rows[0]) if rows else None
+        if prepared is None or prepared.primary_key in rows[0] or any(row.keys() != rows[0].keys() for row in rows):
+            return [self.execute(statement, row).inserted_primary_key[0] for row in rows]
+        return prepared.insert_rows(self._driver, rows)
+
     def begin_on_driver(self, sql: str) -> None:
         """Send SQLite's BEGIN (`sql`) to the driver, its errors as SQLAlchemy's."""
         try:
@@ -112,7 +122,7 @@ class UnitOfWork:
         self.now = now
         #: The replica's loaded configurations by row id (see services.configuration).
         self.config_cache = config_cache
-        self.connection: Connection
+        self.connection: UnitConnection
         self._session: Session | None = None
         self._time_to_text: Callable[[datetime | None], object] | None = None
 

@@ -115,6 +115,19 @@ class Prepared:
             inserted = (given[self.primary_key] if self.primary_key in given else cursor.lastrowid,)
         return PreparedResult(metadata, self.processors, rows, cursor.rowcount, inserted)
 
+    def insert_rows(self, driver: sqlite3.Connection, rows: list[Mapping[str, Any]]) -> list[int]:
+        """Run an INSERT once per row, in one call to the driver; the rows' keys, in order.
+
+        Their keys are consecutive: SQLite gives a new row the largest key so far plus one,
+        and nothing else writes the table inside the caller's write transaction."""
+        values = [bound(self.parameters, given, self.sql) for given in rows]
+        try:
+            driver.executemany(self.sql, values)
+            last = driver.execute("SELECT last_insert_rowid()").fetchone()[0]
+        except sqlite3.Error as error:
+            raise exc.DBAPIError.instance(self.sql, values, error, sqlite3.Error, dialect=self._dialect) from error
+        return list(range(last - len(rows) + 1, last + 1))
+
 
 def bound(parameters: tuple[tuple[str, Any, Any], ...], given: Mapping[str, Any], sql: str) -> list[Any]:
     """The values of a prepared statement's `parameters` ((name, value when not given or

@@ -25,13 +25,15 @@ from pos_loyalty.services.central_link import DEVICE_NAME
 #: The till's setting for its bills' prefix ("T2"); without it, from the device name, else "T1".
 PREFIX = "bills.prefix"
 
-_TAKE = (
-    update(SyncState)
-    .where(SyncState.id == 1)
-    .values(next_bill_number=SyncState.next_bill_number + 1)
-    .returning(SyncState.next_bill_number - 1)
-)
+#: Taking the next bill's number: what an UPDATE of the counter row sets and the number it
+#: took (`take` runs them alone; a finalize with its deviceSeq: `services.bills`).
+TAKE_NUMBER = {"next_bill_number": SyncState.next_bill_number + 1}
+NUMBER_TAKEN = SyncState.next_bill_number - 1
+_TAKE = update(SyncState).where(SyncState.id == 1).values(TAKE_NUMBER).returning(NUMBER_TAKEN)
 _NAMING = select(TillSetting.key, TillSetting.value).where(TillSetting.key.in_((PREFIX, DEVICE_NAME)))
+#: The settings the prefix is made from, as two columns of another statement; given to
+#: `bill_numbers.prefix_of` in that order.
+NAMING = tuple(select(TillSetting.value).where(TillSetting.key == key).scalar_subquery() for key in (PREFIX, DEVICE_NAME))
 _NAMED = select(Bill.bill_id, Bill.number_prefix, Bill.number, Card.customer_name, Bill.payable).outerjoin(
     Card, Bill.card_id == Card.id
 )

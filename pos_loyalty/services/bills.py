@@ -14,13 +14,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select
+from sqlalchemy import Row, bindparam, insert, select, update
 
 from pos_loyalty import bill_numbers, cardnumber, errors, jsonio
 from pos_loyalty.amounts import money, points
 from pos_loyalty.errors import InvalidInput, LoyaltyError
 from pos_loyalty.replica.db import Replica, UnitOfWork
-from pos_loyalty.replica.models import Bill, BillReturn, Card, LedgerEntry
+from pos_loyalty.replica.models import Bill, BillReturn, Card, LedgerEntry, SyncState
 from pos_loyalty.rules.bill import BillRequest, parse_bill_id
 from pos_loyalty.rules.config import LoyaltyConfig, config_to_json
 from pos_loyalty.rules.ledger import BILL, REFERRAL, REWARD
@@ -37,6 +37,24 @@ _EARLIER = select(Bill.bill_id, Bill.request_hash, Bill.result_json, Bill.number
     Bill.bill_id == bindparam("bill")
 )
 _INSERT_BILL = insert(Bill)
+
+#: A finalize's first statement, on the till's counter row: it takes the bill's deviceSeq
+#: and short number (a sale that does not commit gives both back), and reads whether the
+#: bill id was finalized before, how the till stands with the central service, the
+#: settings its prefix is made from and the configuration in use: one statement, not six.
+_OPEN = (
+    update(SyncState)
+    .where(SyncState.id == 1)
+    .values({**outbox.TAKE_SEQ, **bill_names.TAKE_NUMBER})
+    .returning(
+        outbox.SEQ_TAKEN.label("seq"),
+        bill_names.NUMBER_TAKEN.label("number"),
+        select(Bill.bill_id).where(Bill.bill_id == bindparam("bill")).exists().label("finalized_before"),
+        *(column.label(name) for column, name in zip(offline.STANDING, ("last_success", "connected"))),
+        *(column.label(name) for column, name in zip(bill_names.NAMING, ("prefix", "device_name"))),
+        *(column.label(name) for column, name in zip(configuration.IN_USE, ("config_row", "config_origin"))),
+    )
+)
 
 
 def quote(replica: Replica, card_number: object, bill: BillRequest) -> Quote:
@@ -69,12 +87,13 @@ def finalize(
     bill_doc = {key: jsonio.Raw(jsonio.dumps(value)) for key, value in bill.to_json().items()}
     request_hash = _request_hash(card_number, bill_doc)
     with replica.writing() as uow:
-        earlier = uow.connection.execute(_EARLIER, {"bill": bill_key}).first()
-        if earlier is not None:
-            return _replay(earlier, request_hash)
-        card, state, result = _quote(uow, card_number, bill)
-        seq = outbox.reserve(uow)
-        number_prefix, number = bill_names.take(uow)
+        opened = uow.connection.execute(_OPEN, {"bill": bill_key}).one()
+        if opened.finalized_before:
+            return _replay(uow.connection.execute(_EARLIER, {"bill": bill_key}).one(), request_hash)
+        seq, number = opened.seq, opened.number
+        number_prefix = bill_numbers.prefix_of(opened.prefix, opened.device_name)
+        config, unshared = configuration.of_columns(uow, opened.config_row, opened.config_origin)
+        card, state, result = _quote(uow, card_number, bill, config, (opened.last_success, opened.connected))
         postings = _bill_rows(uow, card, result, bill_key)
         rows = ledger.store(uow, postings, performed_by=performed_by, device_seq=seq)
         card_numbers = {p.card.id: p.card.card_number for p in postings}
@@ -113,7 +132,7 @@ def finalize(
                 "billId": bill_key,
                 "cardNumber": result.card_number,
                 "cardState": state.to_json() if state is not None else None,
-                **_unshared_config(uow),
+                **_unshared_config(unshared),
                 "referrerCardNumber": referrer,
                 **bill_doc,
                 "performedBy": performed_by,
@@ -226,10 +245,16 @@ def show(replica: Replica, typed: object) -> dict[str, Any]:
 
 
 def _quote(
-    uow: UnitOfWork, card_number: object, bill: BillRequest
+    uow: UnitOfWork,
+    card_number: object,
+    bill: BillRequest,
+    config: LoyaltyConfig | None = None,
+    standing: tuple[object, bool] | None = None,
 ) -> tuple[CardRecord | None, CardState | None, Quote]:
-    """The card on the bill, what the rules were told of it, and the quote."""
-    config = configuration.current(uow)
+    """The card on the bill, what the rules were told of it, and the quote. `config` and
+    `standing` (`offline.STANDING`), when the caller read them already."""
+    if config is None:
+        config = configuration.current(uow)
     if card_number in (None, ""):
         return None, None, quote_bill(config, None, bill, local_date(uow.now, config.time_zone))
     card = card_records.load(uow, card_number)
@@ -238,7 +263,7 @@ def _quote(
         raise LoyaltyError(
             errors.CARD_INACTIVE, f"Card {card.card_number} is not active", cardNumber=card.card_number
         )
-    allowance = offline.allowance(uow, card.id, config)
+    allowance = offline.allowance(uow, card.id, config, standing)
     known = expiry.of_card(uow, card, config)
     state = card_records.state(
         card,
@@ -284,11 +309,10 @@ def rows_of(uow: UnitOfWork, bill_id: str) -> list:
     return [ledger.posted(entry, card(entry["card_id"]), card(entry["referred_card_id"])) for entry in entries]
 
 
-def _unshared_config(uow: UnitOfWork) -> dict[str, Any]:
+def _unshared_config(config: LoyaltyConfig | None) -> dict[str, Any]:
     """The configuration itself, when the central service may know its version number as
-    another configuration (an edit made here and not pulled back yet): it checks the bill
-    with what the till really used."""
-    config = configuration.unshared(uow)
+    another configuration (`configuration.unshared`: an edit made here and not pulled back
+    yet): it checks the bill with what the till really used."""
     if config is None:
         return {}
     # A configuration never changes once saved: its JSON is written once, not on every bill.

@@ -69,6 +69,20 @@ def saved(uow: UnitOfWork, row_id: int | None) -> LoyaltyConfig:
     return LoyaltyConfig() if row_id is None else _loaded(uow, row_id)
 
 
+#: `_NEWEST` as two columns of another statement (a finalize's first: `services.bills`),
+#: given back to `of_columns`.
+IN_USE = (NEWEST_ID.scalar_subquery(), _NEWEST.with_only_columns(ConfigVersion.origin).scalar_subquery())
+
+
+def of_columns(uow: UnitOfWork, row_id: int | None, origin: str | None) -> tuple[LoyaltyConfig, LoyaltyConfig | None]:
+    """`current` and `unshared`, given the two columns of `IN_USE` read in this unit of work."""
+    if row_id is None:
+        config, origin = LoyaltyConfig(), DEFAULT
+    else:
+        config = _loaded(uow, row_id)
+    return config, None if origin == SERVER else config
+
+
 def _newest(uow: UnitOfWork) -> tuple[LoyaltyConfig, str]:
     newest = uow.connection.execute(_NEWEST).first()
     if newest is None:

@@ -43,7 +43,9 @@ def store(
     Each card's row is updated once, after its last posting (a bill's five rows on one
     card: one UPDATE, not five), and before any card is read again."""
     moved: dict[int, CardRecord] = {}
-    stored = _store_all(uow, postings, performed_by, device_seq, moved)
+    stored: list[dict[str, Any]] = []
+    _store_all(uow, postings, performed_by, device_seq, moved, stored)
+    _insert(uow, stored)
     _set_figures(uow, moved)
     return stored
 
@@ -54,18 +56,27 @@ def _store_all(
     performed_by: str | None,
     device_seq: int,
     moved: dict[int, CardRecord],
-) -> list[dict[str, Any]]:
-    stored = []
+    stored: list[dict[str, Any]],
+) -> None:
+    """Move the cards by the postings and add their rows to `stored`, in order; rows are
+    inserted together (`_insert`), the ones waiting always before a card is read."""
     for posting in postings:
-        stored.append(_store_one(uow, posting, performed_by, device_seq))
+        stored.append(_moved_by(uow, posting, performed_by, device_seq))
         moved[posting.card.id] = posting.card
         successor = posting.card.replaced_by_number
         if successor is not None:
+            _insert(uow, stored)
             _set_figures(uow, moved)  # the survivor is read as it stands now
             if (survivor := card_records.find(uow, successor)) is not None:
                 onward = forwarded(posting, survivor, source_number=posting.card.card_number, survivor_number=successor)
-                stored += _store_all(uow, onward, performed_by, device_seq, moved)
-    return stored
+                _store_all(uow, onward, performed_by, device_seq, moved, stored)
+
+
+def _insert(uow: UnitOfWork, stored: list[dict[str, Any]]) -> None:
+    """Insert the rows of `stored` not inserted yet (those without an id), in one call."""
+    waiting = [entry for entry in stored if "id" not in entry]
+    for entry, key in zip(waiting, uow.connection.insert_rows(_INSERT, waiting)):
+        entry["id"] = key
 
 
 def _set_figures(uow: UnitOfWork, moved: dict[int, CardRecord]) -> None:
@@ -86,7 +97,8 @@ def _set_figures(uow: UnitOfWork, moved: dict[int, CardRecord]) -> None:
     moved.clear()
 
 
-def _store_one(uow: UnitOfWork, posting: Posting[CardRecord], performed_by: str | None, device_seq: int) -> dict[str, Any]:
+def _moved_by(uow: UnitOfWork, posting: Posting[CardRecord], performed_by: str | None, device_seq: int) -> dict[str, Any]:
+    """Move the posting's card and give its row's columns (without its id: not inserted yet)."""
     card = posting.card
     balance_after = move(card, posting.transaction_type, posting.points, reversing=posting.counts_as, moved=posting.moved)
     card.last_transaction_at = uow.now
@@ -97,7 +109,6 @@ def _store_one(uow: UnitOfWork, posting: Posting[CardRecord], performed_by: str 
         "device_seq": device_seq,
         "created_at": uow.now,
     }
-    entry["id"] = uow.connection.execute(_INSERT, entry).inserted_primary_key[0]
     return entry
 
 

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from pos_loyalty.replica.db import UnitOfWork
+from pos_loyalty.replica.models import SyncState, TillSetting
 from pos_loyalty.rules.config import LoyaltyConfig
+from pos_loyalty.services import central_link
 
-_SYNC = text(
-    "SELECT s.last_success_at, EXISTS (SELECT 1 FROM till_settings WHERE key = 'central.url')"
-    " FROM sync_state s WHERE s.id = 1"
-)
+#: How the till stands with the central service, as columns of a statement on its counter
+#: row: the last sync that went through, and whether it is connected to one at all. A
+#: finalize reads them in its first statement (`services.bills`) and gives them here.
+STANDING = (SyncState.last_success_at, select(TillSetting.key).where(TillSetting.key == central_link.URL).exists())
+_SYNC = select(*STANDING).where(SyncState.id == 1)
 _SPENT_UNCONFIRMED = text(
     "SELECT COALESCE(-SUM(l.points), 0) FROM ledger l JOIN outbox o ON o.device_seq = l.device_seq"
     " WHERE l.card_id = :card AND l.transaction_type = 'REDEEMED' AND l.created_at >= :since"
@@ -29,8 +32,9 @@ _SPENT_UNCONFIRMED = text(
 )
 
 
-def is_offline(uow: UnitOfWork, config: LoyaltyConfig) -> bool:
-    last_success, connected = uow.connection.execute(_SYNC).one()
+def is_offline(uow: UnitOfWork, config: LoyaltyConfig, standing: tuple[object, bool] | None = None) -> bool:
+    """Whether redemption is limited now; `standing`: the two columns of `STANDING`, when read."""
+    last_success, connected = uow.connection.execute(_SYNC).one() if standing is None else standing
     if not connected:
         return False
     if isinstance(last_success, str):
@@ -38,9 +42,11 @@ def is_offline(uow: UnitOfWork, config: LoyaltyConfig) -> bool:
     return last_success is None or uow.now - last_success > timedelta(seconds=config.offline_grace_seconds)
 
 
-def allowance(uow: UnitOfWork, card_id: int, config: LoyaltyConfig) -> int | None:
+def allowance(
+    uow: UnitOfWork, card_id: int, config: LoyaltyConfig, standing: tuple[object, bool] | None = None
+) -> int | None:
     """Points this card may still redeem today at this till; None when there is no limit."""
-    if not is_offline(uow, config):
+    if not is_offline(uow, config, standing):
         return None
     since = _local_midnight_utc(uow.now)
     spent = uow.connection.execute(

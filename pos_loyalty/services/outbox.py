@@ -35,12 +35,12 @@ REJECTED = "REJECTED"
 RESOLVED = "RESOLVED"  # rejected, and dealt with by a manager (`services/rejections.py`)
 
 
-_TAKE_SEQ = (
-    update(SyncState)
-    .where(SyncState.id == 1)
-    .values(next_device_seq=SyncState.next_device_seq + 1)
-    .returning(SyncState.next_device_seq - 1)
-)
+#: Taking the next deviceSeq: what an UPDATE of the counter row sets, and the number it
+#: took, as it returns it. `reserve` runs them alone; a finalize in its first statement,
+#: with the bill's short number (`services.bills`).
+TAKE_SEQ = {"next_device_seq": SyncState.next_device_seq + 1}
+SEQ_TAKEN = SyncState.next_device_seq - 1
+_TAKE_SEQ = update(SyncState).where(SyncState.id == 1).values(TAKE_SEQ).returning(SEQ_TAKEN)
 _INSERT = insert(OutboxMutation)
 
 

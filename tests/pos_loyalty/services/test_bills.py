@@ -36,6 +36,37 @@ def test_worked_example_through_the_till(replica, referred_pair):
     assert history[0]["categoryName"] == "General" and history[0]["pointPercentage"] == D("3.00")
 
 
+def test_the_rows_stored_together_are_handed_back_with_their_own_ids(replica, referred_pair):
+    """The ledger's rows of one action go to SQLite in one call and their ids are worked out
+    from the last one: each row handed back (an adjustment's answer shows its id; a bill's
+    rows are read by id when reversed) must be the row of that id in the file."""
+    import sqlite3
+
+    from pos_loyalty.rules.postings import adjustment_posting
+    from pos_loyalty.services import card_records, ledger, outbox
+
+    card_a, card_b = referred_pair
+    bills.finalize(replica, card_a, make_bill((1, "500.00"), redeem="100"), bill_id="B-rows")  # rows before
+    with replica.writing() as uow:
+        a, b = card_records.load(uow, card_a), card_records.load(uow, card_b)
+        postings = [adjustment_posting(a, 500, "one"), adjustment_posting(b, 300, "two"), adjustment_posting(a, -200, "three")]
+        seq = outbox.append(uow, "card.adjusted", {"test": True}, config_version=1)  # the rows' mutation
+        stored = ledger.store(uow, postings, performed_by="test", device_seq=seq)
+        uow.commit()
+    with sqlite3.connect(replica.path) as connection:
+        written = {
+            row_id: (card_id, description, points, balance)
+            for row_id, card_id, description, points, balance in connection.execute(
+                "SELECT id, card_id, description, points, balance_after FROM ledger WHERE device_seq = ?", (seq,)
+            )
+        }
+    assert len(stored) == len(written) == 3
+    assert [written[entry["id"]] for entry in stored] == [
+        (entry["card_id"], entry["description"], entry["points"], entry["balance_after"]) for entry in stored
+    ]
+    assert [written[entry["id"]][1] for entry in stored] == ["one", "two", "three"]
+
+
 def test_finalize_writes_its_outbox_mutation_with_the_whole_bill(replica, referred_pair):
     card_a, card_b = referred_pair
     before = len(outbox_rows(replica))
