@@ -237,7 +237,7 @@ def _compact(value: Any) -> str:
             raise ValueError(f"{value} cannot be written as JSON")
         return str(value)  # a finite Decimal's str is always a valid JSON number
     if kind is dict:
-        return "{" + ",".join([_string(str(k)) + ":" + _compact(v) for k, v in value.items()]) + "}"
+        return "{" + ",".join([(_KEYS.get(k) or _key(k)) + _compact(v) for k, v in value.items()]) + "}"
     if kind is list or kind is tuple:
         return "[" + ",".join([_compact(item) for item in value]) + "]"
     if kind is int:
@@ -255,6 +255,20 @@ def _compact(value: Any) -> str:
     parts: list[str] = []
     _write(value, parts, None, 0)  # subclasses and the errors for what JSON cannot hold
     return "".join(parts)
+
+
+#: Keys as `_compact` writes them ('"points":'), by key: a document's keys are few and come
+#: again and again (on every ledger row, every line of a bill). Bounded: a document from
+#: outside may bring any keys.
+_KEYS: dict[str, str] = {}
+_KEYS_KEPT = 4096
+
+
+def _key(key: Any) -> str:
+    written = _string(str(key)) + ":"
+    if type(key) is str and len(_KEYS) < _KEYS_KEPT:
+        _KEYS[key] = written
+    return written
 
 
 def iso(moment: datetime) -> str:

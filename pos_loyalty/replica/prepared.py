@@ -17,9 +17,11 @@ from __future__ import annotations
 import sqlite3
 import weakref
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CompoundSelect, Delete, Dialect, Insert, Select, TextClause, Update, exc
+from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import IteratorResult
 from sqlalchemy.engine.result import SimpleResultMetaData
 from sqlalchemy.engine.row import Row
@@ -291,7 +293,7 @@ def _prepare(statement: Any, names: tuple[str, ...], dialect: Dialect) -> Prepar
         if bind.callable is not None:
             return None
         fixed = REQUIRED if bind.required else bind.value
-        parameters.append((name, fixed, compiled._bind_processors.get(name)))
+        parameters.append((name, fixed, _bind_conversion(bind.type, compiled._bind_processors.get(name), dialect)))
     metadata = processors = None
     if compiled._result_columns:
         keys = [column.keyname for column in compiled._result_columns]
@@ -307,3 +309,24 @@ def _prepare(statement: Any, names: tuple[str, ...], dialect: Dialect) -> Prepar
             return None
         primary_key = keys[0]
     return Prepared(compiled.string, tuple(parameters), metadata, processors, primary_key, dialect)
+
+
+def _bind_conversion(kind: Any, processor: Callable[[Any], Any] | None, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """How a parameter's value is sent: SQLAlchemy's conversion, or for a time in SQLite's
+    default text format one that writes the same text faster (SQLAlchemy's fills a format
+    string from a dict of the time's seven fields: a finalize sends twelve times)."""
+    if processor is None:
+        return None
+    impl = kind.dialect_impl(dialect)
+    if type(impl) is SQLITE_DATETIME and impl._storage_format == SQLITE_DATETIME._storage_format:
+        return _time_text(processor)
+    return processor
+
+
+def _time_text(sqlalchemy_conversion: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        if type(value) is datetime and value.tzinfo is None:
+            return value.isoformat(" ", "microseconds")  # 2026-12-04 09:30:00.000000, as SQLAlchemy
+        return sqlalchemy_conversion(value)  # an aware time, a date, None, or what it refuses
+
+    return convert

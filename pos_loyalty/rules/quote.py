@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from pos_loyalty import errors
+from pos_loyalty.jsonio import iso
 from pos_loyalty.amounts import (
     MAX_FIGURE,
     MULTIPLIER_PLACES,
@@ -187,7 +188,9 @@ class Quote:
     redeemable_net: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        """The quote as `central-api.md` names it, plus the per-line working."""
+        """The quote as `central-api.md` names it, plus the per-line working; as the JSON
+        written of it reads back (its time as text), so a finalize answers with it as it
+        stands, as a repeat of the bill answers (`services.bills`)."""
         return {
             "cardNumber": self.card_number,
             "programEnabled": self.program_enabled,
@@ -197,7 +200,7 @@ class Quote:
             ),
             "availablePoints": points(self.available_points),
             "expiringPoints": points(self.expiring_points),
-            "nextExpiryAt": self.next_expiry_at,
+            "nextExpiryAt": None if self.next_expiry_at is None else iso(self.next_expiry_at),
             "billAmount": money(self.bill_amount),
             "categoryDiscount": money(self.category_discount),
             "flatDiscount": money(self.flat_discount),

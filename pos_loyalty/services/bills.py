@@ -102,8 +102,10 @@ def finalize(
             **result.to_json(),
             "billId": bill_key,
             "newBalance": points(card.points_balance) if card is not None else None,
-            "finalizedAt": uow.now,
+            "finalizedAt": jsonio.iso(uow.now),
         }
+        # Written once; `record` is what the text reads back as (`Quote.to_json`), so the
+        # answer is `record` itself, as a repeat of the bill answers with the text parsed.
         result_text = jsonio.dumps(record)
         uow.connection.execute(
             _INSERT_BILL,
@@ -144,7 +146,7 @@ def finalize(
             device_seq=seq,
         )
         uow.commit()
-        return Finalized(_numbered(result_text, number_prefix, number), replayed=False)
+        return Finalized({**record, "billNumber": bill_numbers.name(number_prefix, number)}, replayed=False)
 
 
 def reverse(replica: Replica, bill_id: object, *, performed_by: str | None = None) -> dict[str, Any]:

@@ -116,3 +116,28 @@ def test_a_sale_rolled_back_leaves_nothing_and_the_next_unit_starts_clean(replic
     with replica.reading() as uow:
         assert uow.connection.execute(text("SELECT COUNT(*) FROM cards")).scalar_one() == 0
     assert replica._idle and not any(kept._driver.in_transaction for kept in replica._idle)
+
+
+def test_times_are_written_as_sqlalchemy_writes_them(replica):
+    """A prepared statement writes a time in its own, faster way: the text in the file must
+    be SQLAlchemy's, to the microsecond (times are compared and sorted as text)."""
+    from datetime import timezone
+
+    set_issued = update(Card).where(Card.card_number == bindparam("number")).values(issued_at=bindparam("at"))
+    with replica.writing() as uow:
+        uow.connection.execute(_ADD_CARD, card("2900000000018"))
+        uow.commit()
+    times = {
+        NOW: "2026-11-21 09:30:00.123456",
+        datetime(2026, 11, 21, 9, 30): "2026-11-21 09:30:00.000000",  # no microseconds: still six digits
+        datetime(999, 1, 2, 3, 4, 5, 6): "0999-01-02 03:04:05.000006",  # a year of three digits: four
+        datetime(2026, 11, 21, 9, 30, tzinfo=timezone.utc): "2026-11-21 09:30:00.000000",  # aware: its fields
+    }
+    for moment, text_in_file in times.items():
+        stored = []
+        for _ in range(3):  # SQLAlchemy's first, prepared after
+            with replica.writing() as uow:
+                uow.connection.execute(set_issued, {"number": "2900000000018", "at": moment})
+                stored.append(uow.connection.exec_driver_sql("SELECT issued_at FROM cards").scalar())
+        assert stored == [text_in_file] * 3
+    assert replica._statements.get(set_issued, {"number": "", "at": NOW}) is not None

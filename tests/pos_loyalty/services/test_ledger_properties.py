@@ -96,6 +96,15 @@ items = st.lists(
 )
 
 
+def shape(value):
+    """A document's values with their types ("5.00" and 5 differ; so do a time and its text)."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shape(item) for item in value]
+    return type(value).__name__, str(value)
+
+
 @dataclass
 class BillRecord:
     bill_id: str
@@ -331,7 +340,9 @@ class TillSession(RuleBasedStateMachine):
             self.replica, record.card_number, bill_from_json(record.doc), bill_id=record.bill_id
         )
         assert again.replayed
-        assert again.result == record.result
+        # The same answer, value for value and type for type: the first was the result as
+        # written, the repeat is it read back.
+        assert shape(again.result) == shape(record.result)
         after = self.audit.dump()
         for table in ("ledger", "bills", "outbox"):
             assert len(after[table]) == len(before[table]), f"finalize-twice added {table} rows"
