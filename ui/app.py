@@ -56,6 +56,7 @@ def run(
     from pos_loyalty.services import demo as sample
     from pos_loyalty.services import settings
     from ui import messages
+    from ui.collector import UiThreadCollector
     from ui.main_window import MainWindow
     from ui.style import STYLE_SHEET
     from ui.sync_runner import SyncRunner
@@ -69,6 +70,7 @@ def run(
     except CannotStart:
         open_lock.release()
         raise
+    collector = UiThreadCollector(app)  # from here on widgets are only ever freed on this thread
     if demo and sample.fill(replica):
         log.info("filled %s with the sample pharmacy", data_dir)
     chosen = settings.read(replica)
@@ -103,6 +105,7 @@ def run(
         replica.checkpoint()
         replica.close()
         open_lock.release()
+        collector.stop()
 
 
 def _say_when_ready(window) -> None:  # type: ignore[no-untyped-def]

@@ -23,6 +23,16 @@ _IGNORED = (
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def collect_on_the_ui_thread(qapp):
+    """As in the app: reference cycles are freed on the UI thread only (`ui/collector.py`)."""
+    from ui.collector import UiThreadCollector
+
+    collector = UiThreadCollector(qapp)
+    yield collector
+    collector.stop()
+
+
 @pytest.fixture(autouse=True)
 def fail_on_qt_warnings():
     seen: list[str] = []
