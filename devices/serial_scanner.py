@@ -93,6 +93,7 @@ class SerialScanner:
             if port is None:
                 self._stop.wait(RETRY_SECONDS)
                 continue
+            self.port = port  # before CONNECTED is said: whoever hears it may use the port
             self._say(CONNECTED)
             try:
                 self._read(port)
@@ -101,19 +102,16 @@ class SerialScanner:
                 self.parser.reset()
                 self._say(UNPLUGGED)
             finally:
+                self.port = None
                 port.close()
 
     def _read(self, port: serial.Serial) -> None:
-        self.port = port
-        try:
-            while not self._stop.is_set():
-                # whatever has come, or the first byte to come: a read returns empty only
-                # after READ_TIMEOUT of silence on the line
-                data = port.read(max(1, port.in_waiting))
-                if not data:
-                    self.parser.idle()
-                    continue
-                for code in self.parser.feed(data):
-                    self.on_code(code)
-        finally:
-            self.port = None
+        while not self._stop.is_set():
+            # whatever has come, or the first byte to come: a read returns empty only
+            # after READ_TIMEOUT of silence on the line
+            data = port.read(max(1, port.in_waiting))
+            if not data:
+                self.parser.idle()
+                continue
+            for code in self.parser.feed(data):
+                self.on_code(code)

@@ -11,14 +11,20 @@ from ui.main_window import MainWindow
 
 
 def answer_dialog(respond: Callable[[QWidget], None]) -> None:
-    """Call `respond` with the next modal dialog, once it is open."""
+    """Call `respond` with the next modal dialog, once it is open and its keyboard focus is
+    in it, as a cashier would start typing (on a loaded machine the focus comes a few
+    events after the dialog; a dialog with nothing to focus is answered after 2 s)."""
+    waited = [0]
 
     def check() -> None:
         dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(20, check)
-        else:
+        focus = QApplication.focusWidget()
+        ready = dialog is not None and (focus is not None and (focus is dialog or dialog.isAncestorOf(focus)))
+        if dialog is not None and (ready or waited[0] >= 2000):
             respond(dialog)
+        else:
+            waited[0] += 20 if dialog is not None else 0
+            QTimer.singleShot(20, check)
 
     QTimer.singleShot(0, check)
 
