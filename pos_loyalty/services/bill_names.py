@@ -1,8 +1,8 @@
 """Bills as a person names them: "T1-000123, Asha Rao, ₹1,234.50".
 
-`take` gives a bill its short number inside the finalize transaction, from the counter in
-`sync_state` (never MAX(number): a number is never used twice, and a rolled-back sale gives
-its number back). `named` reads the names of bills for a screen or a command; `find` turns
+A bill takes its short number inside the finalize transaction (`TAKE_NUMBER`, in the
+finalize's first statement), from the counter in `sync_state` (never MAX(number): a number
+is never used twice, and a rolled-back sale gives its number back). `named` reads the names of bills for a screen or a command; `find` turns
 what a person typed (a short number, or a bill's id) into the bill.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from pos_loyalty import bill_numbers, errors
 from pos_loyalty.errors import LoyaltyError
@@ -26,10 +26,9 @@ from pos_loyalty.services.central_link import DEVICE_NAME
 PREFIX = "bills.prefix"
 
 #: Taking the next bill's number: what an UPDATE of the counter row sets and the number it
-#: took (`take` runs them alone; a finalize with its deviceSeq: `services.bills`).
+#: took (a finalize takes it with its deviceSeq, in one statement: `services.bills`).
 TAKE_NUMBER = {"next_bill_number": SyncState.next_bill_number + 1}
 NUMBER_TAKEN = SyncState.next_bill_number - 1
-_TAKE = update(SyncState).where(SyncState.id == 1).values(TAKE_NUMBER).returning(NUMBER_TAKEN)
 _NAMING = select(TillSetting.key, TillSetting.value).where(TillSetting.key.in_((PREFIX, DEVICE_NAME)))
 #: The settings the prefix is made from, as two columns of another statement; given to
 #: `bill_numbers.prefix_of` in that order.
@@ -61,11 +60,6 @@ def prefix(uow: UnitOfWork) -> str:
     """The prefix the next bill gets (`bill_numbers.prefix_of`)."""
     known = dict(uow.connection.execute(_NAMING).all())
     return bill_numbers.prefix_of(known.get(PREFIX), known.get(DEVICE_NAME))
-
-
-def take(uow: UnitOfWork) -> tuple[str, int]:
-    """The next bill's (prefix, number); call inside the writing unit of work that writes it."""
-    return prefix(uow), uow.connection.execute(_TAKE).scalar_one()
 
 
 def set_prefix(replica: Replica, value: object) -> str:
