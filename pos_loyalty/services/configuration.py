@@ -59,8 +59,7 @@ def unshared(uow: UnitOfWork) -> LoyaltyConfig | None:
     """The configuration in use, if the central service may not hold it under its version:
     the default of a till never connected, or an edit made here that no pull has replaced
     yet (its version number is this till's own). None when it came from the service."""
-    config, origin = _newest(uow)
-    return None if origin == SERVER else config
+    return _newest(uow)[1]
 
 
 def saved(uow: UnitOfWork, row_id: int | None) -> LoyaltyConfig:
@@ -75,20 +74,14 @@ IN_USE = (NEWEST_ID.scalar_subquery(), _NEWEST.with_only_columns(ConfigVersion.o
 
 
 def of_columns(uow: UnitOfWork, row_id: int | None, origin: str | None) -> tuple[LoyaltyConfig, LoyaltyConfig | None]:
-    """`current` and `unshared`, given the two columns of `IN_USE` read in this unit of work."""
-    if row_id is None:
-        config, origin = LoyaltyConfig(), DEFAULT
-    else:
-        config = _loaded(uow, row_id)
+    """`current` and `unshared`, given the two columns of `IN_USE` read in this unit of work
+    (both None: no configuration saved yet, so the default, which no service holds)."""
+    config = saved(uow, row_id)
     return config, None if origin == SERVER else config
 
 
-def _newest(uow: UnitOfWork) -> tuple[LoyaltyConfig, str]:
-    newest = uow.connection.execute(_NEWEST).first()
-    if newest is None:
-        return LoyaltyConfig(), DEFAULT
-    row_id, origin = newest
-    return _loaded(uow, row_id), origin
+def _newest(uow: UnitOfWork) -> tuple[LoyaltyConfig, LoyaltyConfig | None]:
+    return of_columns(uow, *(uow.connection.execute(_NEWEST).first() or (None, DEFAULT)))
 
 
 def _loaded(uow: UnitOfWork, row_id: int) -> LoyaltyConfig:
