@@ -2,8 +2,9 @@
 
 A bill takes its short number inside the finalize transaction (`TAKE_NUMBER`, in the
 finalize's first statement), from the counter in `sync_state` (never MAX(number): a number
-is never used twice, and a rolled-back sale gives its number back). `named` reads the names of bills for a screen or a command; `find` turns
-what a person typed (a short number, or a bill's id) into the bill.
+is never used twice, and a rolled-back sale gives its number back). `named` reads the names
+of bills for a screen or a command; `find` turns what a person typed (a short number, or a
+bill's id) into the bill.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ PREFIX = "bills.prefix"
 #: took (a finalize takes it with its deviceSeq, in one statement: `services.bills`).
 TAKE_NUMBER = {"next_bill_number": SyncState.next_bill_number + 1}
 NUMBER_TAKEN = SyncState.next_bill_number - 1
-_NAMING = select(TillSetting.key, TillSetting.value).where(TillSetting.key.in_((PREFIX, DEVICE_NAME)))
-#: The settings the prefix is made from, as two columns of another statement; given to
-#: `bill_numbers.prefix_of` in that order.
+#: The settings the prefix is made from, as two columns (of `_NAMING`, or of a finalize's
+#: first statement); given to `bill_numbers.prefix_of` in that order.
 NAMING = tuple(select(TillSetting.value).where(TillSetting.key == key).scalar_subquery() for key in (PREFIX, DEVICE_NAME))
+_NAMING = select(*NAMING)
 _NAMED = select(Bill.bill_id, Bill.number_prefix, Bill.number, Card.customer_name, Bill.payable).outerjoin(
     Card, Bill.card_id == Card.id
 )
@@ -58,8 +59,7 @@ def say(number: str, customer: str | None, payable: object, local: Local | None 
 
 def prefix(uow: UnitOfWork) -> str:
     """The prefix the next bill gets (`bill_numbers.prefix_of`)."""
-    known = dict(uow.connection.execute(_NAMING).all())
-    return bill_numbers.prefix_of(known.get(PREFIX), known.get(DEVICE_NAME))
+    return bill_numbers.prefix_of(*uow.connection.execute(_NAMING).one())
 
 
 def set_prefix(replica: Replica, value: object) -> str:
