@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
-
 from typing import Any
 
 from sqlalchemy import Connection, DateTime, Engine, Insert, create_engine, event

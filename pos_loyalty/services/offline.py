@@ -37,8 +37,6 @@ def is_offline(uow: UnitOfWork, config: LoyaltyConfig, standing: tuple[object, b
     last_success, connected = uow.connection.execute(_SYNC).one() if standing is None else standing
     if not connected:
         return False
-    if isinstance(last_success, str):
-        last_success = datetime.fromisoformat(last_success)
     return last_success is None or uow.now - last_success > timedelta(seconds=config.offline_grace_seconds)
 
 
