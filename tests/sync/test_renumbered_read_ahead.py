@@ -12,7 +12,7 @@ import pytest
 
 from pos_loyalty import jsonio
 from pos_loyalty.replica.db import FILE_NAME
-from pos_loyalty.services import cards, open_replica
+from pos_loyalty.services import cards
 
 
 def copy_replica(source, target) -> None:
@@ -37,7 +37,7 @@ def test_a_till_put_back_by_hand_sends_its_new_changes_once_though_batches_are_r
     for leftover in till.data_dir.glob(FILE_NAME + "-*"):
         leftover.unlink()
     copy_replica(tmp_path / "copy.sqlite3", till.data_dir / FILE_NAME)
-    till.replica, till._syncer, till._daemons = open_replica(till.data_dir), None, []
+    till.reopen()
     for points in ("10", "20", "30", "40", "50"):
         cards.adjust(till.replica, number, points, reason="after the copy was put back")
 

@@ -177,6 +177,10 @@ class Till:
     def balance(self, number: str) -> Decimal:
         return Decimal(cards.find(self.replica, number).points_balance) / 100
 
+    def reopen(self) -> None:
+        """Open the data folder again after `close` (its file put back, say), daemons anew."""
+        self.replica, self._syncer, self._daemons = open_replica(self.data_dir), None, []
+
     def close(self) -> None:
         for process in self._processes:  # a test that failed half-way leaves none running
             if process.poll() is None:
