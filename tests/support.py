@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 from pos_loyalty.replica.db import Replica
@@ -55,6 +57,19 @@ def dump_replica(replica: Replica) -> dict[str, list[tuple]]:
         return {t: connection.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
     finally:
         connection.close()
+
+
+@contextmanager
+def statements_traced(replica: Replica, action: Callable[[str], object]) -> Iterator[None]:
+    """Call `action` with each statement's SQL as SQLite starts it, on the connection the
+    replica's next unit of work takes (the one the last gave back), to do something between
+    two statements of one unit of work."""
+    driver = replica._idle[-1]._driver  # noqa: SLF001 (the tests' one look inside)
+    driver.set_trace_callback(action)
+    try:
+        yield
+    finally:
+        driver.set_trace_callback(None)
 
 
 def wait_until(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]

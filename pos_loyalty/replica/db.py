@@ -115,9 +115,12 @@ class UnitOfWork:
     ends the transaction; nothing more is read or written in the unit of work after it.
     """
 
-    def __init__(self, replica: Replica, *, write: bool, now: datetime, config_cache: dict) -> None:
+    def __init__(
+        self, replica: Replica, *, write: bool, now: datetime, config_cache: dict, begin: bool = True
+    ) -> None:
         self._replica = replica
         self._write = write
+        self._begin = begin
         self.now = now
         #: The replica's loaded configurations by row id (see services.configuration).
         self.config_cache = config_cache
@@ -136,7 +139,8 @@ class UnitOfWork:
                 connection.begin()
             # BEGIN IMMEDIATE waits up to the busy timeout for the write lock; failing, it
             # raises SQLAlchemy's OperationalError like every other statement.
-            connection.begin_on_driver("BEGIN IMMEDIATE" if self._write else "BEGIN")
+            if self._begin:
+                connection.begin_on_driver("BEGIN IMMEDIATE" if self._write else "BEGIN")
         except BaseException:
             self._replica._give_back(connection)
             raise
@@ -195,6 +199,9 @@ class Replica:
         self._closed = False
         #: Loaded configurations by row id; a saved configuration never changes.
         self._config_cache: dict[int, object] = {}
+        #: Whether the last card lookup read more than the card's one statement (its lots,
+        #: say), so that the next begins in a snapshot at once (`services.cards.find`).
+        self.lookups_read_more = False
 
     @classmethod
     def open(cls, data_dir: Path | str, *, clock: Callable[[], datetime] = utc_now) -> Replica:
@@ -206,6 +213,12 @@ class Replica:
     def reading(self) -> UnitOfWork:
         """A read-only unit of work: a consistent snapshot, no lock held against writers."""
         return UnitOfWork(self, write=False, now=self.clock(), config_cache=self._config_cache)
+
+    def glancing(self) -> UnitOfWork:
+        """A read-only unit of work without a transaction: each statement is its own
+        snapshot, so it is for one statement, or for statements that need not agree (a
+        card lookup's one SELECT: the BEGIN and ROLLBACK around it cost as much again)."""
+        return UnitOfWork(self, write=False, now=self.clock(), config_cache=self._config_cache, begin=False)
 
     def writing(self) -> UnitOfWork:
         """A unit of work that holds the write lock from its start to its commit."""

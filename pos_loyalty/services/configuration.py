@@ -68,6 +68,11 @@ def saved(uow: UnitOfWork, row_id: int | None) -> LoyaltyConfig:
     return LoyaltyConfig() if row_id is None else _loaded(uow, row_id)
 
 
+def cached(uow: UnitOfWork, row_id: int | None) -> LoyaltyConfig | None:
+    """`saved` when it reads nothing (the default, or a configuration loaded before); else None."""
+    return LoyaltyConfig() if row_id is None else uow.config_cache.get(row_id)
+
+
 #: `_NEWEST` as two columns of another statement (a finalize's first: `services.bills`),
 #: given back to `of_columns`.
 IN_USE = (NEWEST_ID.scalar_subquery(), _NEWEST.with_only_columns(ConfigVersion.origin).scalar_subquery())

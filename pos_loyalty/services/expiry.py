@@ -53,11 +53,22 @@ class CardExpiry:
 
 def of_card(uow: UnitOfWork, card: CardRecord, config: LoyaltyConfig) -> CardExpiry:
     held = held_of(uow, card)
-    if config.points_expiry_days <= 0:
+    if not expires(config):
         return CardExpiry(0, 0, None, held)
     lots = lots_of(uow, card, config.points_expiry_days)
     now = uow.now
     return CardExpiry(lots.expired(now), lots.expiring(now), lots.next_expiry(now), held)
+
+
+def expires(config: LoyaltyConfig) -> bool:
+    """Whether points expire under `config`: then a card's lots are read (`of_card`)."""
+    return config.points_expiry_days > 0
+
+
+def read_with_card(card: CardRecord, config: LoyaltyConfig) -> bool:
+    """Whether `of_card` needs nothing but what was read with the card: no pulled holds
+    to read, no lots (so a lookup may be the card's one statement, `cards.find`)."""
+    return not card.has_pulled_holds and not expires(config)
 
 
 def held_of(uow: UnitOfWork, card: CardRecord) -> int:

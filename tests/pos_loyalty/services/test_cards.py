@@ -5,6 +5,7 @@ import pytest
 from pos_loyalty import cardnumber, errors, jsonio
 from pos_loyalty.errors import LoyaltyError
 from pos_loyalty.services import cards
+from support import statements_traced
 
 
 def test_issued_numbers_are_unique_valid_and_from_one_block(replica):
@@ -79,3 +80,42 @@ def test_lookup_takes_a_card_number_or_a_phone_and_explains_a_miss(replica):
     with pytest.raises(LoyaltyError) as caught:
         cards.lookup(replica, "2999999999991")
     assert caught.value.code == errors.CARD_NOT_FOUND
+
+
+def test_a_lookup_shows_one_moment_of_a_card_while_another_process_writes_it(replica):
+    """A lookup's figures agree with each other even when a write lands between its
+    statements: the balance and the points expiring come from one snapshot (had the lots
+    been read after the write, 20 of the 120 would be shown expiring)."""
+    from pos_loyalty.services import configuration
+
+    number = cards.issue(replica, name="Expiring", phone="9000000600").card_number
+    cards.adjust(replica, number, "120", reason="welcome")
+    assert cards.find(replica, number).expiring_points == 0  # points do not expire yet
+    configuration.save(replica, {**configuration.export(replica), "pointsExpiryDays": 30})
+    cards.issue(replica, name="Next Customer", phone="9000000601")  # shown with the new programme
+    written = []
+
+    def write_between(statement: str) -> None:  # the card is read, its lots are next: a write lands
+        if "FROM card_lots" in statement and not written:
+            written.append(cards.adjust(replica, number, "-100", reason="meanwhile"))
+
+    with statements_traced(replica, write_between):
+        seen = cards.find(replica, number)
+    assert written, "the lookup read no lots"
+    assert (seen.points_balance, seen.expiring_points, seen.available_points) == (120_00, 120_00, 120_00)
+    seen = cards.find(replica, number)  # the next lookup sees the write, lots and balance alike
+    assert (seen.points_balance, seen.expiring_points, seen.next_expiry_at is None) == (20_00, 20_00, False)
+    configuration.save(replica, {**configuration.export(replica), "pointsExpiryDays": 0})
+    seen = cards.find(replica, number)
+    assert (seen.expiring_points, seen.next_expiry_at, seen.points_balance) == (0, None, 20_00)
+
+
+def test_a_card_as_shown_has_every_figure_and_cannot_be_changed(replica):
+    import dataclasses
+
+    issued = cards.issue(replica, name="Shown", phone="9000000700")
+    seen = cards.find(replica, issued.card_number)
+    assert vars(seen).keys() == {field.name for field in dataclasses.fields(cards.CardView)}
+    assert seen == cards.CardView(**dataclasses.asdict(seen)) == issued
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        seen.points_balance = 1  # type: ignore[misc]
