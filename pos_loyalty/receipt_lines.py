@@ -144,6 +144,8 @@ def receipt_slip(
     marked: str = "",
 ) -> Slip:
     """The receipt of a finalized bill (`bills.finalize(...).result`, or a bill's stored result).
+    With the bill's `items` beside its result (`bills.show` gives them), a line priced per
+    unit says its quantity and unit price under its category.
     `marked`: a word under the pharmacy's name ("COPY" on a receipt printed again)."""
     formats = formats or PlainFormats()
     figure = _figure(formats)
@@ -158,8 +160,12 @@ def receipt_slip(
     if card:
         out.add(f"Card {card}" + (f" ({customer})" if customer else ""), indent="  ")
     out.rule()
-    for line in result["lines"]:
+    items = result.get("items") or []
+    for index, line in enumerate(result["lines"]):
         out.row(line["categoryName"], figure(line["gross"]))
+        item = items[index] if index < len(items) else {}
+        if item.get("quantity") is not None and item.get("unitPrice") is not None:
+            out.add(f"  {item['quantity']} x {figure(item['unitPrice'])}", indent="    ")
         if Decimal(str(line["categoryDiscount"])):
             out.row("  member discount", "-" + figure(line["categoryDiscount"]))
     out.rule()

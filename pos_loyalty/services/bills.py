@@ -225,7 +225,7 @@ def recent(replica: Replica, *, limit: int = 20) -> list[dict[str, Any]]:
 
 def show(replica: Replica, typed: object) -> dict[str, Any]:
     """One bill of this till, named by its short number or its id: the result the customer
-    saw (with `billNumber`), its customer, who finalized it, whether it was reversed, and
+    saw (with `billNumber`), the bill's items as rung up, its customer, who finalized it, whether it was reversed, and
     the answers of its returns, oldest first."""
     bill_id = bill_names.find(replica, typed).bill_id
     with replica.reading() as uow:
@@ -237,6 +237,7 @@ def show(replica: Replica, typed: object) -> dict[str, Any]:
         ).scalars()
         return {
             **_numbered(bill.result_json, bill.number_prefix, bill.number),
+            "items": jsonio.loads(bill.bill_json)["items"],
             "customerName": customer,
             "status": bill.status,
             "performedBy": bill.performed_by,

@@ -62,3 +62,15 @@ def test_plain_formats_write_figures_and_times_as_the_till_did():
     assert PlainFormats().number(D("123456.5")) == "123,456.50"
     assert PlainFormats().money(D("5"), "₹") == "₹5.00"
     assert PlainFormats().day("2026-01-31T10:00:00Z") == "31 Jan"
+
+
+def test_a_line_priced_per_unit_says_its_quantity_and_unit_price_under_it():
+    priced = {**RESULT, "items": [{"categoryId": 3, "amount": D("100.00")},
+                                  {"categoryId": 4, "quantity": D("10"), "unitPrice": D("125.00")}]}
+    lines = [line.strip() for line in receipt_slip(priced, "Asha Rao", "Asha Pharmacy", width=42).lines]
+    vitamins = next(i for i, line in enumerate(lines) if line.endswith("1,250.00"))  # its name wraps above
+    assert lines[vitamins + 1] == "10 x 125.00"
+    assert sum(" x " in line for line in lines if "pts" not in line) == 1  # the amount line says none
+    # Without its items (the result alone) the receipt is as before: no line says a quantity.
+    plain = receipt_slip(RESULT, "Asha Rao", "Asha Pharmacy", width=42).lines
+    assert not any(" x " in line and "pts" not in line for line in plain)

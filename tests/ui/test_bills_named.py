@@ -186,6 +186,22 @@ def test_a_bills_receipt_again_from_recent_bills_is_marked_a_copy(qtbot, replica
     assert reversed_copy.text.splitlines()[1].strip() == "COPY: BILL REVERSED"
 
 
+def test_a_receipt_again_says_the_quantity_and_unit_price_of_a_line_priced_per_unit(qtbot, replica, tmp_path: Path):
+    from pos_loyalty.rules import bill_from_json
+
+    bill = {"items": [{"categoryId": 1, "amount": "40.00"}, {"categoryId": 2, "quantity": "1.5", "unitPrice": "33.33"}]}
+    bills.finalize(replica, None, bill_from_json(bill))
+    dialog = shown(qtbot, RecentBillsDialog(replica, Changes(), "cashier-1", lambda: True, pharmacy="Test Pharmacy",
+                                            receipts=tmp_path))
+    dialog.table.selectRow(0)
+    again = dialog.receipt_again()
+    qtbot.addWidget(again)
+    lines = again.text.splitlines()
+    priced = next(i for i, line in enumerate(lines) if line.rstrip().endswith("50.00"))  # 1.5 x 33.33 = 49.995
+    assert lines[priced + 1].strip() == "1.5 x 33.33"
+    assert sum(" x " in line for line in lines) == 1  # the 40.00 line was an amount
+
+
 def test_enter_on_a_recent_bill_shows_its_receipt_and_never_reverses_it(qtbot, replica, sold, tmp_path: Path):
     from PySide6.QtCore import Qt
 

@@ -38,9 +38,15 @@ def test_scan_ring_up_redeem_max_finalize(qtbot, window, replica, customer):
     assert totals.payable.text() == "₹875.00"
     assert totals.finalize.isEnabled()
 
-    answer_dialog(lambda receipt: receipt.accept())
+    receipts: list[str] = []
+    answer_dialog(lambda receipt: (receipts.append(receipt.text), receipt.accept()))
     press(window, "F12")
     qtbot.waitUntil(lambda: not window.checkout.busy and not window.checkout.draft.lines, timeout=10_000)
+    # The receipt says what was rung up per unit, under the line's category.
+    lines = receipts[0].splitlines()
+    general = next(i for i, line in enumerate(lines) if line.startswith("General"))
+    assert lines[general].endswith("500.00") and lines[general + 1].strip() == "2 x 250.00"
+    assert not any(" x " in line for line in lines[:general])  # the amount line says none
 
     with sqlite3.connect(replica.path) as connection:
         rows = connection.execute(

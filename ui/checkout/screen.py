@@ -325,7 +325,8 @@ class CheckoutScreen(QWidget):
         draft, card, shown = self.draft, self.card, self.quote
         background.run(
             lambda: bills.finalize(self.replica, draft.card_number, draft.request(), bill_id=draft.bill_id, performed_by=self.operator),
-            lambda done: self._finalized(done.result, card, shown),
+            # The receipt says what was rung up per unit (2 x 125.00) from the bill's items.
+            lambda done: self._finalized({**done.result, "items": draft.request().to_json()["items"]}, card, shown),
             self._finalize_failed,
             owner=self,
         )
