@@ -57,6 +57,7 @@ def run(
     from pos_loyalty.services import settings
     from ui import messages
     from ui.collector import UiThreadCollector
+    from ui.keep_active import keep_active
     from ui.main_window import MainWindow
     from ui.style import STYLE_SHEET
     from ui.sync_runner import SyncRunner
@@ -91,6 +92,7 @@ def run(
     runner.synced.connect(window.synced)
     log.info("background sync: %s", runner.start())
     window.show()
+    keep_active(window)  # shortcuts work on a screen without a window manager too
     window.place_customer_display("on" if customer_display else None)  # None: as the till's setting says
     _say_when_ready(window)
     if quit_after_ms is not None:  # a smoke test: start, show, close by itself
