@@ -33,13 +33,15 @@ def _said(ctx: Context, bill: bill_names.BillName) -> str:
 
 
 def bill_quote(args: argparse.Namespace, ctx: Context) -> Output:
-    doc = bills.quote(ctx.replica, args.card, _bill_from_args(args)).to_json()
-    return Output(doc, render.quote(doc))
+    bill = _bill_from_args(args)
+    doc = bills.quote(ctx.replica, args.card, bill).to_json()
+    return Output(doc, render.quote(doc, bill.to_json()["items"]))
 
 
 def bill_finalize(args: argparse.Namespace, ctx: Context) -> Output:
-    done = bills.finalize(ctx.replica, args.card, _bill_from_args(args), bill_id=args.bill_id, performed_by=ctx.operator)
-    text = render.quote(done.result)
+    bill = _bill_from_args(args)
+    done = bills.finalize(ctx.replica, args.card, bill, bill_id=args.bill_id, performed_by=ctx.operator)
+    text = render.quote(done.result, bill.to_json()["items"])
     if done.replayed:
         text += "\n  (This bill had already been finalized: nothing new was written.)"
     return Output(done.result, text)
@@ -51,7 +53,7 @@ def bill_show(args: argparse.Namespace, ctx: Context) -> Output:
     lines = [f"Bill {_said(ctx, named)}", f"  id {doc['billId']}, finalized by {doc['performedBy'] or '-'}"]
     if doc["status"] == bills.REVERSED:
         lines.append(f"  REVERSED {render.when(doc['reversedAt'])} by {doc['reversedBy'] or '-'}: its points were put back")
-    lines.append(render.quote(doc))
+    lines.append(render.quote(doc, doc["items"]))
     if doc["status"] != bills.REVERSED:
         which = ", ".join(f"{index} for {line['categoryName']}" for index, line in enumerate(doc["lines"]))
         lines.append(f"  To return a line: pos-loyalty bill return {named.number} --line N  (N: {which})")

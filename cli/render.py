@@ -62,7 +62,9 @@ def card(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def quote(doc: dict[str, Any]) -> str:
+def quote(doc: dict[str, Any], items: list[dict[str, Any]] | None = None) -> str:
+    """A quote or a finalized bill as a table; with the bill's `items`, a line priced per
+    unit says its quantity and unit price under it (as the receipt does)."""
     who = f"card {doc['cardNumber']}" if doc.get("cardNumber") else "no card"
     if doc.get("tier"):
         who += f", tier {doc['tier']} (x{doc['earnMultiplier']})"
@@ -72,13 +74,16 @@ def quote(doc: dict[str, Any]) -> str:
     # Every column is money; "paid by points" is the money the redeemed points took off the line.
     lines.append(f"  {'':<18}{'':>10}{'member':>10}{'flat':>10}{'':>10}{'paid by':>10}".rstrip())
     lines.append(f"  {'category':<18}{'gross':>10}{'discount':>10}{'discount':>10}{'net':>10}{'points':>10}{'to pay':>10}")
-    for line in doc["lines"]:
+    for index, line in enumerate(doc["lines"]):
         rx = "  (prescription: points cannot pay for it)" if line.get("isRedeemable") is False else ""
         lines.append(
             f"  {line['categoryName'][:17]:<18}{figure(line['gross']):>10}"
             f"{figure(line['categoryDiscount']):>10}{figure(line['flatDiscount']):>10}"
             f"{figure(line['net']):>10}{figure(line['pointsDiscount']):>10}{figure(line['paid']):>10}{rx}"
         )
+        item = items[index] if items and index < len(items) else {}
+        if item.get("quantity") is not None and item.get("unitPrice") is not None:
+            lines.append(f"    {item['quantity']} x {figure(item['unitPrice'])}")
     for reward in doc.get("rewards") or []:
         lines.append(f"  Reward {reward['rewardId']} x {reward['quantity']}: {reward['name']}, {figure(reward['points'])} points")
     rows = [

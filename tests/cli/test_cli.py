@@ -165,3 +165,21 @@ def test_a_command_that_fails_closes_the_replica_it_opened(capsys, tmp_path):
         status, _, _ = in_process(capsys, tmp_path / "till", "card", "show", "2999999999991")
         assert status == 2
     assert len(os.listdir("/proc/self/fd")) <= before
+
+
+def test_a_line_priced_per_unit_says_its_quantity_and_unit_price_in_quote_finalize_and_show(tmp_path):
+    till = tmp_path / "till"
+
+    def under_medicines(*args: str) -> str:
+        done = run(till, *args)
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        at = next(i for i, line in enumerate(lines) if line.strip().startswith("Medicines"))
+        assert not any(" x " in line for line in lines[at + 2:] if "Reward" not in line)  # 80.00 was an amount
+        return lines[at + 1].strip()
+
+    items = ("--item", "1:1.5x33.33", "--item", "2:80")
+    assert under_medicines("bill", "quote", *items) == "1.5 x 33.33"
+    assert under_medicines("bill", "finalize", *items) == "1.5 x 33.33"
+    assert under_medicines("bill", "show", "T1-000001") == "1.5 x 33.33"
+    assert ok_json(till, "bill", "show", "T1-000001")["items"][0]["quantity"] == Decimal("1.5")
